@@ -1,0 +1,39 @@
+# Two commands for a new machine: `make run` (set up and serve) and `make test` (the whole suite).
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: help run test lint typecheck unit bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev,postgres]'
+	touch $@
+
+run: $(VENV)/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000
+	$(BIN)/buengobierno init --demo
+	$(BIN)/buengobierno deploy processes/bpmn
+	$(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: lint ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
+	$(BIN)/buengobierno validate processes/bpmn
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)
+	$(PYTHON) bench/engine_overhead.py
+
+clean: ## Remove the virtualenv, the local database and caches
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,80 @@
+"""Who may see, start, claim and complete what. Every such check lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.errors import Forbidden, NotFound
+from storage.models import Membership, Task, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    full_name: str
+    groups: frozenset[str]
+    coordinates: frozenset[str]
+    is_admin: bool
+
+    def belongs_to(self, group: str | None) -> bool:
+        return group is not None and group in self.groups
+
+
+SYSTEM = Actor("sistema", "Sistema", frozenset(), frozenset(), is_admin=True)
+
+
+def load_actor(session: Session, username: str) -> Actor:
+    user = session.scalars(
+        select(User)
+        .where(User.username == username)
+        .options(selectinload(User.memberships).selectinload(Membership.group))
+    ).first()
+    if user is None or not user.active:
+        raise NotFound(f"usuario '{username}' no existe o está inactivo")
+    return Actor(
+        username=user.username,
+        full_name=user.full_name,
+        groups=frozenset(m.group.code for m in user.memberships),
+        coordinates=frozenset(m.group.code for m in user.memberships if m.is_coordinator),
+        is_admin=user.is_admin,
+    )
+
+
+def can_view_task(actor: Actor, task: Task) -> bool:
+    return (
+        actor.is_admin or task.assignee == actor.username or actor.belongs_to(task.candidate_group)
+    )
+
+
+def require_can_work_on(actor: Actor, task: Task) -> None:
+    """The actor may claim or complete `task`: its assignee, or a member of its group while free."""
+    if actor.is_admin or task.assignee == actor.username:
+        return
+    if task.assignee is None and actor.belongs_to(task.candidate_group):
+        return
+    if task.assignee is not None and actor.belongs_to(task.candidate_group):
+        raise Forbidden(f"la tarea {task.id} está asignada a {task.assignee}")
+    raise Forbidden(f"{actor.username} no puede trabajar en la tarea {task.id}")
+
+
+def require_can_reassign(actor: Actor, task: Task) -> None:
+    if actor.is_admin or (task.candidate_group in actor.coordinates):
+        return
+    raise Forbidden(
+        f"solo un coordinador de '{task.candidate_group}' puede reasignar la tarea {task.id}"
+    )
+
+
+def require_can_start(actor: Actor, start_group: str | None, procedure: str) -> None:
+    if actor.is_admin or actor.belongs_to(start_group):
+        return
+    raise Forbidden(f"{actor.username} no puede iniciar {procedure} (grupo '{start_group}')")
+
+
+def require_can_cancel(actor: Actor, start_group: str | None, started_by: str) -> None:
+    if actor.is_admin or actor.username == started_by or start_group in actor.coordinates:
+        return
+    raise Forbidden(f"{actor.username} no puede anular este caso")

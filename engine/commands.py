@@ -1,0 +1,351 @@
+"""The engine's commands. Each one is a unit of work: one transaction, committed once at the end.
+
+Nothing is written when a command raises: the transaction rolls back. Incidents (a failing
+handler or script) are then recorded on the case in a transaction of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import spiff_state
+from engine.audit import BrokenLink, append_event, verify_chains
+from engine.authorization import (
+    SYSTEM,
+    Actor,
+    load_actor,
+    require_can_cancel,
+    require_can_reassign,
+    require_can_start,
+    require_can_work_on,
+)
+from engine.bpmn_xml import executable_processes, parse_xml
+from engine.calendar import local_date
+from engine.clock import Clock, SystemClock
+from engine.definitions import Bundle, SourceFile, build_bundle, forms_for, read_bpmn_sources
+from engine.directory import known_group_codes
+from engine.errors import Conflict, Incident, InvalidDefinition, NotFound
+from engine.forms import validate_form
+from engine.queries import TaskView, open_tasks
+from engine.runtime import CaseRun
+from engine.services import ServiceRegistry
+from storage.counters import next_value
+from storage.models import BusinessKeyCounter, Case, Definition, Task
+
+
+@dataclass(frozen=True)
+class Deployment:
+    key: str
+    version: int
+    created: bool
+
+
+class Engine:
+    """Commands over cases; `sessions` makes database sessions, `services` the handlers."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        services: ServiceRegistry | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.services = services or ServiceRegistry()
+        self.clock = clock or SystemClock()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        with self.sessions() as session, session.begin():
+            yield session
+
+    # -- definitions -------------------------------------------------------------------------
+
+    def validate(self, paths: Sequence[Path]) -> list[str]:
+        """Every problem of the given files or folders; an empty list means deployable."""
+        problems: list[str] = []
+        with self.sessions() as session:
+            try:
+                self._bundles(session, paths)
+            except InvalidDefinition as error:
+                problems.extend(error.problems)
+        return problems
+
+    def deploy(self, paths: Sequence[Path], actor: str) -> list[Deployment]:
+        """Deploy every file; identical content is a no-op, changed content a new version."""
+        with self.unit_of_work() as session:
+            deployments = []
+            for bundle in self._bundles(session, paths):
+                deployments.append(self._deploy_bundle(session, bundle, actor))
+            return deployments
+
+    def _bundles(self, session: Session, paths: Sequence[Path]) -> list[Bundle]:
+        files = read_bpmn_sources(paths)
+        sources = {path: SourceFile(path.name, path.read_bytes()) for path in files}
+        library = self._deployed_sources(session)
+        library.update(_sources_by_process(sources.values()))
+        known_groups = known_group_codes(session)
+        bundles, problems = [], []
+        for path, source in sources.items():
+            try:
+                bundles.append(
+                    build_bundle(
+                        source, forms_for(path), library, known_groups, self.services.names()
+                    )
+                )
+            except InvalidDefinition as error:
+                problems.extend(error.problems)
+        if problems:
+            raise InvalidDefinition(problems)
+        return bundles
+
+    def _deployed_sources(self, session: Session) -> dict[str, SourceFile]:
+        latest = {
+            d.key: d for d in session.scalars(select(Definition).order_by(Definition.version))
+        }
+        return {
+            key: SourceFile(f"{key} v{d.version}", d.bpmn_xml.encode(), d.forms)
+            for key, d in latest.items()
+        }
+
+    def _deploy_bundle(self, session: Session, bundle: Bundle, actor: str) -> Deployment:
+        latest = self._latest_definition(session, bundle.key, required=False)
+        if latest is not None and latest.sha256 == bundle.sha256:
+            return Deployment(bundle.key, latest.version, created=False)
+        version = (latest.version + 1) if latest else 1
+        session.add(
+            Definition(
+                key=bundle.key,
+                version=version,
+                name=bundle.name,
+                sha256=bundle.sha256,
+                bpmn_xml=bundle.bpmn_xml,
+                forms=bundle.forms,
+                elements=bundle.elements_by_process,
+                spec=bundle.spec,
+                deployed_by=actor,
+                deployed_at=self.clock.now(),
+            )
+        )
+        session.flush()
+        return Deployment(bundle.key, version, created=True)
+
+    @staticmethod
+    def _latest_definition(
+        session: Session, key: str, *, required: bool = True
+    ) -> Definition | None:
+        definition = session.scalars(
+            select(Definition)
+            .where(Definition.key == key)
+            .order_by(Definition.version.desc())
+            .limit(1)
+        ).first()
+        if definition is None and required:
+            raise NotFound(f"el procedimiento '{key}' no está desplegado")
+        return definition
+
+    # -- cases -------------------------------------------------------------------------------
+
+    def start(self, key: str, actor: str, data: dict[str, Any] | None = None) -> str:
+        """Start a case of the latest version of `key`; returns its business key."""
+        data = dict(data or {})
+        with self.unit_of_work() as session:
+            who = load_actor(session, actor)
+            definition = self._latest_definition(session, key)
+            assert definition is not None
+            start = start_element(definition)
+            require_can_start(who, start.get("lane"), key)
+            validate_form(
+                definition.forms.get(start.get("properties", {}).get("formJsonSchemaFilename", "")),
+                data,
+            )
+            case = Case(
+                business_key=self._next_business_key(session, key),
+                definition=definition,
+                subject=str(data.get("asunto") or data.get("titulo") or definition.name)[:500],
+                status="running",
+                state=b"",
+                data=data,
+                started_by=who.username,
+                started_at=self.clock.now(),
+            )
+            session.add(case)
+            session.flush()
+            workflow = spiff_state.new_workflow(definition.spec)
+            workflow.task_tree.data.update(data)
+            run = CaseRun(session, case, who, self.clock, self.services, workflow)
+            run.record("case_started", element_id=start.get("id"), payload={"data": data})
+            self._advance(run)
+            return case.business_key
+
+    def _next_business_key(self, session: Session, key: str) -> str:
+        year = local_date(self.clock.now()).year
+        number = next_value(session, BusinessKeyCounter, procedure=key, year=year)
+        return f"{key}-{year}-{number:05d}"
+
+    def claim(self, task_id: int, actor: str) -> None:
+        with self.unit_of_work() as session:
+            who, task = self._open_task(session, task_id, actor)
+            require_can_work_on(who, task)
+            if task.assignee == who.username:
+                return
+            task.assignee = who.username
+            self._record(session, task, who, "task_claimed")
+
+    def unclaim(self, task_id: int, actor: str) -> None:
+        with self.unit_of_work() as session:
+            who, task = self._open_task(session, task_id, actor)
+            if task.assignee is None:
+                raise Conflict(f"la tarea {task_id} no está reclamada")
+            require_can_work_on(who, task)
+            task.assignee = None
+            self._record(session, task, who, "task_released")
+
+    def reassign(self, task_id: int, actor: str, to_user: str) -> None:
+        with self.unit_of_work() as session:
+            who, task = self._open_task(session, task_id, actor)
+            require_can_reassign(who, task)
+            target = load_actor(session, to_user)
+            if not (target.belongs_to(task.candidate_group) or target.is_admin):
+                raise Conflict(f"{to_user} no pertenece al grupo '{task.candidate_group}'")
+            task.assignee = target.username
+            self._record(session, task, who, "task_reassigned", {"to": target.username})
+
+    def complete(self, task_id: int, actor: str, data: dict[str, Any]) -> None:
+        """Submit the task's form; the case advances to its next wait state."""
+        try:
+            with self.unit_of_work() as session:
+                who, task = self._open_task(session, task_id, actor)
+                require_can_work_on(who, task)
+                definition = task.case.definition
+                validate_form(definition.forms.get(task.form_key or ""), data)
+                run = CaseRun(session, task.case, who, self.clock, self.services)
+                spiff_task = run.ready_user_task(task.spiff_id)
+                spiff_task.data.update(data)
+                spiff_task.run()
+                task.state = "completed"
+                task.assignee = task.assignee or who.username
+                task.completed_by = who.username
+                task.completed_at = self.clock.now()
+                task.data = data
+                run.record(
+                    "task_completed",
+                    element_id=task.element_id,
+                    payload={"task": task.id, "data": data},
+                )
+                self._advance(run)
+        except Incident as incident:
+            self._record_incident(task_id, actor, incident)
+            raise
+
+    def cancel(self, business_key: str, actor: str, reason: str) -> None:
+        if not reason.strip():
+            raise Conflict("la anulación necesita un motivo")
+        with self.unit_of_work() as session:
+            who = load_actor(session, actor)
+            case = self._case(session, business_key)
+            if case.status != "running":
+                raise Conflict(f"el caso {business_key} ya está {case.status}")
+            require_can_cancel(who, start_element(case.definition).get("lane"), case.started_by)
+            run = CaseRun(session, case, who, self.clock, self.services)
+            run.workflow.cancel()
+            case.status = "cancelled"
+            case.ended_at = self.clock.now()
+            run.record("case_cancelled", payload={"reason": reason})
+            run.sync_tasks()
+            run.save()
+
+    def _advance(self, run: CaseRun) -> None:
+        run.step()
+        run.sync_tasks()
+        run.save()
+
+    def _record_incident(self, task_id: int, actor: str, incident: Incident) -> None:
+        with self.unit_of_work() as session:
+            task = session.get(Task, task_id)
+            if task is None:
+                return
+            task.case.last_error = str(incident)
+            CaseRun(session, task.case, SYSTEM, self.clock, self.services).record(
+                "incident",
+                element_id=task.element_id,
+                payload={"error": str(incident), "actor": actor},
+            )
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _open_task(self, session: Session, task_id: int, actor: str) -> tuple[Actor, Task]:
+        who = load_actor(session, actor)
+        task = session.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"la tarea {task_id} no existe")
+        if task.state != "open":
+            raise Conflict(f"la tarea {task_id} ya fue {_STATE_WORDS.get(task.state, task.state)}")
+        return who, task
+
+    def _record(
+        self,
+        session: Session,
+        task: Task,
+        who: Actor,
+        action: str,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        append_event(
+            session,
+            task.case,
+            at=self.clock.now(),
+            actor=who.username,
+            action=action,
+            element_id=task.element_id,
+            payload={"task": task.id, **(payload or {})},
+        )
+
+    @staticmethod
+    def _case(session: Session, business_key: str) -> Case:
+        case = session.scalars(select(Case).where(Case.business_key == business_key)).first()
+        if case is None:
+            raise NotFound(f"el caso {business_key} no existe")
+        return case
+
+    def verify_audit(self, business_key: str | None = None) -> list[BrokenLink]:
+        with self.sessions() as session:
+            if business_key is not None:
+                self._case(session, business_key)
+            return verify_chains(session, business_key)
+
+    def tasks(self, actor: str | None = None) -> list[TaskView]:
+        """Open tasks `actor` may work on (assigned to them or offered to their groups)."""
+        with self.sessions() as session:
+            who = load_actor(session, actor) if actor is not None else None
+            return open_tasks(session, who)
+
+
+_STATE_WORDS = {"completed": "completada", "cancelled": "cancelada"}
+
+
+def start_element(definition: Definition) -> dict[str, Any]:
+    process = definition.elements.get(definition.key, {})
+    for element in process.values():
+        if element["kind"] == "startEvent" and element.get("container") is None:
+            return dict(element)
+    raise InvalidDefinition([f"{definition.key}: el proceso no tiene evento de inicio"])
+
+
+def _sources_by_process(sources: Iterable[SourceFile]) -> dict[str, SourceFile]:
+    found: dict[str, SourceFile] = {}
+    for source in sources:
+        try:
+            tree = parse_xml(source.content, source.filename)
+        except InvalidDefinition:
+            continue
+        for process in executable_processes(tree):
+            found[process.get("id", "")] = source
+    return found

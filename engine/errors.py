@@ -1,0 +1,64 @@
+"""The engine's exception tree, documented in one place.
+
+    EngineError            anything the engine refuses or cannot do; nothing was changed
+    ├── NotFound           no such definition, case, task or user
+    ├── Forbidden          the actor may not do this (not a member, not the assignee)
+    ├── Conflict           the state moved on: stale version, task already completed or claimed
+    ├── InvalidDefinition  a BPMN bundle that does not parse or lint (lists every problem)
+    ├── ValidationError    data that violates the task's form schema (lists field errors)
+    └── Incident           a handler or script failed while the case advanced
+
+`web/` maps them to HTTP status codes and the CLI to exit codes (see `EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class NotFound(EngineError):
+    pass
+
+
+class Forbidden(EngineError):
+    pass
+
+
+class Conflict(EngineError):
+    pass
+
+
+class InvalidDefinition(EngineError):
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class ValidationError(EngineError):
+    def __init__(self, field_errors: dict[str, str]) -> None:
+        self.field_errors = dict(field_errors)
+        super().__init__(
+            "; ".join(f"{field or '(formulario)'}: {msg}" for field, msg in field_errors.items())
+        )
+
+
+class Incident(EngineError):
+    pass
+
+
+EXIT_CODES: dict[type[EngineError], int] = {
+    NotFound: 3,
+    Forbidden: 4,
+    Conflict: 5,
+    InvalidDefinition: 6,
+    ValidationError: 7,
+    Incident: 8,
+}
+
+
+def exit_code_for(error: EngineError) -> int:
+    return next((code for kind, code in EXIT_CODES.items() if isinstance(error, kind)), 1)

@@ -1,0 +1,250 @@
+"""One case inside one command: run the workflow, derive inbox rows and audit events, save.
+
+`CaseRun` is the unit of work's view of a case. It never commits: the command that opened the
+transaction does, after `save()` has passed the optimistic lock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import spiff_state
+from engine.audit import append_event
+from engine.authorization import Actor
+from engine.clock import Clock
+from engine.errors import Conflict, Incident
+from engine.linter import DYNAMIC_LANES
+from engine.sandbox import Sandbox, ScriptTimeout, UnsafeScript
+from engine.scripting import SandboxScriptEngine
+from engine.services import CompletedTask, HandlerContext, ServiceRegistry
+from storage.models import Case, Group, Membership, Notification, Task, User
+
+UNRECORDED_KINDS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
+
+
+class CaseRun:
+    def __init__(
+        self,
+        session: Session,
+        case: Case,
+        actor: Actor,
+        clock: Clock,
+        services: ServiceRegistry,
+        workflow: BpmnWorkflow | None = None,
+    ) -> None:
+        self.session = session
+        self.case = case
+        self.actor = actor
+        self.clock = clock
+        self.services = services
+        self.sandbox = Sandbox(clock)
+        definition = case.definition
+        self.elements: dict[str, dict[str, Any]] = definition.elements
+        self.workflow = workflow or spiff_state.load_workflow(case.state, definition.spec)
+        self.workflow.script_engine = SandboxScriptEngine(self.sandbox, self._call_service)
+        self._automatic: list[Any] = []
+
+    # -- running -----------------------------------------------------------------------------
+
+    def element(self, task: Any) -> dict[str, Any]:
+        workflow = task.workflow
+        while workflow is not None:
+            process = self.elements.get(workflow.spec.name)
+            if process is not None and task.task_spec.bpmn_id in process:
+                return dict(process[task.task_spec.bpmn_id])
+            workflow = workflow.parent_workflow
+        return {"id": task.task_spec.bpmn_id, "kind": "", "name": task.task_spec.bpmn_name or ""}
+
+    def ready_user_task(self, spiff_id: str) -> Any:
+        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        if task is None or task.state != TaskState.READY:
+            raise Conflict(
+                "la tarea ya no está disponible (otra persona la completó o el caso cambió)"
+            )
+        return task
+
+    def step(self) -> None:
+        """Run everything the engine can run now; a failure becomes an `Incident`."""
+        try:
+            self.workflow.do_engine_steps(did_complete_task=self._automatic.append)
+        except (SpiffWorkflowException, UnsafeScript, ScriptTimeout) as error:
+            raise Incident(self._describe_failure(error)) from error
+        for task in self._automatic:
+            element = self.element(task)
+            if element["id"] and element["kind"] not in UNRECORDED_KINDS:
+                self.record(
+                    "element_completed",
+                    element_id=element["id"],
+                    payload={"name": element["name"], "kind": element["kind"]},
+                )
+        self._automatic.clear()
+
+    def _describe_failure(self, error: Exception) -> str:
+        task = getattr(error, "task", None)
+        where = f" en '{task.task_spec.bpmn_id}'" if task is not None else ""
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return f"{self.case.business_key}{where}: {message}"
+
+    def _call_service(self, task: Any, operator: str, params: dict[str, Any]) -> dict[str, Any]:
+        handler = self.services.get(operator)
+        if handler is None:
+            raise LookupError(f"el operador '{operator}' no está registrado")
+        context = HandlerContext(
+            case=self.case,
+            element_id=task.task_spec.bpmn_id,
+            data=dict(task.data),
+            actor=self.actor.username,
+            clock=self.clock,
+            session=self.session,
+            notify=self._notify,
+            completed_tasks=self._completed_tasks,
+            params=params,
+        )
+        return handler(context)
+
+    def _notify(self, recipient: str, subject: str, body: str) -> None:
+        self.session.add(
+            Notification(
+                case_id=self.case.id,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                created_at=self.clock.now(),
+            )
+        )
+
+    def _completed_tasks(self) -> Iterator[CompletedTask]:
+        rows = self.session.scalars(
+            select(Task)
+            .where(Task.case_id == self.case.id, Task.state == "completed")
+            .order_by(Task.id)
+        ).all()
+        groups: dict[str, set[str]] = {}
+        for username, code in self.session.execute(
+            select(User.username, Group.code)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Group, Group.id == Membership.group_id)
+            .where(User.username.in_({row.completed_by for row in rows}))
+        ):
+            groups.setdefault(username, set()).add(code)
+        for row in rows:
+            yield CompletedTask(
+                row.element_id,
+                row.completed_by or "",
+                frozenset(groups.get(row.completed_by or "", ())),
+                row.data or {},
+            )
+
+    # -- deriving rows -----------------------------------------------------------------------
+
+    def record(
+        self, action: str, *, element_id: str | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
+        append_event(
+            self.session,
+            self.case,
+            at=self.clock.now(),
+            actor=self.actor.username,
+            action=action,
+            element_id=element_id,
+            payload=payload,
+        )
+
+    def sync_tasks(self) -> None:
+        """Make the open inbox rows match the workflow's ready user tasks."""
+        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        open_rows = self.session.scalars(
+            select(Task).where(Task.case_id == self.case.id, Task.state == "open")
+        ).all()
+        for row in open_rows:
+            if row.spiff_id not in ready:
+                row.state = "cancelled"
+                row.completed_at = self.clock.now()
+                self.record("task_cancelled", element_id=row.element_id, payload={"task": row.id})
+        known = {row.spiff_id for row in open_rows}
+        for spiff_id, task in ready.items():
+            if spiff_id not in known:
+                self._open_task(spiff_id, task)
+
+    def _open_task(self, spiff_id: str, task: Any) -> None:
+        element = self.element(task)
+        properties: dict[str, str] = element.get("properties", {})
+        data = task.data
+        lane = element.get("lane")
+        group = None if lane in DYNAMIC_LANES else lane
+        assignee = None
+        due: date | None = None
+        try:
+            if properties.get("candidateGroupExpression"):
+                group = str(self.sandbox.evaluate(properties["candidateGroupExpression"], data))
+            if properties.get("assigneeExpression"):
+                assignee = str(self.sandbox.evaluate(properties["assigneeExpression"], data))
+            if properties.get("dueDateExpression"):
+                due = date.fromisoformat(
+                    str(self.sandbox.evaluate(properties["dueDateExpression"], data))[:10]
+                )
+        except Exception as error:
+            raise Incident(
+                f"{self.case.business_key} en '{element['id']}': no se pudo asignar la tarea: {error}"
+            ) from error
+        row = Task(
+            case_id=self.case.id,
+            spiff_id=spiff_id,
+            element_id=element["id"],
+            name=element.get("name") or element["id"],
+            candidate_group=group,
+            assignee=assignee,
+            state="open",
+            due_date=due,
+            form_key=properties.get("formJsonSchemaFilename"),
+            created_at=self.clock.now(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        self.record(
+            "task_created",
+            element_id=row.element_id,
+            payload={"task": row.id, "group": group, "assignee": assignee, "due": due},
+        )
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Persist the state; a concurrent change of the same case raises `Conflict`."""
+        if self.workflow.is_completed() and self.case.status == "running":
+            self.case.status = "completed"
+            self.case.ended_at = self.clock.now()
+            self.record("case_completed")
+        self.case.data = _json_safe(self._current_data())
+        self.case.state = spiff_state.dump_workflow(self.workflow)
+        try:
+            self.session.flush()
+        except StaleDataError:
+            raise Conflict(
+                f"el caso {self.case.business_key} cambió mientras se procesaba; recargue e intente de nuevo"
+            ) from None
+
+    def _current_data(self) -> dict[str, Any]:
+        """The case data as the latest step left it (what the case page and handlers show)."""
+        last = self.workflow.last_task
+        if last is not None:
+            return dict(last.data)
+        merged: dict[str, Any] = {}
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            merged.update(task.data)
+        return merged
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(json.loads(json.dumps(data, default=str)))

@@ -1,0 +1,54 @@
+"""Database engines and sessions. The URL comes from the environment; SQLite is the default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DATABASE_URL_VARIABLE = "BUENGOBIERNO_DATABASE_URL"
+DEFAULT_SQLITE_PATH = Path("var") / "buengobierno.sqlite3"
+
+
+def database_url_from_environment() -> str:
+    url = os.environ.get(DATABASE_URL_VARIABLE)
+    if url:
+        return url
+    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def create_database_engine(url: str, *, schema: str | None = None) -> Engine:
+    """An engine for `url`; `schema` pins PostgreSQL's search_path (tests isolate runs with it)."""
+    connect_args: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        connect_args["timeout"] = 30
+        engine = create_engine(url, connect_args=connect_args)
+        _serialize_sqlite_writers(engine)
+        return engine
+    if schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _serialize_sqlite_writers(engine: Engine) -> None:
+    # SQLite allows one writer; taking the write lock at BEGIN (instead of at the first write)
+    # makes concurrent commands queue up instead of failing with "database is locked" mid-way.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)

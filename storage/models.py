@@ -1,0 +1,215 @@
+"""Typed SQLAlchemy 2 models: the only description of the schema (migrations mirror it)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+
+class Group(Base):
+    """An organism of the Alcaldía or a role; lane names refer to `code`."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # "organism" or "role"
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), primary_key=True)
+    is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    group: Mapped[Group] = relationship()
+
+
+class Definition(Base):
+    """One deployed version of a procedure: the BPMN, its forms and the parsed spec, stored once."""
+
+    __tablename__ = "definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    elements: Mapped[dict[str, Any]] = mapped_column(JSON)
+    spec: Mapped[str] = mapped_column(Text)
+    deployed_by: Mapped[str] = mapped_column(String(80))
+    deployed_at: Mapped[datetime]
+
+
+class Case(Base):
+    """A running or finished process instance; `version` is the optimistic lock."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_key: Mapped[str] = mapped_column(String(40), unique=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"))
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    started_by: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    definition: Mapped[Definition] = relationship()
+
+    # An UPDATE that matches no row at the expected version raises StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class BusinessKeyCounter(Base):
+    __tablename__ = "business_key_counters"
+
+    procedure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Task(Base):
+    """An inbox row: a user task of a case, derived from the workflow state by every command."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_open_group", "state", "candidate_group"),
+        Index("ix_tasks_open_assignee", "state", "assignee"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    spiff_id: Mapped[str] = mapped_column(String(36), unique=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    candidate_group: Mapped[str | None] = mapped_column(String(80))
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(20))  # open, completed, cancelled
+    due_date: Mapped[date | None] = mapped_column(Date)
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+    completed_at: Mapped[datetime | None]
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    case: Mapped[Case] = relationship()
+
+
+class Job(Base):
+    """Work for the worker: a timer to fire or a notification to send, acquired with a lease."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    due_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained per case: `hash` covers `prev_hash` and the event's content."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Commitment(Base):
+    """A commitment taken in a meeting (policy 1), followed until verified."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(80), index=True)
+    due_date: Mapped[date]
+    development_goal: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))  # pendiente, cumplido, reprogramado, incumplido
+    history: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class ActNumberCounter(Base):
+    __tablename__ = "act_number_counters"
+
+    act_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Notification(Base):
+    """Outbox: written in the case's transaction, delivered after commit."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(80), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,59 @@
+"""Small drivers for tests: find a case's open task by element, complete it as a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import Engine
+from storage.models import AuditEvent, Case, Task
+
+
+def open_tasks(engine: Engine, business_key: str) -> list[Task]:
+    with engine.sessions() as session:
+        return list(
+            session.scalars(
+                select(Task)
+                .join(Case)
+                .where(Case.business_key == business_key, Task.state == "open")
+                .order_by(Task.id)
+            )
+        )
+
+
+def open_elements(engine: Engine, business_key: str) -> list[str]:
+    return [task.element_id for task in open_tasks(engine, business_key)]
+
+
+def task_for(engine: Engine, business_key: str, element_id: str) -> Task:
+    matches = [t for t in open_tasks(engine, business_key) if t.element_id == element_id]
+    assert matches, (
+        f"{element_id} is not open in {business_key}: {open_elements(engine, business_key)}"
+    )
+    return matches[0]
+
+
+def complete(
+    engine: Engine, business_key: str, element_id: str, user: str, data: dict[str, Any]
+) -> None:
+    engine.complete(task_for(engine, business_key, element_id).id, user, data)
+
+
+def case_row(engine: Engine, business_key: str) -> Case:
+    with engine.sessions() as session:
+        case = session.scalars(select(Case).where(Case.business_key == business_key)).one()
+        session.expunge(case)
+        return case
+
+
+def audit_actions(engine: Engine, business_key: str) -> list[str]:
+    with engine.sessions() as session:
+        return list(
+            session.scalars(
+                select(AuditEvent.action)
+                .join(Case, Case.id == AuditEvent.case_id)
+                .where(Case.business_key == business_key)
+                .order_by(AuditEvent.seq)
+            )
+        )

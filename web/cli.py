@@ -1,0 +1,204 @@
+"""The `buengobierno` command line. Every error: one line on stderr, a non-zero exit, no change."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from engine import EngineError, InvalidDefinition, exit_code_for
+from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
+from storage.migrate import upgrade_to_head
+from web.app import create_app, engine_of
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _create_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def cli() -> None:
+    """Motor de flujo de trabajo de Gestión del Buen Gobierno (MEDE01.09)."""
+
+
+def engine_command(function: F) -> F:
+    """Run inside the app context; an EngineError becomes one line on stderr and an exit code."""
+
+    @wraps(function)
+    @with_appcontext
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except InvalidDefinition as error:
+            for problem in error.problems:
+                click.echo(f"error: {problem}", err=True)
+            sys.exit(exit_code_for(error))
+        except EngineError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(exit_code_for(error))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _json_object(value: str) -> dict[str, Any]:
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(f"JSON inválido: {error}") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter("debe ser un objeto JSON")
+    return data
+
+
+def _engine() -> Any:
+    return engine_of(current_app)
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="Agrega usuarios de demostración para cada grupo.")
+@engine_command
+def init(demo: bool) -> None:
+    """Crea o actualiza la base de datos y los grupos (y los usuarios de demostración)."""
+    upgrade_to_head(current_app.extensions["database"])
+    with _engine().unit_of_work() as session:
+        ensure_groups(session)
+        created = load_demo_users(session) if demo else 0
+    click.echo(
+        f"base de datos lista; {created} usuarios de demostración creados"
+        if demo
+        else "base de datos lista"
+    )
+    if demo and created == 0:
+        click.echo(f"(los {len(DEMO_USERS)} usuarios de demostración ya existían)")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as", "actor", default="admin", show_default=True, help="Quién despliega.")
+@engine_command
+def deploy(paths: tuple[Path, ...], actor: str) -> None:
+    """Despliega diagramas BPMN (archivos o carpetas) con sus formularios."""
+    for deployment in _engine().deploy(list(paths), actor):
+        state = "nueva versión" if deployment.created else "sin cambios"
+        click.echo(f"{deployment.key} v{deployment.version} ({state})")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@engine_command
+def validate(paths: tuple[Path, ...]) -> None:
+    """Valida diagramas BPMN sin desplegarlos."""
+    problems = _engine().validate(list(paths))
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(exit_code_for(InvalidDefinition(problems)))
+    click.echo("ok")
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--as", "actor", required=True)
+@click.option("--data", default="{}", help="Datos de inicio (objeto JSON).")
+@engine_command
+def start(key: str, actor: str, data: str) -> None:
+    """Inicia un caso del procedimiento KEY e imprime su número de radicación."""
+    click.echo(_engine().start(key, actor, _json_object(data)))
+
+
+@cli.command()
+@click.option("--as", "actor", default=None, help="Solo las tareas de este usuario.")
+@click.option("--json", "as_json", is_flag=True)
+@engine_command
+def tasks(actor: str | None, as_json: bool) -> None:
+    """Lista las tareas abiertas."""
+    views = _engine().tasks(actor)
+    if as_json:
+        click.echo(json.dumps([view.as_json() for view in views], ensure_ascii=False, indent=2))
+        return
+    for view in views:
+        due = view.due.isoformat() if view.due else "-"
+        holder = view.assignee or f"grupo {view.group}"
+        click.echo(f"{view.id}\t{view.case}\t{view.name}\t{holder}\tvence {due}")
+
+
+@cli.command()
+@click.argument("task", type=int)
+@click.option("--as", "actor", required=True)
+@engine_command
+def claim(task: int, actor: str) -> None:
+    """Reclama una tarea ofrecida a un grupo del usuario."""
+    _engine().claim(task, actor)
+    click.echo(f"tarea {task} reclamada por {actor}")
+
+
+@cli.command()
+@click.argument("task", type=int)
+@click.option("--as", "actor", required=True)
+@engine_command
+def unclaim(task: int, actor: str) -> None:
+    """Libera una tarea reclamada."""
+    _engine().unclaim(task, actor)
+    click.echo(f"tarea {task} liberada")
+
+
+@cli.command()
+@click.argument("task", type=int)
+@click.option("--as", "actor", required=True)
+@click.option("--data", required=True, help="Datos del formulario (objeto JSON).")
+@engine_command
+def complete(task: int, actor: str, data: str) -> None:
+    """Completa una tarea con los datos de su formulario."""
+    _engine().complete(task, actor, _json_object(data))
+    click.echo(f"tarea {task} completada")
+
+
+@cli.command()
+@click.argument("case")
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True)
+@engine_command
+def cancel(case: str, actor: str, reason: str) -> None:
+    """Anula un caso en curso."""
+    _engine().cancel(case, actor, reason)
+    click.echo(f"caso {case} anulado")
+
+
+@cli.group()
+def audit() -> None:
+    """Auditoría: verificación de la cadena de eventos."""
+
+
+@audit.command("verify")
+@click.argument("case", required=False)
+@engine_command
+def audit_verify(case: str | None) -> None:
+    """Verifica la cadena de auditoría de un caso o de todos."""
+    broken = _engine().verify_audit(case)
+    for link in broken:
+        click.echo(f"error: cadena rota en {link}", err=True)
+    if broken:
+        sys.exit(9)
+    click.echo("cadena de auditoría íntegra")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Sirve la aplicación web."""
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def main() -> None:
+    cli(prog_name="buengobierno")

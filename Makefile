@@ -29,7 +29,6 @@ lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/mypy
 
 test: lint ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
-	$(BIN)/buengobierno validate processes/bpmn
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)

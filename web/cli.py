@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine import EngineError, InvalidDefinition, exit_code_for
 from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
@@ -45,6 +46,12 @@ def engine_command(function: F) -> F:
         except EngineError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(exit_code_for(error))
+        except (OperationalError, ProgrammingError) as error:
+            click.echo(
+                f"error: base de datos no disponible o sin inicializar (ejecute 'buengobierno init'): {error.orig}",
+                err=True,
+            )
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 

@@ -1,0 +1,99 @@
+"""The `buengobierno` command line as an operator uses it: one line per error, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.cli import ScriptInfo
+from sqlalchemy import Engine as DatabaseEngine
+
+from tests.conftest import BPMN
+from web.app import create_app
+from web.cli import cli
+
+
+@pytest.fixture
+def run(database: DatabaseEngine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    url = database.url.render_as_string(hide_password=False)
+    schema = _search_path(database) if database.dialect.name == "postgresql" else None
+    app = create_app({"DATABASE_URL": url, "DATABASE_SCHEMA": schema})
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), obj=_script_info(app), catch_exceptions=False)
+
+    assert invoke("init", "--demo").exit_code == 0
+    return invoke
+
+
+def _search_path(database: DatabaseEngine) -> str:
+    with database.connect() as connection:
+        return str(connection.exec_driver_sql("SHOW search_path").scalar())
+
+
+def _script_info(app: Flask) -> ScriptInfo:
+    return ScriptInfo(create_app=lambda: app)
+
+
+def test_validate_accepts_every_procedure_in_processes(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("validate", str(BPMN))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "ok"
+
+
+def test_start_complete_and_list_tasks_through_the_cli(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("deploy", str(BPMN / "P001_delegaciones.bpmn")).exit_code == 0
+    data = {
+        "instancia": "Consejo de Seguridad",
+        "asunto": "Sesión",
+        "fecha_sesion": "2026-12-04",
+        "tipo_delegacion": "puntual",
+    }
+    started = run("start", "P001", "--as", "despacho", "--data", json.dumps(data))
+    assert started.exit_code == 0, started.output
+    key = started.output.strip()
+    assert key.startswith("P001-") and key.endswith("-00001")
+
+    listed = json.loads(run("tasks", "--as", "despacho", "--json").output)
+    assert [(t["case"], t["element"], t["group"]) for t in listed] == [
+        (key, "proponer_delegado", "despacho_gobierno")
+    ]
+    assert set(listed[0]) >= {"id", "case", "element", "name", "group", "assignee", "due"}
+    task_id = str(listed[0]["id"])
+
+    assert run("claim", task_id, "--as", "despacho").exit_code == 0
+    done = run(
+        "complete",
+        task_id,
+        "--as",
+        "despacho",
+        "--data",
+        '{"delegado": "delegada", "cargo_delegado": "Subsecretaria"}',
+    )
+    assert done.exit_code == 0, done.output
+    assert run("tasks", "--as", "despacho", "--json").output.strip() == "[]"
+    assert run("audit", "verify", key).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("start", "P999", "--as", "despacho"), 3, "no está desplegado"),
+        (("start", "P001", "--as", "nadie"), 3, "usuario 'nadie' no existe"),
+        (("start", "P001", "--as", "salud", "--data", "{}"), 4, "no puede iniciar"),
+        (("start", "P001", "--as", "despacho", "--data", "{}"), 7, "instancia"),
+        (("complete", "999", "--as", "despacho", "--data", "{}"), 3, "no existe"),
+        (("cancel", "P001-2026-09999", "--as", "admin", "--reason", "x"), 3, "no existe"),
+    ],
+)
+def test_errors_are_one_line_on_stderr_with_an_exit_code(run, args, code, message) -> None:  # type: ignore[no-untyped-def]
+    run("deploy", str(BPMN / "P001_delegaciones.bpmn"))
+    result = run(*args)
+    assert result.exit_code == code
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
+    assert result.stdout == ""

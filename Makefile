@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test lint typecheck unit bench clean
+.PHONY: help run test lint typecheck unit bench clean chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,7 +17,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m pip install --quiet -e '.[dev,postgres]'
 	touch $@
 
-run: $(VENV)/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000
+# Front-end packages (htmx, bpmn-js, axe-core) from npm; served from node_modules, never committed.
+node_modules/.installed: package.json package-lock.json
+	npm install --no-audit --no-fund
+	touch $@
+
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
 	$(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
@@ -28,11 +37,11 @@ lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
+test: lint node_modules/.installed chromium ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)
 	$(PYTHON) bench/engine_overhead.py
 
 clean: ## Remove the virtualenv, the local database and caches
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -78,3 +78,42 @@ def require_can_cancel(actor: Actor, start_group: str | None, started_by: str) -
     if actor.is_admin or actor.username == started_by or start_group in actor.coordinates:
         return
     raise Forbidden(f"{actor.username} no puede anular este caso")
+
+
+# Groups whose members may read every case (the quality office audits, read-only).
+AUDITOR_GROUPS = frozenset({"calidad"})
+
+
+def can_work_on(actor: Actor, task: Task) -> bool:
+    try:
+        require_can_work_on(actor, task)
+    except Forbidden:
+        return False
+    return True
+
+
+def can_release(actor: Actor, task: Task) -> bool:
+    """Only the holder (or an admin) hands a claimed task back to its group."""
+    return task.assignee is not None and (actor.is_admin or task.assignee == actor.username)
+
+
+def can_reassign(actor: Actor, task: Task) -> bool:
+    try:
+        require_can_reassign(actor, task)
+    except Forbidden:
+        return False
+    return True
+
+
+def require_can_view_case(
+    actor: Actor, business_key: str, participants: set[str], groups: set[str]
+) -> None:
+    """Who reads a case: admins, auditors, whoever took part, members of its tasks' groups."""
+    if (
+        actor.is_admin
+        or actor.groups & AUDITOR_GROUPS
+        or actor.username in participants
+        or actor.groups & groups
+    ):
+        return
+    raise Forbidden(f"{actor.username} no puede ver el caso {business_key}")

@@ -6,7 +6,7 @@ handler or script) are then recorded on the case in a transaction of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import spiff_state
+from engine import attachments, spiff_state
 from engine.audit import BrokenLink, append_event, verify_chains
 from engine.authorization import (
     SYSTEM,
@@ -153,8 +153,17 @@ class Engine:
 
     # -- cases -------------------------------------------------------------------------------
 
-    def start(self, key: str, actor: str, data: dict[str, Any] | None = None) -> str:
-        """Start a case of the latest version of `key`; returns its business key."""
+    def start(
+        self,
+        key: str,
+        actor: str,
+        data: dict[str, Any] | None = None,
+        uploads: Mapping[str, attachments.Upload] | None = None,
+    ) -> str:
+        """Start a case of the latest version of `key`; returns its business key.
+
+        `uploads` are files keyed by the form field's dotted path, stored with the case.
+        """
         data = dict(data or {})
         with self.unit_of_work() as session:
             who = load_actor(session, actor)
@@ -162,6 +171,7 @@ class Engine:
             assert definition is not None
             start = start_element(definition)
             require_can_start(who, start.get("lane"), key)
+            data, files = attachments.prepare(uploads or {}, data)
             validate_form(
                 definition.forms.get(start.get("properties", {}).get("formJsonSchemaFilename", "")),
                 data,
@@ -178,6 +188,7 @@ class Engine:
             )
             session.add(case)
             session.flush()
+            attachments.store(session, case, None, files, who.username, self.clock.now())
             workflow = spiff_state.new_workflow(definition.spec)
             workflow.task_tree.data.update(data)
             run = CaseRun(session, case, who, self.clock, self.services, workflow)
@@ -218,14 +229,27 @@ class Engine:
             task.assignee = target.username
             self._record(session, task, who, "task_reassigned", {"to": target.username})
 
-    def complete(self, task_id: int, actor: str, data: dict[str, Any]) -> None:
-        """Submit the task's form; the case advances to its next wait state."""
+    def complete(
+        self,
+        task_id: int,
+        actor: str,
+        data: dict[str, Any],
+        uploads: Mapping[str, attachments.Upload] | None = None,
+    ) -> None:
+        """Submit the task's form; the case advances to its next wait state.
+
+        `uploads` are files keyed by the form field's dotted path, stored with the case.
+        """
         try:
             with self.unit_of_work() as session:
                 who, task = self._open_task(session, task_id, actor)
                 require_can_work_on(who, task)
                 definition = task.case.definition
+                data, files = attachments.prepare(uploads or {}, data)
                 validate_form(definition.forms.get(task.form_key or ""), data)
+                attachments.store(
+                    session, task.case, task.id, files, who.username, self.clock.now()
+                )
                 run = CaseRun(session, task.case, who, self.clock, self.services)
                 spiff_task = run.ready_user_task(task.spiff_id)
                 spiff_task.data.update(data)

@@ -213,3 +213,26 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """A file uploaded with a form; the form data holds its reference (`adjunto:<sha256>/<name>`).
+
+    The content stays in the database so a case, its audit trail and its files back up and
+    restore together; the limits in `engine.attachments` keep rows small.
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_case_sha256", "case_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    field: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime]

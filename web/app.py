@@ -1,43 +1,94 @@
-"""The application factory: configuration, the engine, blueprints."""
+"""The application factory: configuration, the engine, extensions, blueprints."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 
 from engine import Clock, Engine, SystemClock
 from handlers import service_registry
 from storage.database import create_database_engine, database_url_from_environment, session_factory
+from web import filters, security
+from web.extensions import babel, csrf, limiter, login_manager
 
 PROCESSES_DIRECTORY = Path("processes")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, *, engine: Engine | None = None) -> Flask:
+    """The web application; tests hand in their own `engine` (with its clock and database)."""
     app = Flask(__name__)
     app.config.from_mapping(
         DATABASE_URL=database_url_from_environment(),
         DATABASE_SCHEMA=None,
         PROCESSES_DIRECTORY=str(PROCESSES_DIRECTORY),
         SECRET_KEY="dev-only-change-me",
+        NODE_MODULES=str(PROJECT_ROOT / "node_modules"),
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        LOGIN_RATE_LIMIT="10 per minute; 100 per hour",
+        RATELIMIT_STORAGE_URI="memory://",
+        BABEL_DEFAULT_LOCALE="es_CO",
+        BABEL_DEFAULT_TIMEZONE="America/Bogota",
+        PER_PAGE=25,
     )
     app.config.from_prefixed_env("BUENGOBIERNO")
     if config:
         app.config.update(config)
-    clock: Clock = app.config.get("CLOCK") or SystemClock()
-    database = create_database_engine(
-        app.config["DATABASE_URL"], schema=app.config["DATABASE_SCHEMA"]
-    )
-    app.extensions["database"] = database
-    app.extensions["engine"] = Engine(
-        session_factory(database), services=service_registry(), clock=clock
-    )
+    if engine is None:
+        clock: Clock = app.config.get("CLOCK") or SystemClock()
+        database = create_database_engine(
+            app.config["DATABASE_URL"], schema=app.config["DATABASE_SCHEMA"]
+        )
+        engine = Engine(session_factory(database), services=service_registry(), clock=clock)
+    app.extensions["database"] = engine.sessions.kw["bind"]
+    app.extensions["engine"] = engine
 
-    from web import health
-
-    app.register_blueprint(health.blueprint)
+    _init_extensions(app)
+    security.init_app(app)
+    filters.init_app(app)
+    _register_blueprints(app)
     return app
+
+
+def _init_extensions(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Inicie sesión para continuar."
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"],
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
+    limiter.init_app(app)
+
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _unauthorized() -> ResponseReturnValue:
+    if request.path.startswith("/api/"):
+        return {"error": "Debe iniciar sesión", "message": "Debe iniciar sesión"}, 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web import api, assets, auth, cases, errors, health, inbox, start, tasks
+
+    for module in (errors, assets, health, auth, inbox, tasks, start, cases, api):
+        app.register_blueprint(module.blueprint)
 
 
 def engine_of(app: Flask) -> Engine:

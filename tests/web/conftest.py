@@ -1,0 +1,72 @@
+"""Web fixtures: the app on the test engine (manual clock, both databases) and a signed-in client."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine import Engine
+from engine.directory import DEMO_PASSWORD
+from web.app import create_app
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+INVITATION = {
+    "instancia": "Junta Directiva de EMCALI",
+    "asunto": "Sesión ordinaria de diciembre",
+    "fecha_sesion": "2026-12-04",
+    "tipo_delegacion": "puntual",
+}
+PROPOSAL = {"delegado": "delegada", "cargo_delegado": "Subsecretaria de Cultura"}
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def make_app(engine: Engine, **config: Any) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            **config,
+        },
+        engine=engine,
+    )
+
+
+@pytest.fixture
+def app(p001: Engine) -> Flask:
+    return make_app(p001)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """The CSRF token of the client's session, read from the sign-in form like a browser would."""
+    page = client.get("/ingresar")
+    match = _TOKEN.search(page.text)
+    assert match, "the sign-in page carries a CSRF token"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> None:
+    response = client.post(
+        "/ingresar",
+        data={"usuario": username, "contrasena": password, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 303, response.text
+
+
+def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """A form POST with the session's CSRF token, as the page's form sends it."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def start_p001(engine: Engine, **changes: str) -> str:
+    return engine.start("P001", "despacho", {**INVITATION, **changes})

@@ -1,0 +1,105 @@
+"""JSON API for integrations (document system, e-mail): list, claim, release, complete.
+
+Same commands and authorization as the pages. Sign in with the session cookie (then send the
+CSRF token in `X-CSRFToken`) or with HTTP Basic credentials. A POST must be JSON: a cross-site
+form cannot send that, which is what keeps Basic-authenticated calls safe from CSRF. Errors are
+JSON, mapped in `web.errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, request
+from flask.typing import ResponseReturnValue
+
+from engine import ValidationError
+from engine.attachments import uploads_from_data_urls
+from engine.case_views import task_detail
+from engine.inbox import InboxFilter, inbox
+from web.current import actor, engine, login_required, today
+from web.extensions import csrf
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(blueprint)
+
+
+@blueprint.before_request
+def _protect() -> None:
+    if request.method != "POST":
+        return
+    if not request.is_json:
+        abort(415)
+    if request.authorization is None:
+        csrf.protect()
+
+
+@blueprint.get("/tareas")
+@login_required
+def list_tasks() -> ResponseReturnValue:
+    wanted = InboxFilter(
+        scope=request.args.get("bandeja", "mias"),
+        procedure=request.args.get("procedimiento") or None,
+        state=request.args.get("estado") or None,
+        search=request.args.get("q", ""),
+        descending=request.args.get("orden") == "desc",
+        page=request.args.get("pagina", 1, type=int) or 1,
+        per_page=request.args.get("por_pagina", int(current_app.config["PER_PAGE"]), type=int),
+    )
+    with engine().sessions() as session:
+        page = inbox(session, actor(), wanted, today())
+    return {
+        "tasks": [row.as_json(today()) for row in page.rows],
+        "total": page.total,
+        "page": wanted.page,
+        "pages": page.pages,
+        "counts": page.counts,
+    }
+
+
+@blueprint.get("/tareas/<int:task_id>")
+@login_required
+def show_task(task_id: int) -> ResponseReturnValue:
+    with engine().sessions() as session:
+        detail = task_detail(session, actor(), task_id)
+    return {
+        "id": detail.id,
+        "case": detail.business_key,
+        "name": detail.name,
+        "state": detail.state,
+        "group": detail.group,
+        "assignee": detail.assignee,
+        "due": detail.due.isoformat() if detail.due else None,
+        "instructions": detail.instructions,
+        "schema": detail.form.schema if detail.form else None,
+    }
+
+
+@blueprint.post("/tareas/<int:task_id>/reclamar")
+@login_required
+def claim(task_id: int) -> ResponseReturnValue:
+    engine().claim(task_id, actor().username)
+    return {"ok": True, "task": task_id, "assignee": actor().username}
+
+
+@blueprint.post("/tareas/<int:task_id>/liberar")
+@login_required
+def release(task_id: int) -> ResponseReturnValue:
+    engine().unclaim(task_id, actor().username)
+    return {"ok": True, "task": task_id, "assignee": None}
+
+
+@blueprint.post("/tareas/<int:task_id>/completar")
+@login_required
+def complete(task_id: int) -> ResponseReturnValue:
+    """Body: the form data as a JSON object; files as `data:<type>;name=<file>;base64,…`."""
+    body: Any = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError(
+            {"": "el cuerpo debe ser un objeto JSON con los datos del formulario"}
+        )
+    with engine().sessions() as session:
+        detail = task_detail(session, actor(), task_id)
+    data, uploads = uploads_from_data_urls(detail.form.schema if detail.form else None, body)
+    engine().complete(task_id, actor().username, data, uploads)
+    return {"ok": True, "task": task_id, "case": detail.business_key}

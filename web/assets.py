@@ -1,0 +1,31 @@
+"""Front-end packages from npm (`package.json`), served from node_modules by name.
+
+Only the files listed here are reachable: a route over node_modules must not expose the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, send_from_directory
+from flask.typing import ResponseReturnValue
+
+blueprint = Blueprint("assets", __name__)
+
+VENDOR_FILES = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "bpmn-navigated-viewer.js": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+    "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
+    "bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
+}
+
+
+@blueprint.get("/vendor/<name>")
+def vendor(name: str) -> ResponseReturnValue:
+    relative = VENDOR_FILES.get(name)
+    if relative is None:
+        abort(404)
+    root = Path(current_app.config["NODE_MODULES"])
+    if not (root / relative).is_file():
+        abort(404)
+    return send_from_directory(root, relative, max_age=3600)

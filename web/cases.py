@@ -1,0 +1,48 @@
+"""The case page (header, tasks, timeline, files, diagram) and "Mis casos"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+
+from engine.case_views import attachment_file, case_detail, case_diagram, my_cases
+from web.current import actor, engine, login_required, today
+
+blueprint = Blueprint("cases", __name__)
+
+
+@blueprint.get("/casos")
+@login_required
+def mine() -> ResponseReturnValue:
+    page_number = request.args.get("pagina", 1, type=int) or 1
+    with engine().sessions() as session:
+        page = my_cases(session, actor(), page_number)
+    return render_template("cases/mine.html", page=page)
+
+
+@blueprint.get("/casos/<business_key>")
+@login_required
+def show(business_key: str) -> ResponseReturnValue:
+    with engine().sessions() as session:
+        case = case_detail(session, actor(), business_key)
+    return render_template("cases/show.html", case=case, today=today())
+
+
+@blueprint.get("/casos/<business_key>/diagrama.bpmn")
+@login_required
+def diagram(business_key: str) -> ResponseReturnValue:
+    with engine().sessions() as session:
+        xml = case_diagram(session, actor(), business_key)
+    return Response(xml, mimetype="application/xml")
+
+
+@blueprint.get("/casos/<business_key>/adjuntos/<int:attachment_id>")
+@login_required
+def attachment(business_key: str, attachment_id: int) -> ResponseReturnValue:
+    with engine().sessions() as session:
+        stored = attachment_file(session, actor(), business_key, attachment_id)
+    response = Response(stored.content, mimetype=stored.content_type)
+    # Always a download: an uploaded file never renders as a page of this site.
+    response.headers.set("Content-Disposition", "attachment", filename=stored.filename)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

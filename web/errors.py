@@ -1,0 +1,120 @@
+"""Every error a user or a client can meet, in one place: engine errors and HTTP errors.
+
+`STATUS_FOR` is the only mapping from the engine's exception tree to HTTP status codes.
+Pages under `/api/` get JSON; every other page gets a Spanish error page, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine import (
+    Conflict,
+    EngineError,
+    Forbidden,
+    Incident,
+    InvalidDefinition,
+    NotFound,
+    ValidationError,
+)
+
+blueprint = Blueprint("errors", __name__)
+log = logging.getLogger(__name__)
+
+STATUS_FOR: dict[type[EngineError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    ValidationError: 422,
+    InvalidDefinition: 422,
+    Incident: 500,
+}
+
+TITLES = {
+    400: "Solicitud no válida",
+    401: "Debe iniciar sesión",
+    403: "Acceso no permitido",
+    404: "No encontrado",
+    405: "Método no permitido",
+    409: "La información cambió",
+    413: "El archivo es demasiado grande",
+    415: "Formato no admitido",
+    422: "Datos no válidos",
+    429: "Demasiados intentos",
+    500: "Error del sistema",
+}
+
+EXPLANATIONS = {
+    400: "La solicitud no se pudo procesar. Si venía de un formulario, recargue la página e intente de nuevo.",
+    403: "Su usuario no tiene permiso para ver o hacer esto.",
+    404: "La página, la tarea o el caso que busca no existe.",
+    405: "Esta dirección no admite esa operación.",
+    409: "Otra persona actuó primero o el caso avanzó mientras usted trabajaba. Nada de lo que envió se guardó.",
+    413: "El envío supera el tamaño máximo permitido.",
+    429: "Espere un momento antes de intentarlo de nuevo.",
+    500: "Ocurrió un problema inesperado. Nada quedó a medias: intente de nuevo o avise a la mesa de ayuda.",
+}
+
+
+def status_for(error: EngineError) -> int:
+    return next((code for kind, code in STATUS_FOR.items() if isinstance(error, kind)), 500)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, **extra: Any) -> ResponseReturnValue:
+    """A JSON error under /api/, the Spanish error page elsewhere."""
+    title = TITLES.get(status, TITLES[500])
+    if wants_json():
+        body: dict[str, Any] = {"error": title, "message": message or title, **extra}
+        return body, status
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=title,
+            message=message,
+            explanation=EXPLANATIONS.get(status, EXPLANATIONS[500]),
+        ),
+        status,
+    )
+
+
+@blueprint.app_errorhandler(EngineError)
+def engine_error(error: EngineError) -> ResponseReturnValue:
+    status = status_for(error)
+    if isinstance(error, ValidationError):
+        return error_response(status, str(error), field_errors=error.field_errors)
+    if isinstance(error, Incident):
+        log.warning("incident: %s", error)
+    return error_response(status, _sentence(str(error)))
+
+
+@blueprint.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> ResponseReturnValue:
+    return error_response(
+        400, "El formulario venció o no trae el código de seguridad (CSRF). Recargue la página."
+    )
+
+
+@blueprint.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> ResponseReturnValue:
+    return error_response(error.code or 500)
+
+
+@blueprint.app_errorhandler(Exception)
+def unexpected_error(error: Exception) -> ResponseReturnValue:
+    log.exception("unexpected error", exc_info=error)
+    return error_response(500)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text

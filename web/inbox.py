@@ -1,0 +1,66 @@
+"""Bandeja de entrada: "Mis tareas" and "De mis grupos"; claim, release and reassign."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from engine.inbox import STATES, InboxFilter, inbox, procedures
+from web.current import actor, engine, login_required, today
+
+blueprint = Blueprint("inbox", __name__)
+
+STATE_LABELS = {
+    "sin_reclamar": "Sin reclamar",
+    "reclamadas": "Reclamadas",
+    "vencidas": "Vencidas",
+}
+
+
+@blueprint.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    wanted = InboxFilter(
+        scope=request.args.get("bandeja", "mias"),
+        procedure=request.args.get("procedimiento") or None,
+        state=request.args.get("estado") or None,
+        search=request.args.get("q", ""),
+        descending=request.args.get("orden") == "desc",
+        page=request.args.get("pagina", 1, type=int) or 1,
+        per_page=int(current_app.config["PER_PAGE"]),
+    )
+    with engine().sessions() as session:
+        page = inbox(session, actor(), wanted, today())
+        procedure_options = procedures(session)
+    return render_template(
+        "inbox/index.html",
+        page=page,
+        today=today(),
+        procedure_options=procedure_options,
+        state_options=[(state, STATE_LABELS[state]) for state in STATES],
+    )
+
+
+@blueprint.post("/tareas/<int:task_id>/reclamar")
+@login_required
+def claim(task_id: int) -> ResponseReturnValue:
+    engine().claim(task_id, actor().username)
+    flash("Reclamó la tarea: ahora está en «Mis tareas».", "success")
+    return redirect(url_for("tasks.show", task_id=task_id), code=303)
+
+
+@blueprint.post("/tareas/<int:task_id>/liberar")
+@login_required
+def release(task_id: int) -> ResponseReturnValue:
+    engine().unclaim(task_id, actor().username)
+    flash("Liberó la tarea: vuelve a estar disponible para su grupo.", "success")
+    return redirect(url_for("inbox.index"), code=303)
+
+
+@blueprint.post("/tareas/<int:task_id>/reasignar")
+@login_required
+def reassign(task_id: int) -> ResponseReturnValue:
+    to_user = request.form.get("usuario", "").strip()
+    engine().reassign(task_id, actor().username, to_user)
+    flash(f"Tarea reasignada a {to_user}.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id), code=303)

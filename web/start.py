@@ -1,0 +1,66 @@
+"""Iniciar trámite: the procedures this official may start, each with its start form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from engine import ValidationError
+from engine.case_views import Startable, startable, startable_procedures
+from web.current import actor, engine, login_required
+from web.schema_form import build_fields, read_submission
+
+blueprint = Blueprint("start", __name__)
+
+
+@blueprint.get("/iniciar")
+@login_required
+def index() -> ResponseReturnValue:
+    with engine().sessions() as session:
+        procedures = startable_procedures(session, actor())
+    return render_template("start/index.html", procedures=procedures)
+
+
+def _procedure(key: str) -> Startable:
+    with engine().sessions() as session:
+        return startable(session, actor(), key)
+
+
+def _page(
+    procedure: Startable,
+    data: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    row_counts: dict[str, int] | None = None,
+) -> str:
+    fields = (
+        build_fields(procedure.form.schema, procedure.form.ui, data, errors, row_counts)
+        if procedure.form
+        else []
+    )
+    return render_template(
+        "start/form.html", procedure=procedure, fields=fields, errors=errors or {}
+    )
+
+
+@blueprint.get("/iniciar/<key>")
+@login_required
+def form(key: str) -> ResponseReturnValue:
+    return _page(_procedure(key))
+
+
+@blueprint.post("/iniciar/<key>")
+@login_required
+def submit(key: str) -> ResponseReturnValue:
+    procedure = _procedure(key)
+    schema = procedure.form.schema if procedure.form else {}
+    submission = read_submission(schema, request.form, request.files)
+    if not submission.completes:
+        return _page(procedure, submission.data, row_counts=submission.row_counts)
+    try:
+        business_key = engine().start(key, actor().username, submission.data, submission.uploads)
+    except ValidationError as error:
+        return _page(procedure, submission.data, error.field_errors, submission.row_counts), 422
+    flash(f"Inició el trámite {business_key}.", "success")
+    return redirect(url_for("cases.show", business_key=business_key), code=303)

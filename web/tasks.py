@@ -1,0 +1,65 @@
+"""The task page: instructions, the case's context, and the form rendered from its schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from engine import Conflict, ValidationError
+from engine.case_views import TaskDetail, task_detail
+from web.current import actor, engine, login_required, today
+from web.schema_form import build_fields, decision_field, read_submission
+
+blueprint = Blueprint("tasks", __name__)
+
+
+def _detail(task_id: int) -> TaskDetail:
+    with engine().sessions() as session:
+        return task_detail(session, actor(), task_id)
+
+
+def _page(
+    detail: TaskDetail,
+    data: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    row_counts: dict[str, int] | None = None,
+) -> str:
+    fields = (
+        build_fields(detail.form.schema, detail.form.ui, data, errors, row_counts)
+        if detail.form
+        else []
+    )
+    return render_template(
+        "tasks/show.html",
+        task=detail,
+        fields=fields,
+        decision=decision_field(fields),
+        errors=errors or {},
+        today=today(),
+    )
+
+
+@blueprint.get("/tareas/<int:task_id>")
+@login_required
+def show(task_id: int) -> ResponseReturnValue:
+    return _page(_detail(task_id))
+
+
+@blueprint.post("/tareas/<int:task_id>")
+@login_required
+def submit(task_id: int) -> ResponseReturnValue:
+    detail = _detail(task_id)
+    if detail.state != "open":
+        raise Conflict(f"la tarea «{detail.name}» ya fue completada por {detail.completed_by}")
+    schema = detail.form.schema if detail.form else {}
+    submission = read_submission(schema, request.form, request.files)
+    if not submission.completes:
+        return _page(detail, submission.data, row_counts=submission.row_counts)
+    try:
+        engine().complete(task_id, actor().username, submission.data, submission.uploads)
+    except ValidationError as error:
+        return _page(detail, submission.data, error.field_errors, submission.row_counts), 422
+    flash(f"Completó «{detail.name}» del caso {detail.business_key}.", "success")
+    return redirect(url_for("inbox.index"), code=303)

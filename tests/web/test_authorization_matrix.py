@@ -1,0 +1,152 @@
+"""Route by role: every route, for an anonymous visitor, a non-member and a member.
+
+Anonymous visitors are sent to sign in (401 under /api/), non-members get 403 (404 when the
+thing does not exist, see test_api_and_errors), members get the page or the action. Every POST
+without its CSRF token is refused with 400 whoever sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from engine import Engine
+from engine.attachments import Upload
+from storage.models import Attachment
+from tests.helpers import task_for
+from tests.web.conftest import INVITATION, PDF, PROPOSAL, csrf_token, login, start_p001
+
+MEMBER = "despacho"  # Despacho de Gobierno, coordinator of its group
+OUTSIDER = "hacienda"  # signed in, but not in the group, not in the case
+
+
+@dataclass
+class World:
+    engine: Engine
+    key: str = ""
+    task: int = 0
+    _attachment: tuple[str, int] | None = None
+
+    def attachment(self) -> tuple[str, int]:
+        """A second case whose administrative act (with its PDF) Despacho de Gobierno filed."""
+        if self._attachment is None:
+            key = start_p001(self.engine, tipo_delegacion="permanente")
+            self.engine.complete(
+                task_for(self.engine, key, "proponer_delegado").id, MEMBER, PROPOSAL
+            )
+            self.engine.complete(
+                task_for(self.engine, key, "aprobar_delegacion").id,
+                "secretario",
+                {"decision_secretario": "aprobar"},
+            )
+            self.engine.complete(
+                task_for(self.engine, key, "tramitar_acto_delegacion").id,
+                MEMBER,
+                {"numero_acto": "DECRETO 7", "fecha_acto": "2026-12-02"},
+                {"acto_adjunto": Upload("decreto.pdf", PDF)},
+            )
+            with self.engine.sessions() as session:
+                self._attachment = (key, session.scalars(select(Attachment.id)).one())
+        return self._attachment
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    url: Callable[[World], str]
+    outsider: int
+    member: int
+    data: dict[str, Any] = field(default_factory=dict)
+    claimed_by_member: bool = False
+    is_api: bool = False
+
+
+ROUTES: dict[str, Route] = {
+    "bandeja": Route("GET", lambda w: "/", 200, 200),
+    "bandeja grupos": Route("GET", lambda w: "/?bandeja=grupos", 200, 200),
+    "tarea": Route("GET", lambda w: f"/tareas/{w.task}", 403, 200),
+    "completar": Route("POST", lambda w: f"/tareas/{w.task}", 403, 303, PROPOSAL),
+    "reclamar": Route("POST", lambda w: f"/tareas/{w.task}/reclamar", 403, 303),
+    "liberar": Route(
+        "POST", lambda w: f"/tareas/{w.task}/liberar", 403, 303, claimed_by_member=True
+    ),
+    "reasignar": Route(
+        "POST", lambda w: f"/tareas/{w.task}/reasignar", 403, 303, {"usuario": "despacho2"}
+    ),
+    "iniciar": Route("GET", lambda w: "/iniciar", 200, 200),
+    "formulario de inicio": Route("GET", lambda w: "/iniciar/P001", 403, 200),
+    "iniciar P001": Route("POST", lambda w: "/iniciar/P001", 403, 303, INVITATION),
+    "mis casos": Route("GET", lambda w: "/casos", 200, 200),
+    "caso": Route("GET", lambda w: f"/casos/{w.key}", 403, 200),
+    "diagrama": Route("GET", lambda w: f"/casos/{w.key}/diagrama.bpmn", 403, 200),
+    "adjunto": Route(
+        "GET",
+        lambda w: "/casos/{}/adjuntos/{}".format(*w.attachment()),
+        403,
+        200,
+    ),
+    "salir": Route("POST", lambda w: "/salir", 303, 303),
+    "api tareas": Route("GET", lambda w: "/api/tareas", 200, 200, is_api=True),
+    "api tarea": Route("GET", lambda w: f"/api/tareas/{w.task}", 403, 200, is_api=True),
+    "api reclamar": Route(
+        "POST", lambda w: f"/api/tareas/{w.task}/reclamar", 403, 200, is_api=True
+    ),
+    "api liberar": Route(
+        "POST",
+        lambda w: f"/api/tareas/{w.task}/liberar",
+        403,
+        200,
+        claimed_by_member=True,
+        is_api=True,
+    ),
+    "api completar": Route(
+        "POST", lambda w: f"/api/tareas/{w.task}/completar", 403, 200, PROPOSAL, is_api=True
+    ),
+}
+POST_ROUTES = [name for name, route in ROUTES.items() if route.method == "POST"]
+
+
+def _world(engine: Engine, route: Route) -> World:
+    key = start_p001(engine)
+    world = World(engine, key, task_for(engine, key, "proponer_delegado").id)
+    if route.claimed_by_member:
+        engine.claim(world.task, MEMBER)
+    return world
+
+
+def _send(client: FlaskClient, route: Route, url: str, *, with_csrf: bool = True) -> int:
+    if route.method == "GET":
+        return client.get(url).status_code
+    token = csrf_token(client) if with_csrf else None
+    if route.is_api:
+        headers = {"X-CSRFToken": token} if token else {}
+        return client.post(url, json=route.data, headers=headers).status_code
+    data = {**route.data, **({"csrf_token": token} if token else {})}
+    return client.post(url, data=data).status_code
+
+
+@pytest.mark.parametrize("name", list(ROUTES))
+@pytest.mark.parametrize("role", ["anonymous", "non-member", "member"])
+def test_route_by_role(client: FlaskClient, p001: Engine, name: str, role: str) -> None:
+    route = ROUTES[name]
+    world = _world(p001, route)
+    url = route.url(world)
+    if role == "anonymous":
+        expected = 401 if route.is_api else 302
+    else:
+        login(client, OUTSIDER if role == "non-member" else MEMBER)
+        expected = route.outsider if role == "non-member" else route.member
+    assert _send(client, route, url) == expected
+
+
+@pytest.mark.parametrize("name", POST_ROUTES)
+def test_post_without_csrf_token_is_refused(client: FlaskClient, p001: Engine, name: str) -> None:
+    route = ROUTES[name]
+    world = _world(p001, route)
+    login(client, MEMBER)
+    assert _send(client, route, route.url(world), with_csrf=False) == 400

@@ -1,0 +1,101 @@
+"""P001 in a real browser: three officials, one case, from the invitation to the ficha."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LiveServer, axe_violations, screenshot, sign_in, sign_out
+from tests.web.conftest import PDF
+
+
+def _open_task(page: Page, live_server: LiveServer, tab: str, key: str, task_name: str) -> None:
+    page.goto(f"{live_server.url}/?bandeja={tab}&q={key}")
+    row = page.get_by_role("row").filter(has_text=key).filter(has_text=task_name)
+    row.get_by_role("link", name=task_name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(task_name)
+
+
+def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer) -> None:
+    violations: dict[str, list[str]] = {}
+    page.goto(f"{live_server.url}/ingresar")
+    screenshot(page, "01-ingresar")
+    violations["ingresar"] = axe_violations(page)
+
+    # Despacho de Gobierno registers the invitation.
+    sign_in(page, live_server.url, "despacho")
+    page.get_by_role("link", name="Iniciar trámite").click()
+    screenshot(page, "02-iniciar")
+    violations["iniciar"] = axe_violations(page)
+    page.get_by_role("link", name=re.compile("Iniciar P001")).click()
+    page.locator("#campo-instancia").fill("Junta Directiva de EMCALI")
+    page.locator("#campo-asunto").fill("Sesión ordinaria de diciembre")
+    page.locator("#campo-fecha_sesion").fill("2026-12-04")
+    page.get_by_label("Puntual (una sesión)").check()
+    screenshot(page, "03-formulario-inicio")
+    violations["formulario de inicio"] = axe_violations(page)
+    page.get_by_role("button", name="Iniciar el trámite").click()
+    expect(page.locator(".flashes")).to_contain_text("Inició el trámite P001-")
+    key = page.url.rsplit("/", 1)[-1]
+
+    # ... and proposes the delegate.
+    _open_task(page, live_server, "grupos", key, "Proponer delegado")
+    page.locator("#campo-delegado").fill("delegada")
+    page.locator("#campo-cargo_delegado").fill("Subsecretaria de Cultura")
+    page.get_by_role("button", name="Enviar y completar la tarea").click()
+    expect(page.locator(".flashes")).to_contain_text("Completó «Proponer delegado»")
+    sign_out(page)
+
+    # The Secretario approves with one button.
+    sign_in(page, live_server.url, "secretario")
+    _open_task(page, live_server, "grupos", key, "Aprobar delegación")
+    expect(page.get_by_text("Delegado (usuario)")).to_be_visible()  # the proposal, read-only
+    page.get_by_role("button", name="Aprobar", exact=True).click()
+    sign_out(page)
+
+    # The delegate fills the ficha: two commitments and the minutes.
+    sign_in(page, live_server.url, "delegada")
+    screenshot(page, "04-bandeja")
+    violations["bandeja"] = axe_violations(page)
+    expect(page.get_by_role("row").filter(has_text=key)).to_contain_text("Faltan 6 días hábiles")
+    _open_task(page, live_server, "mias", key, "Diligenciar ficha técnica de delegación")
+    page.locator("#campo-fecha_realizacion").fill("2026-12-04")
+    page.locator("#campo-resumen_sesion").fill("Se aprobó el presupuesto 2027.")
+    page.locator("#campo-compromisos-0-descripcion").fill("Enviar informe de gestión")
+    page.locator("#campo-compromisos-0-responsable").fill("salud")
+    page.locator("#campo-compromisos-0-fecha_limite").fill("2026-12-18")
+    page.get_by_role("button", name="Agregar fila (compromiso)").click()
+    expect(page.locator("#campo-compromisos-1-descripcion")).to_be_focused()
+    expect(page.locator("#campo-compromisos-0-descripcion")).to_have_value(
+        "Enviar informe de gestión"
+    )
+    page.locator("#campo-compromisos-1-descripcion").fill("Revisar tarifas")
+    page.locator("#campo-compromisos-1-responsable").fill("movilidad")
+    page.locator("#campo-compromisos-1-fecha_limite").fill("2027-01-15")
+    page.locator("#campo-acta_adjunta").set_input_files(
+        {"name": "acta.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    screenshot(page, "05-tarea-ficha")
+    violations["tarea"] = axe_violations(page)
+    page.get_by_role("button", name="Enviar y completar la tarea").click()
+    expect(page.locator(".flashes")).to_contain_text("Completó «Diligenciar ficha técnica")
+    page.goto(f"{live_server.url}/?q={key}")
+    expect(page.get_by_text("0 tareas")).to_be_visible()
+
+    # The case page: timeline, the file, and the path on the diagram.
+    page.goto(f"{live_server.url}/casos/{key}")
+    expect(page.locator("#diagrama")).to_have_attribute("data-ready", "true")
+    for element in ("inicio", "proponer_delegado", "aprobar_delegacion", "diligenciar_ficha"):
+        expect(page.locator(f'.djs-element.bg-done[data-element-id="{element}"]')).to_have_count(1)
+    expect(page.locator('.djs-element.bg-done[data-element-id="fin_cumplida"]')).to_have_count(1)
+    expect(page.locator('.djs-element.bg-done[data-element-id="fin_rechazada"]')).to_have_count(0)
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("Completó la tarea «Diligenciar ficha técnica de delegación»")
+    expect(timeline).to_contain_text("El trámite terminó")
+    expect(page.get_by_role("link", name="acta.pdf").first).to_be_visible()
+    expect(page.get_by_text("Terminado", exact=True)).to_be_visible()
+    screenshot(page, "06-caso")
+    violations["caso"] = axe_violations(page)
+
+    assert {name: found for name, found in violations.items() if found} == {}

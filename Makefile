@@ -41,7 +41,8 @@ test: lint node_modules/.installed chromium ## Install what the tests need and r
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)
-	$(PYTHON) bench/engine_overhead.py
+	test ! -f bench/engine_overhead.py || $(PYTHON) bench/engine_overhead.py
+	$(PYTHON) bench/inbox.py
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache test-artifacts

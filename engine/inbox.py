@@ -158,15 +158,16 @@ def inbox_statement(actor: Actor, wanted: InboxFilter, today: date) -> Select[*t
     )
 
 
+def count_statement(actor: Actor, wanted: InboxFilter, today: date, scope: str) -> Select[int]:
+    """How many open tasks one tab holds under the same filters (the tab's badge)."""
+    return select(func.count()).select_from(_base(actor, wanted, today, scope).subquery())
+
+
 def inbox(session: Session, actor: Actor, wanted: InboxFilter, today: date) -> InboxPage:
     """One page of the actor's inbox with the total and both tabs' counts (under the filters)."""
     rows = [InboxRow(*row) for row in session.execute(inbox_statement(actor, wanted, today))]
     counts = {
-        scope: session.scalar(
-            select(func.count()).select_from(_base(actor, wanted, today, scope).subquery())
-        )
-        or 0
-        for scope in SCOPES
+        scope: session.scalar(count_statement(actor, wanted, today, scope)) or 0 for scope in SCOPES
     }
     return InboxPage(rows=rows, total=counts[wanted.scope], filter=wanted, counts=counts)
 

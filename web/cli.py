@@ -7,12 +7,13 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from werkzeug.serving import run_simple
 
 from engine import EngineError, InvalidDefinition, exit_code_for
 from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
@@ -204,7 +205,8 @@ def audit_verify(case: str | None) -> None:
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Sirve la aplicación web."""
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Not app.run(): Flask ignores it inside its own CLI (FLASK_RUN_FROM_CLI).
+    run_simple(host, port, cast(Any, current_app)._get_current_object(), threaded=True)
 
 
 def main() -> None:

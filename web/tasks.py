@@ -51,8 +51,10 @@ def show(task_id: int) -> ResponseReturnValue:
 @login_required
 def submit(task_id: int) -> ResponseReturnValue:
     detail = _detail(task_id)
-    if detail.state != "open":
+    if detail.state == "completed":
         raise Conflict(f"la tarea «{detail.name}» ya fue completada por {detail.completed_by}")
+    if detail.state != "open":
+        raise Conflict(f"la tarea «{detail.name}» fue cancelada: el caso siguió otro camino")
     schema = detail.form.schema if detail.form else {}
     submission = read_submission(schema, request.form, request.files)
     if not submission.completes:

@@ -208,3 +208,15 @@ def test_group_coordinator_reassigns_and_a_plain_member_cannot(
     response = post(client, f"/tareas/{task.id}/reasignar", {"usuario": "despacho2"})
     assert response.status_code == 303
     assert task_for(p001, key, "proponer_delegado").assignee == "despacho2"
+
+
+def test_task_of_a_cancelled_case_says_so_and_refuses_submissions(
+    client: FlaskClient, p001: Engine
+) -> None:
+    key = start_p001(p001)
+    task = task_for(p001, key, "proponer_delegado")
+    p001.cancel(key, "despacho", "La sesión fue aplazada")
+    login(client, "despacho")
+    assert "Esta tarea fue cancelada" in client.get(f"/tareas/{task.id}").text
+    response = post(client, f"/tareas/{task.id}", PROPOSAL)
+    assert response.status_code == 409 and "fue cancelada" in response.text

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import spiff_state
 from engine.audit import BrokenLink, append_event, verify_chains
@@ -37,6 +38,7 @@ from engine.queries import TaskView, open_tasks
 from engine.runtime import CaseRun
 from engine.services import ServiceRegistry
 from storage.counters import next_value
+from storage.database import WRITE_OPTION
 from storage.models import BusinessKeyCounter, Case, Definition, Task
 
 
@@ -63,8 +65,16 @@ class Engine:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        with self.sessions() as session, session.begin():
-            yield session
+        """One transaction; a row changed by a concurrent command (optimistic lock) is a Conflict."""
+        try:
+            with self.sessions() as session, session.begin():
+                session.connection(execution_options={WRITE_OPTION: True})
+                yield session
+        except StaleDataError:
+            raise Conflict(
+                "el caso cambió mientras se procesaba (otra persona actuó al mismo tiempo); "
+                "recargue e intente de nuevo"
+            ) from None
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -193,10 +203,20 @@ class Engine:
     def claim(self, task_id: int, actor: str) -> None:
         with self.unit_of_work() as session:
             who, task = self._open_task(session, task_id, actor)
-            require_can_work_on(who, task)
             if task.assignee == who.username:
                 return
-            task.assignee = who.username
+            if task.assignee is not None and not who.is_admin:
+                raise Conflict(f"la tarea {task_id} ya fue reclamada por {task.assignee}")
+            require_can_work_on(who, task)
+            # Conditional update: of two simultaneous claims only one finds the task still free.
+            claimed = session.execute(
+                update(Task)
+                .where(Task.id == task.id, Task.state == "open", Task.assignee.is_(None))
+                .values(assignee=who.username)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict(f"la tarea {task_id} ya fue reclamada por otra persona")
             self._record(session, task, who, "task_claimed")
 
     def unclaim(self, task_id: int, actor: str) -> None:

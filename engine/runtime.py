@@ -17,7 +17,6 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import spiff_state
 from engine.audit import append_event
@@ -221,19 +220,14 @@ class CaseRun:
     # -- saving ------------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Persist the state; a concurrent change of the same case raises `Conflict`."""
+        """Persist the state; a concurrent change raises StaleDataError (a `Conflict` for callers)."""
         if self.workflow.is_completed() and self.case.status == "running":
             self.case.status = "completed"
             self.case.ended_at = self.clock.now()
             self.record("case_completed")
         self.case.data = _json_safe(self._current_data())
         self.case.state = spiff_state.dump_workflow(self.workflow)
-        try:
-            self.session.flush()
-        except StaleDataError:
-            raise Conflict(
-                f"el caso {self.case.business_key} cambió mientras se procesaba; recargue e intente de nuevo"
-            ) from None
+        self.session.flush()
 
     def _current_data(self) -> dict[str, Any]:
         """The case data as the latest step left it (what the case page and handlers show)."""

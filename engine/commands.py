@@ -247,9 +247,7 @@ class Engine:
                 definition = task.case.definition
                 validate_form(definition.forms.get(task.form_key or ""), data)
                 run = CaseRun(session, task.case, who, self.clock, self.services)
-                spiff_task = run.ready_user_task(task.spiff_id)
-                spiff_task.data.update(data)
-                spiff_task.run()
+                run.submit(run.ready_user_task(task.spiff_id), data)
                 task.state = "completed"
                 task.assignee = task.assignee or who.username
                 task.completed_by = who.username

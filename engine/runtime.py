@@ -73,6 +73,18 @@ class CaseRun:
             )
         return task
 
+    def submit(self, spiff_task: Any, data: dict[str, Any]) -> None:
+        """Complete a user task with its form data, which becomes case data.
+
+        Parallel branches each carry a copy of the data taken at the split, and a join keeps the
+        last branch's copy: without sharing, a value submitted in one branch (a new visto bueno)
+        would be overwritten by the stale copy of a sibling branch.
+        """
+        spiff_task.data.update(data)
+        spiff_task.run()
+        for sibling in spiff_task.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            sibling.data.update(data)
+
     def step(self) -> None:
         """Run everything the engine can run now; a failure becomes an `Incident`."""
         try:

@@ -27,8 +27,9 @@ from engine.linter import DYNAMIC_LANES
 from engine.sandbox import Sandbox, ScriptTimeout, UnsafeScript
 from engine.scripting import SandboxScriptEngine
 from engine.services import CompletedTask, HandlerContext, ServiceRegistry
-from storage.models import Case, Group, Membership, Notification, Task, User
+from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
+TIMER_JOB = "timer"
 UNRECORDED_KINDS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
 
 
@@ -86,8 +87,10 @@ class CaseRun:
             sibling.data.update(data)
 
     def step(self) -> None:
-        """Run everything the engine can run now; a failure becomes an `Incident`."""
+        """Run everything the engine can run now (timers due by the engine's clock included);
+        a failure becomes an `Incident`."""
         try:
+            self._fire_due_timers()
             self.workflow.do_engine_steps(did_complete_task=self._automatic.append)
         except (SpiffWorkflowException, UnsafeScript, ScriptTimeout) as error:
             raise Incident(self._describe_failure(error)) from error
@@ -100,6 +103,45 @@ class CaseRun:
                     payload={"name": element["name"], "kind": element["kind"]},
                 )
         self._automatic.clear()
+
+    def _fire_due_timers(self) -> None:
+        now = self.clock.now()
+        due = [
+            task
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task)) and at <= now
+        ]
+        for task in due:
+            spiff_state.fire_timer(task)
+            self.record("timer_fired", element_id=task.task_spec.bpmn_id)
+        if due:
+            self.workflow.refresh_timers()
+
+    def sync_timer_jobs(self) -> None:
+        """One job per waiting timer, due when it fires; fired or cancelled timers lose theirs."""
+        waiting = {
+            str(task.id): (task, at)
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task))
+        }
+        jobs = self.session.scalars(
+            select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
+        ).all()
+        for job in jobs:
+            if job.payload.get("task") not in waiting:
+                self.session.delete(job)
+        known = {job.payload.get("task") for job in jobs}
+        for spiff_id, (task, at) in waiting.items():
+            if spiff_id not in known:
+                self.session.add(
+                    Job(
+                        kind=TIMER_JOB,
+                        case_id=self.case.id,
+                        due_at=at,
+                        payload={"task": spiff_id, "element": task.task_spec.bpmn_id},
+                        created_at=self.clock.now(),
+                    )
+                )
 
     def _describe_failure(self, error: Exception) -> str:
         task = getattr(error, "task", None)

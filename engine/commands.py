@@ -35,7 +35,7 @@ from engine.directory import known_group_codes
 from engine.errors import Conflict, Incident, InvalidDefinition, NotFound
 from engine.forms import validate_form
 from engine.queries import TaskView, open_tasks
-from engine.runtime import TIMER_JOB, CaseRun
+from engine.runtime import TIMER_JOB, CaseRun, previous_element
 from engine.services import ServiceRegistry
 from storage.counters import next_value
 from storage.database import WRITE_OPTION
@@ -247,7 +247,8 @@ class Engine:
                 definition = task.case.definition
                 validate_form(definition.forms.get(task.form_key or ""), data)
                 run = CaseRun(session, task.case, who, self.clock, self.services)
-                run.submit(run.ready_user_task(task.spiff_id), data)
+                spiff_task = run.ready_user_task(task.spiff_id)
+                run.submit(spiff_task, data)
                 task.state = "completed"
                 task.assignee = task.assignee or who.username
                 task.completed_by = who.username
@@ -256,7 +257,7 @@ class Engine:
                 run.record(
                     "task_completed",
                     element_id=task.element_id,
-                    payload={"task": task.id, "data": data},
+                    payload={"task": task.id, "data": data, "from": previous_element(spiff_task)},
                 )
                 self._advance(run)
         except Incident as incident:

@@ -30,7 +30,6 @@ from engine.services import CompletedTask, HandlerContext, ServiceRegistry
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
 TIMER_JOB = "timer"
-UNRECORDED_KINDS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
 
 
 class CaseRun:
@@ -96,11 +95,15 @@ class CaseRun:
             raise Incident(self._describe_failure(error)) from error
         for task in self._automatic:
             element = self.element(task)
-            if element["id"] and element["kind"] not in UNRECORDED_KINDS:
+            if element["id"]:
                 self.record(
                     "element_completed",
                     element_id=element["id"],
-                    payload={"name": element["name"], "kind": element["kind"]},
+                    payload={
+                        "name": element["name"],
+                        "kind": element["kind"],
+                        "from": previous_element(task),
+                    },
                 )
         self._automatic.clear()
 
@@ -292,6 +295,14 @@ class CaseRun:
         for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
             merged.update(task.data)
         return merged
+
+
+def previous_element(task: Any) -> str | None:
+    """The BPMN element the token came from (Spiff's internal tasks have no bpmn_id)."""
+    parent = task.parent
+    while parent is not None and not parent.task_spec.bpmn_id:
+        parent = parent.parent
+    return parent.task_spec.bpmn_id if parent is not None else None
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:

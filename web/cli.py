@@ -17,7 +17,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from engine import EngineError, InvalidDefinition, exit_code_for
 from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
 from storage.migrate import upgrade_to_head
-from web.app import create_app, engine_of
+from web.app import PROCESSES_DIRECTORY, create_app, engine_of
+from web.scratch import run_scenarios_in_scratch_database
+
+SCENARIOS_DIRECTORY = PROCESSES_DIRECTORY / "scenarios"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -196,6 +199,47 @@ def audit_verify(case: str | None) -> None:
     if broken:
         sys.exit(9)
     click.echo("cadena de auditoría íntegra")
+
+
+@cli.group()
+def scenarios() -> None:
+    """Escenarios de prueba de los procedimientos (processes/scenarios)."""
+
+
+@scenarios.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def scenarios_run(paths: tuple[Path, ...]) -> None:
+    """Ejecuta escenarios en una base de datos temporal (no toca la base real)."""
+    results, _ = run_scenarios_in_scratch_database(list(paths) or [SCENARIOS_DIRECTORY])
+    for result in results:
+        mark = "ok   " if result.passed else "FALLA"
+        click.echo(
+            f"{mark} {result.scenario.procedure} {result.scenario.name} {result.business_key or ''}"
+        )
+        for failure in result.failures:
+            click.echo(f"        {failure}", err=True)
+    failed = sum(not r.passed for r in results)
+    click.echo(f"{len(results) - failed} de {len(results)} escenarios pasaron")
+    if failed:
+        sys.exit(1)
+
+
+@scenarios.command("coverage")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def scenarios_coverage(paths: tuple[Path, ...]) -> None:
+    """Lista, por procedimiento, los flujos de secuencia que ningún escenario recorre."""
+    results, untaken = run_scenarios_in_scratch_database(list(paths) or [SCENARIOS_DIRECTORY])
+    for key, flows in untaken.items():
+        click.echo(
+            f"{key}: {'todos los flujos recorridos' if not flows else f'{len(flows)} flujos sin recorrer'}"
+        )
+        for flow in flows:
+            click.echo(f"    {flow.id}: {flow.source} -> {flow.target}")
+    if any(not r.passed for r in results):
+        click.echo("error: hay escenarios que fallan; la cobertura no es confiable", err=True)
+        sys.exit(1)
+    if any(untaken.values()):
+        sys.exit(1)
 
 
 @cli.command()

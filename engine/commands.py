@@ -35,11 +35,11 @@ from engine.directory import known_group_codes
 from engine.errors import Conflict, Incident, InvalidDefinition, NotFound
 from engine.forms import validate_form
 from engine.queries import TaskView, open_tasks
-from engine.runtime import TIMER_JOB, CaseRun, previous_element
+from engine.runtime import CaseRun, previous_element
 from engine.services import ServiceRegistry
 from storage.counters import next_value
 from storage.database import WRITE_OPTION
-from storage.models import BusinessKeyCounter, Case, Definition, Job, Task
+from storage.models import BusinessKeyCounter, Case, Definition, Task
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class Engine:
             workflow.task_tree.data.update(data)
             run = CaseRun(session, case, who, self.clock, self.services, workflow)
             run.record("case_started", element_id=start.get("id"), payload={"data": data})
-            self._advance(run)
+            run.advance()
             return case.business_key
 
     def _next_business_key(self, session: Session, key: str) -> str:
@@ -259,7 +259,7 @@ class Engine:
                     element_id=task.element_id,
                     payload={"task": task.id, "data": data, "from": previous_element(spiff_task)},
                 )
-                self._advance(run)
+                run.advance()
         except Incident as incident:
             self._record_incident(task_id, actor, incident)
             raise
@@ -281,32 +281,6 @@ class Engine:
             run.sync_tasks()
             run.sync_timer_jobs()
             run.save()
-
-    def _advance(self, run: CaseRun) -> None:
-        run.step()
-        run.sync_tasks()
-        run.sync_timer_jobs()
-        run.save()
-
-    def fire_due_timers(self) -> int:
-        """Advance every case with a timer due by the engine's clock; returns the cases advanced.
-
-        Each case is its own transaction. Firing is idempotent: a timer already fired has no job,
-        and a case is only advanced by timers whose time has come.
-        """
-        now = self.clock.now()
-        with self.sessions() as session:
-            due = select(Job.case_id).where(Job.kind == TIMER_JOB, Job.due_at <= now).distinct()
-            case_ids = sorted(case_id for case_id in session.scalars(due) if case_id is not None)
-        advanced = 0
-        for case_id in case_ids:
-            with self.unit_of_work() as session:
-                case = session.get(Case, case_id)
-                if case is None or case.status != "running":
-                    continue
-                self._advance(CaseRun(session, case, SYSTEM, self.clock, self.services))
-                advanced += 1
-        return advanced
 
     def _record_incident(self, task_id: int, actor: str, incident: Incident) -> None:
         with self.unit_of_work() as session:

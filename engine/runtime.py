@@ -48,11 +48,15 @@ class CaseRun:
         self.clock = clock
         self.services = services
         self.sandbox = Sandbox(clock)
+        # Commands on one case queue up behind each other (the audit chain of a case is a strict
+        # sequence); the refresh also picks up what a command that just committed wrote.
+        session.refresh(case, with_for_update=True)
         definition = case.definition
         self.elements: dict[str, dict[str, Any]] = definition.elements
         self.workflow = workflow or spiff_state.load_workflow(case.state, definition.spec)
         self.workflow.script_engine = SandboxScriptEngine(self.sandbox, self._call_service)
         self._automatic: list[Any] = []
+        self._touched: Any = None
 
     # -- running -----------------------------------------------------------------------------
 
@@ -73,6 +77,13 @@ class CaseRun:
             )
         return task
 
+    def advance(self) -> None:
+        """Run to the next wait state, derive inbox rows and timer jobs, save."""
+        self.step()
+        self.sync_tasks()
+        self.sync_timer_jobs()
+        self.save()
+
     def submit(self, spiff_task: Any, data: dict[str, Any]) -> None:
         """Complete a user task with its form data, which becomes case data.
 
@@ -82,6 +93,7 @@ class CaseRun:
         """
         spiff_task.data.update(data)
         spiff_task.run()
+        self._touched = spiff_task
         for sibling in spiff_task.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
             sibling.data.update(data)
 
@@ -94,6 +106,7 @@ class CaseRun:
         except (SpiffWorkflowException, UnsafeScript, ScriptTimeout) as error:
             raise Incident(self._describe_failure(error)) from error
         for task in self._automatic:
+            self._touched = task
             element = self.element(task)
             if element["id"]:
                 self.record(
@@ -273,6 +286,14 @@ class CaseRun:
             element_id=row.element_id,
             payload={"task": row.id, "group": group, "assignee": assignee, "due": due},
         )
+        recipient = assignee or group
+        if recipient:
+            due_text = f" Vence el {due.isoformat()}." if due else ""
+            self._notify(
+                recipient,
+                f"[{self.case.business_key}] Nueva tarea: {row.name}",
+                f"Tiene una tarea pendiente: {row.name}.{due_text}",
+            )
 
     # -- saving ------------------------------------------------------------------------------
 
@@ -287,13 +308,20 @@ class CaseRun:
         self.session.flush()
 
     def _current_data(self) -> dict[str, Any]:
-        """The case data as the latest step left it (what the case page and handlers show)."""
+        """The case data as the latest step left it (what the case page and scenarios show).
+
+        The top-level process's latest data, overlaid with the data of the last task touched
+        at any depth: a form submitted inside a (multi-instance) subprocess counts too.
+        """
         last = self.workflow.last_task
         if last is not None:
-            return dict(last.data)
-        merged: dict[str, Any] = {}
-        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-            merged.update(task.data)
+            merged = dict(last.data)
+        else:
+            merged = {}
+            for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+                merged.update(task.data)
+        if self._touched is not None and self._touched.workflow is not self.workflow:
+            merged.update(self._touched.data)
         return merged
 
 

@@ -34,6 +34,7 @@ from engine.bpmn_xml import NS, parse_xml
 from engine.clock import ManualClock
 from engine.commands import Engine
 from engine.errors import EngineError
+from engine.jobs import fire_due_timers
 from storage.models import AuditEvent, Case, Commitment, Definition, Task
 
 
@@ -124,7 +125,7 @@ def _run_step(engine: Engine, clock: ManualClock, key: str, step: Mapping[str, A
     try:
         if "clock" in step:
             clock.set(_instant(str(step["clock"])))
-            engine.fire_due_timers()
+            fire_due_timers(engine)
         else:
             task = _open_task(engine, key, str(step["complete"]), int(step.get("index", 0)))
             if task is None:

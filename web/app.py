@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from engine import Clock, Engine, SystemClock
+from engine import Clock, Engine, ManualClock, SystemClock
 from handlers import service_registry
 from storage.database import create_database_engine, database_url_from_environment, session_factory
 
@@ -21,11 +22,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         DATABASE_SCHEMA=None,
         PROCESSES_DIRECTORY=str(PROCESSES_DIRECTORY),
         SECRET_KEY="dev-only-change-me",
+        SMTP_URL=None,
+        BASE_URL="http://127.0.0.1:5000",
+        CLOCK=None,
     )
     app.config.from_prefixed_env("BUENGOBIERNO")
     if config:
         app.config.update(config)
-    clock: Clock = app.config.get("CLOCK") or SystemClock()
+    clock = _clock(app.config["CLOCK"])
     database = create_database_engine(
         app.config["DATABASE_URL"], schema=app.config["DATABASE_SCHEMA"]
     )
@@ -43,3 +47,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def engine_of(app: Flask) -> Engine:
     engine: Engine = app.extensions["engine"]
     return engine
+
+
+def _clock(setting: Clock | str | None) -> Clock:
+    """The engine's clock; an ISO datetime (BUENGOBIERNO_CLOCK) freezes it, for simulations."""
+    if setting is None or setting == "":
+        return SystemClock()
+    if isinstance(setting, str):
+        return ManualClock(datetime.fromisoformat(setting))
+    return setting

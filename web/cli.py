@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,8 +18,17 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from engine import EngineError, InvalidDefinition, exit_code_for
+from engine import (
+    EngineError,
+    InvalidDefinition,
+    JobRunner,
+    exit_code_for,
+    incidents,
+    retry_incident,
+)
 from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
+from engine.outbox import SmtpTransport
+from engine.worker import Worker
 from storage.migrate import upgrade_to_head
 from web.app import PROCESSES_DIRECTORY, create_app, engine_of
 from web.scratch import run_scenarios_in_scratch_database
@@ -240,6 +253,57 @@ def scenarios_coverage(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
     if any(untaken.values()):
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Termina cuando no quede nada pendiente.")
+@click.option("--batch", default=10, show_default=True, help="Trabajos por adquisición.")
+@click.option("--poll", default=5.0, show_default=True, help="Segundos de espera sin trabajo.")
+@engine_command
+def worker(once: bool, batch: int, poll: float) -> None:
+    """Dispara temporizadores y envía notificaciones (varios pueden correr a la vez)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    smtp_url = current_app.config.get("SMTP_URL")
+    runner = Worker(
+        JobRunner(_engine(), owner),
+        transport=SmtpTransport(smtp_url) if smtp_url else None,
+        base_url=current_app.config["BASE_URL"],
+        batch=batch,
+        poll=timedelta(seconds=poll),
+        progress=lambda stats: click.echo(
+            f"procesados: {stats.jobs} trabajos ({stats.failures} con error), "
+            f"{stats.notifications} notificaciones",
+            err=True,
+        ),
+    )
+    runner.install_signal_handlers()
+    runner.run(once=once)
+
+
+@cli.group("incidents")
+def incidents_group() -> None:
+    """Incidentes: trabajos que agotaron sus reintentos."""
+
+
+@incidents_group.command("list")
+@engine_command
+def incidents_list() -> None:
+    """Lista los incidentes abiertos."""
+    for incident in incidents(_engine()):
+        click.echo(
+            f"{incident.job_id}\t{incident.business_key}\t{incident.element}\t{incident.attempts} intentos\t{incident.error}"
+        )
+
+
+@incidents_group.command("retry")
+@click.argument("job", type=int)
+@click.option("--as", "actor", required=True)
+@engine_command
+def incidents_retry(job: int, actor: str) -> None:
+    """Reintenta un incidente (el próximo paso del worker lo ejecuta)."""
+    retry_incident(_engine(), job, actor)
+    click.echo(f"incidente {job} reprogramado")
 
 
 @cli.command()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from engine import Engine, ManualClock
+from engine import Engine, ManualClock, fire_due_timers
 from storage.models import Job, Notification
 from tests.conftest import BOGOTA
 from tests.helpers import audit_actions, case_row, complete, open_elements, task_for
@@ -45,18 +45,18 @@ def test_reminder_fires_once_one_business_day_before_and_escalation_the_day_afte
     assert [element for element, _ in _jobs(p001)] == ["recordatorio_ficha", "vencimiento_ficha"]
 
     clock.set(datetime(2026, 12, 9, 7, 59, tzinfo=BOGOTA))  # 2026-12-08 is a holiday
-    assert p001.fire_due_timers() == 0
+    assert fire_due_timers(p001) == 0
     assert _reminders(p001) == 0
 
     clock.set(datetime(2026, 12, 9, 8, 0, tzinfo=BOGOTA))
-    assert p001.fire_due_timers() == 1
-    assert p001.fire_due_timers() == 0
+    assert fire_due_timers(p001) == 1
+    assert fire_due_timers(p001) == 0
     assert _reminders(p001) == 1
     assert open_elements(p001, key) == ["diligenciar_ficha"]
 
     clock.set(datetime(2026, 12, 11, 8, 30, tzinfo=BOGOTA))
-    assert p001.fire_due_timers() == 1
-    assert p001.fire_due_timers() == 0
+    assert fire_due_timers(p001) == 1
+    assert fire_due_timers(p001) == 0
     assert sorted(open_elements(p001, key)) == ["atender_escalamiento", "diligenciar_ficha"]
     assert task_for(p001, key, "atender_escalamiento").candidate_group == "secretario_gobierno"
     assert audit_actions(p001, key).count("timer_fired") == 2
@@ -80,7 +80,7 @@ def test_a_ficha_filed_on_time_cancels_its_timers(p001: Engine, clock: ManualClo
     complete(p001, key, "diligenciar_ficha", "delegada", FICHA)
     assert _jobs(p001) == []
     clock.set(datetime(2026, 12, 14, 9, 0, tzinfo=BOGOTA))
-    assert p001.fire_due_timers() == 0
+    assert fire_due_timers(p001) == 0
     assert _reminders(p001) == 0
     assert case_row(p001, key).status == "completed"
 

@@ -274,6 +274,8 @@ class Engine:
                 raise Conflict(f"el caso {business_key} ya está {case.status}")
             require_can_cancel(who, start_element(case.definition).get("lane"), case.started_by)
             run = CaseRun(session, case, who, self.clock, self.services)
+            if case.status != "running":  # finished while we waited for the case's lock
+                raise Conflict(f"el caso {business_key} ya está {case.status}")
             run.workflow.cancel()
             case.status = "cancelled"
             case.ended_at = self.clock.now()
@@ -287,9 +289,15 @@ class Engine:
             task = session.get(Task, task_id)
             if task is None:
                 return
-            task.case.last_error = str(incident)
-            CaseRun(session, task.case, SYSTEM, self.clock, self.services).record(
-                "incident",
+            case = session.get(Case, task.case_id, with_for_update=True)
+            assert case is not None
+            case.last_error = str(incident)
+            append_event(
+                session,
+                case,
+                at=self.clock.now(),
+                actor=SYSTEM.username,
+                action="incident",
                 element_id=task.element_id,
                 payload={"error": str(incident), "actor": actor},
             )

@@ -24,7 +24,7 @@ node_modules/.installed: package.json package-lock.json
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 chromium:
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000
 	$(BIN)/buengobierno init --demo
@@ -41,7 +41,7 @@ test: lint node_modules/.installed chromium ## Install what the tests need and r
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)
-	test ! -f bench/engine_overhead.py || $(PYTHON) bench/engine_overhead.py
+	$(PYTHON) bench/engine_overhead.py
 	$(PYTHON) bench/inbox.py
 
 clean: ## Remove the virtualenv, the local database and caches

@@ -5,6 +5,7 @@ Public surface (everything else is private to the package):
                             complete, cancel, verify_audit
     Clock, SystemClock, ManualClock
     ServiceRegistry, HandlerContext, CompletedTask   for handlers
+    JobRunner, fire_due_timers, incidents, retry_incident   leased timer jobs (the worker)
     EngineError and its subclasses                   see engine.errors
 """
 
@@ -20,6 +21,7 @@ from engine.errors import (
     ValidationError,
     exit_code_for,
 )
+from engine.jobs import JobOutcome, JobRunner, fire_due_timers, incidents, retry_incident
 from engine.services import CompletedTask, HandlerContext, ServiceRegistry
 
 __all__ = [
@@ -33,10 +35,15 @@ __all__ = [
     "HandlerContext",
     "Incident",
     "InvalidDefinition",
+    "JobOutcome",
+    "JobRunner",
     "ManualClock",
     "NotFound",
     "ServiceRegistry",
     "SystemClock",
     "ValidationError",
     "exit_code_for",
+    "fire_due_timers",
+    "incidents",
+    "retry_incident",
 ]

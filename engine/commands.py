@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import attachments, spiff_state
 from engine.audit import BrokenLink, append_event, verify_chains
@@ -34,9 +35,10 @@ from engine.directory import known_group_codes
 from engine.errors import Conflict, Incident, InvalidDefinition, NotFound
 from engine.forms import validate_form
 from engine.queries import TaskView, open_tasks
-from engine.runtime import CaseRun
+from engine.runtime import CaseRun, previous_element
 from engine.services import ServiceRegistry
 from storage.counters import next_value
+from storage.database import WRITE_OPTION
 from storage.models import BusinessKeyCounter, Case, Definition, Task
 
 
@@ -63,8 +65,16 @@ class Engine:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        with self.sessions() as session, session.begin():
-            yield session
+        """One transaction; a row changed by a concurrent command (optimistic lock) is a Conflict."""
+        try:
+            with self.sessions() as session, session.begin():
+                session.connection(execution_options={WRITE_OPTION: True})
+                yield session
+        except StaleDataError:
+            raise Conflict(
+                "el caso cambió mientras se procesaba (otra persona actuó al mismo tiempo); "
+                "recargue e intente de nuevo"
+            ) from None
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -193,7 +203,7 @@ class Engine:
             workflow.task_tree.data.update(data)
             run = CaseRun(session, case, who, self.clock, self.services, workflow)
             run.record("case_started", element_id=start.get("id"), payload={"data": data})
-            self._advance(run)
+            run.advance()
             return case.business_key
 
     def _next_business_key(self, session: Session, key: str) -> str:
@@ -204,10 +214,20 @@ class Engine:
     def claim(self, task_id: int, actor: str) -> None:
         with self.unit_of_work() as session:
             who, task = self._open_task(session, task_id, actor)
-            require_can_work_on(who, task)
             if task.assignee == who.username:
                 return
-            task.assignee = who.username
+            if task.assignee is not None and not who.is_admin:
+                raise Conflict(f"la tarea {task_id} ya fue reclamada por {task.assignee}")
+            require_can_work_on(who, task)
+            # Conditional update: of two simultaneous claims only one finds the task still free.
+            claimed = session.execute(
+                update(Task)
+                .where(Task.id == task.id, Task.state == "open", Task.assignee.is_(None))
+                .values(assignee=who.username)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict(f"la tarea {task_id} ya fue reclamada por otra persona")
             self._record(session, task, who, "task_claimed")
 
     def unclaim(self, task_id: int, actor: str) -> None:
@@ -252,8 +272,7 @@ class Engine:
                 )
                 run = CaseRun(session, task.case, who, self.clock, self.services)
                 spiff_task = run.ready_user_task(task.spiff_id)
-                spiff_task.data.update(data)
-                spiff_task.run()
+                run.submit(spiff_task, data)
                 task.state = "completed"
                 task.assignee = task.assignee or who.username
                 task.completed_by = who.username
@@ -262,9 +281,9 @@ class Engine:
                 run.record(
                     "task_completed",
                     element_id=task.element_id,
-                    payload={"task": task.id, "data": data},
+                    payload={"task": task.id, "data": data, "from": previous_element(spiff_task)},
                 )
-                self._advance(run)
+                run.advance()
         except Incident as incident:
             self._record_incident(task_id, actor, incident)
             raise
@@ -279,26 +298,30 @@ class Engine:
                 raise Conflict(f"el caso {business_key} ya está {case.status}")
             require_can_cancel(who, start_element(case.definition).get("lane"), case.started_by)
             run = CaseRun(session, case, who, self.clock, self.services)
+            if case.status != "running":  # finished while we waited for the case's lock
+                raise Conflict(f"el caso {business_key} ya está {case.status}")
             run.workflow.cancel()
             case.status = "cancelled"
             case.ended_at = self.clock.now()
             run.record("case_cancelled", payload={"reason": reason})
             run.sync_tasks()
+            run.sync_timer_jobs()
             run.save()
-
-    def _advance(self, run: CaseRun) -> None:
-        run.step()
-        run.sync_tasks()
-        run.save()
 
     def _record_incident(self, task_id: int, actor: str, incident: Incident) -> None:
         with self.unit_of_work() as session:
             task = session.get(Task, task_id)
             if task is None:
                 return
-            task.case.last_error = str(incident)
-            CaseRun(session, task.case, SYSTEM, self.clock, self.services).record(
-                "incident",
+            case = session.get(Case, task.case_id, with_for_update=True)
+            assert case is not None
+            case.last_error = str(incident)
+            append_event(
+                session,
+                case,
+                at=self.clock.now(),
+                actor=SYSTEM.username,
+                action="incident",
                 element_id=task.element_id,
                 payload={"error": str(incident), "actor": actor},
             )

@@ -17,7 +17,6 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import spiff_state
 from engine.audit import append_event
@@ -28,9 +27,9 @@ from engine.linter import DYNAMIC_LANES
 from engine.sandbox import Sandbox, ScriptTimeout, UnsafeScript
 from engine.scripting import SandboxScriptEngine
 from engine.services import CompletedTask, HandlerContext, ServiceRegistry
-from storage.models import Case, Group, Membership, Notification, Task, User
+from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
-UNRECORDED_KINDS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
+TIMER_JOB = "timer"
 
 
 class CaseRun:
@@ -49,11 +48,15 @@ class CaseRun:
         self.clock = clock
         self.services = services
         self.sandbox = Sandbox(clock)
+        # Commands on one case queue up behind each other (the audit chain of a case is a strict
+        # sequence); the refresh also picks up what a command that just committed wrote.
+        session.refresh(case, with_for_update=True)
         definition = case.definition
         self.elements: dict[str, dict[str, Any]] = definition.elements
         self.workflow = workflow or spiff_state.load_workflow(case.state, definition.spec)
         self.workflow.script_engine = SandboxScriptEngine(self.sandbox, self._call_service)
         self._automatic: list[Any] = []
+        self._touched: Any = None
 
     # -- running -----------------------------------------------------------------------------
 
@@ -74,21 +77,87 @@ class CaseRun:
             )
         return task
 
+    def advance(self) -> None:
+        """Run to the next wait state, derive inbox rows and timer jobs, save."""
+        self.step()
+        self.sync_tasks()
+        self.sync_timer_jobs()
+        self.save()
+
+    def submit(self, spiff_task: Any, data: dict[str, Any]) -> None:
+        """Complete a user task with its form data, which becomes case data.
+
+        Parallel branches each carry a copy of the data taken at the split, and a join keeps the
+        last branch's copy: without sharing, a value submitted in one branch (a new visto bueno)
+        would be overwritten by the stale copy of a sibling branch.
+        """
+        spiff_task.data.update(data)
+        spiff_task.run()
+        self._touched = spiff_task
+        for sibling in spiff_task.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            sibling.data.update(data)
+
     def step(self) -> None:
-        """Run everything the engine can run now; a failure becomes an `Incident`."""
+        """Run everything the engine can run now (timers due by the engine's clock included);
+        a failure becomes an `Incident`."""
         try:
+            self._fire_due_timers()
             self.workflow.do_engine_steps(did_complete_task=self._automatic.append)
         except (SpiffWorkflowException, UnsafeScript, ScriptTimeout) as error:
             raise Incident(self._describe_failure(error)) from error
         for task in self._automatic:
+            self._touched = task
             element = self.element(task)
-            if element["id"] and element["kind"] not in UNRECORDED_KINDS:
+            if element["id"]:
                 self.record(
                     "element_completed",
                     element_id=element["id"],
-                    payload={"name": element["name"], "kind": element["kind"]},
+                    payload={
+                        "name": element["name"],
+                        "kind": element["kind"],
+                        "from": previous_element(task),
+                    },
                 )
         self._automatic.clear()
+
+    def _fire_due_timers(self) -> None:
+        now = self.clock.now()
+        due = [
+            task
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task)) and at <= now
+        ]
+        for task in due:
+            spiff_state.fire_timer(task)
+            self.record("timer_fired", element_id=task.task_spec.bpmn_id)
+        if due:
+            self.workflow.refresh_timers()
+
+    def sync_timer_jobs(self) -> None:
+        """One job per waiting timer, due when it fires; fired or cancelled timers lose theirs."""
+        waiting = {
+            str(task.id): (task, at)
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task))
+        }
+        jobs = self.session.scalars(
+            select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
+        ).all()
+        for job in jobs:
+            if job.payload.get("task") not in waiting:
+                self.session.delete(job)
+        known = {job.payload.get("task") for job in jobs}
+        for spiff_id, (task, at) in waiting.items():
+            if spiff_id not in known:
+                self.session.add(
+                    Job(
+                        kind=TIMER_JOB,
+                        case_id=self.case.id,
+                        due_at=at,
+                        payload={"task": spiff_id, "element": task.task_spec.bpmn_id},
+                        created_at=self.clock.now(),
+                    )
+                )
 
     def _describe_failure(self, error: Exception) -> str:
         task = getattr(error, "task", None)
@@ -217,33 +286,51 @@ class CaseRun:
             element_id=row.element_id,
             payload={"task": row.id, "group": group, "assignee": assignee, "due": due},
         )
+        recipient = assignee or group
+        if recipient:
+            due_text = f" Vence el {due.isoformat()}." if due else ""
+            self._notify(
+                recipient,
+                f"[{self.case.business_key}] Nueva tarea: {row.name}",
+                f"Tiene una tarea pendiente: {row.name}.{due_text}",
+            )
 
     # -- saving ------------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Persist the state; a concurrent change of the same case raises `Conflict`."""
+        """Persist the state; a concurrent change raises StaleDataError (a `Conflict` for callers)."""
         if self.workflow.is_completed() and self.case.status == "running":
             self.case.status = "completed"
             self.case.ended_at = self.clock.now()
             self.record("case_completed")
         self.case.data = _json_safe(self._current_data())
         self.case.state = spiff_state.dump_workflow(self.workflow)
-        try:
-            self.session.flush()
-        except StaleDataError:
-            raise Conflict(
-                f"el caso {self.case.business_key} cambió mientras se procesaba; recargue e intente de nuevo"
-            ) from None
+        self.session.flush()
 
     def _current_data(self) -> dict[str, Any]:
-        """The case data as the latest step left it (what the case page and handlers show)."""
+        """The case data as the latest step left it (what the case page and scenarios show).
+
+        The top-level process's latest data, overlaid with the data of the last task touched
+        at any depth: a form submitted inside a (multi-instance) subprocess counts too.
+        """
         last = self.workflow.last_task
         if last is not None:
-            return dict(last.data)
-        merged: dict[str, Any] = {}
-        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-            merged.update(task.data)
+            merged = dict(last.data)
+        else:
+            merged = {}
+            for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+                merged.update(task.data)
+        if self._touched is not None and self._touched.workflow is not self.workflow:
+            merged.update(self._touched.data)
         return merged
+
+
+def previous_element(task: Any) -> str | None:
+    """The BPMN element the token came from (Spiff's internal tasks have no bpmn_id)."""
+    parent = task.parent
+    while parent is not None and not parent.task_spec.bpmn_id:
+        parent = parent.parent
+    return parent.task_spec.bpmn_id if parent is not None else None
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:

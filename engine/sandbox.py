@@ -103,6 +103,7 @@ class Sandbox:
     """Evaluates expressions and runs scripts against case data."""
 
     def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self._functions = business_functions(clock)
 
     def evaluate(self, expression: str, data: Mapping[str, Any]) -> Any:

@@ -36,6 +36,7 @@ class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     def __init__(self, sandbox: Sandbox, call_service: ServiceCall) -> None:
         super().__init__(environment=SandboxEnvironment(sandbox))
         self._call_service = call_service
+        self.clock = sandbox.clock
 
     def call_service(self, task: Any, **kwargs: Any) -> str:
         params = {name: spec["value"] for name, spec in kwargs["operation_params"].items()}

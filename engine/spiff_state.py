@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -36,8 +45,58 @@ class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         return workflow
 
 
+class _ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
+    """A timeDate timer that fires when the engine says so (by its clock), never by wall time."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        if my_task._get_internal_data("event_value") is None:
+            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            my_task._set_internal_data(event_value=str(value))
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class _ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
+    """A timeDuration timer measured from the engine's clock."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        if my_task._get_internal_data("event_value") is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            duration = self.get_timedelta_from_start(self.parse_iso_duration(expression))
+            start = my_task.workflow.script_engine.clock.now()
+            my_task._set_internal_data(event_value=(start + duration).isoformat())
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
 _CONFIG = {**SPIFF_CONFIG, BpmnWorkflow: _SharedSpecWorkflowConverter}
-_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
+_REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
+# Restore timer definitions as the engine's own (same serialized name, so states stay portable).
+for _timer_class, _spiff_class in (
+    (_ClockTimeDate, TimeDateEventDefinition),
+    (_ClockDuration, DurationTimerEventDefinition),
+):
+    TimerConditionalEventDefinitionConverter(
+        _timer_class, _REGISTRY, typename=_spiff_class.__name__
+    )
+_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+
+
+def is_timer(task: Any) -> bool:
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+
+
+def timer_due_at(task: Any) -> datetime | None:
+    """When a waiting timer task fires (None until the engine has evaluated it)."""
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    instant = datetime.fromisoformat(str(value))
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def fire_timer(task: Any) -> None:
+    task._set_internal_data(event_fired=True)
+
+
 STATE_FORMAT = 1
 
 

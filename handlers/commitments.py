@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from engine import HandlerContext, ServiceRegistry
 from storage.models import Commitment
 
@@ -42,5 +44,47 @@ def register_commitments(context: HandlerContext) -> dict[str, Any]:
     return {"registrados": len(created), "ids": [c.id for c in created]}
 
 
+FINAL_STATES = ("cumplido", "incumplido")
+VERIFIED_STATES = (*FINAL_STATES, "reprogramado")
+
+
+def track_commitment(context: HandlerContext) -> dict[str, Any]:
+    """Record a verification on the commitment's row: cumplido, incumplido, or reprogramado
+    with its reason and new date. Every change is appended to the row's history."""
+    params = context.params
+    status = str(params.get("estado") or "")
+    if status not in VERIFIED_STATES:
+        raise ValueError(f"estado de compromiso no válido: '{status}'")
+    commitment = context.session.scalars(
+        select(Commitment)
+        .where(
+            Commitment.case_id == context.case.id,
+            Commitment.description == str(params.get("descripcion") or "").strip(),
+            Commitment.responsible == str(params.get("responsable") or "").strip(),
+            Commitment.status.not_in(FINAL_STATES),
+        )
+        .order_by(Commitment.id)
+        .limit(1)
+    ).first()
+    if commitment is None:
+        raise LookupError(
+            f"no hay un compromiso abierto '{params.get('descripcion')}' de {params.get('responsable')}"
+        )
+    entry: dict[str, Any] = {"at": context.now.isoformat(), "status": status, "by": context.actor}
+    if status == "reprogramado":
+        reason = str(params.get("razon") or "").strip()
+        if not reason:
+            raise ValueError("una reprogramación necesita su razón")
+        new_due = date.fromisoformat(str(params.get("nueva_fecha"))[:10])
+        entry.update(
+            reason=reason, previous_due=commitment.due_date.isoformat(), new_due=new_due.isoformat()
+        )
+        commitment.due_date = new_due
+    commitment.status = status
+    commitment.history = [*commitment.history, entry]
+    return {"id": commitment.id, "estado": status, "cambios": len(commitment.history)}
+
+
 def register(registry: ServiceRegistry) -> None:
     registry.register("register_commitments")(register_commitments)
+    registry.register("track_commitment")(track_commitment)

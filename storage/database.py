@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DATABASE_URL_VARIABLE = "BUENGOBIERNO_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "buengobierno.sqlite3"
+# Execution option marking a transaction that will write (SQLite takes the write lock up front).
+WRITE_OPTION = "buengobierno_writes"
 
 
 def database_url_from_environment() -> str:
@@ -35,8 +37,9 @@ def create_database_engine(url: str, *, schema: str | None = None) -> Engine:
 
 
 def _serialize_sqlite_writers(engine: Engine) -> None:
-    # SQLite allows one writer; taking the write lock at BEGIN (instead of at the first write)
-    # makes concurrent commands queue up instead of failing with "database is locked" mid-way.
+    # SQLite allows one writer; a command takes the write lock at BEGIN (instead of at its first
+    # write) so concurrent commands queue up instead of failing with "database is locked" mid-way.
+    # Readers use a plain BEGIN and, with WAL, never wait for writers.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -47,7 +50,8 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine import Clock, Engine, SystemClock
+from engine import Clock, Engine, ManualClock, SystemClock
 from handlers import service_registry
 from storage.database import create_database_engine, database_url_from_environment, session_factory
 from web import filters, security
@@ -42,12 +42,15 @@ def create_app(config: dict[str, Any] | None = None, *, engine: Engine | None = 
         BABEL_DEFAULT_LOCALE="es_CO",
         BABEL_DEFAULT_TIMEZONE="America/Bogota",
         PER_PAGE=25,
+        SMTP_URL=None,
+        BASE_URL="http://127.0.0.1:5000",
+        CLOCK=None,
     )
     app.config.from_prefixed_env("BUENGOBIERNO")
     if config:
         app.config.update(config)
     if engine is None:
-        clock: Clock = app.config.get("CLOCK") or SystemClock()
+        clock = _clock(app.config["CLOCK"])
         database = create_database_engine(
             app.config["DATABASE_URL"], schema=app.config["DATABASE_SCHEMA"]
         )
@@ -94,3 +97,12 @@ def _register_blueprints(app: Flask) -> None:
 def engine_of(app: Flask) -> Engine:
     engine: Engine = app.extensions["engine"]
     return engine
+
+
+def _clock(setting: Clock | str | None) -> Clock:
+    """The engine's clock; an ISO datetime (BUENGOBIERNO_CLOCK) freezes it, for simulations."""
+    if setting is None or setting == "":
+        return SystemClock()
+    if isinstance(setting, str):
+        return ManualClock(datetime.fromisoformat(setting))
+    return setting

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -15,10 +19,22 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.serving import run_simple
 
-from engine import EngineError, InvalidDefinition, exit_code_for
+from engine import (
+    EngineError,
+    InvalidDefinition,
+    JobRunner,
+    exit_code_for,
+    incidents,
+    retry_incident,
+)
 from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
+from engine.outbox import SmtpTransport
+from engine.worker import Worker
 from storage.migrate import upgrade_to_head
-from web.app import create_app, engine_of
+from web.app import PROCESSES_DIRECTORY, create_app, engine_of
+from web.scratch import run_scenarios_in_scratch_database
+
+SCENARIOS_DIRECTORY = PROCESSES_DIRECTORY / "scenarios"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -197,6 +213,98 @@ def audit_verify(case: str | None) -> None:
     if broken:
         sys.exit(9)
     click.echo("cadena de auditoría íntegra")
+
+
+@cli.group()
+def scenarios() -> None:
+    """Escenarios de prueba de los procedimientos (processes/scenarios)."""
+
+
+@scenarios.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def scenarios_run(paths: tuple[Path, ...]) -> None:
+    """Ejecuta escenarios en una base de datos temporal (no toca la base real)."""
+    results, _ = run_scenarios_in_scratch_database(list(paths) or [SCENARIOS_DIRECTORY])
+    for result in results:
+        mark = "ok   " if result.passed else "FALLA"
+        click.echo(
+            f"{mark} {result.scenario.procedure} {result.scenario.name} {result.business_key or ''}"
+        )
+        for failure in result.failures:
+            click.echo(f"        {failure}", err=True)
+    failed = sum(not r.passed for r in results)
+    click.echo(f"{len(results) - failed} de {len(results)} escenarios pasaron")
+    if failed:
+        sys.exit(1)
+
+
+@scenarios.command("coverage")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def scenarios_coverage(paths: tuple[Path, ...]) -> None:
+    """Lista, por procedimiento, los flujos de secuencia que ningún escenario recorre."""
+    results, untaken = run_scenarios_in_scratch_database(list(paths) or [SCENARIOS_DIRECTORY])
+    for key, flows in untaken.items():
+        click.echo(
+            f"{key}: {'todos los flujos recorridos' if not flows else f'{len(flows)} flujos sin recorrer'}"
+        )
+        for flow in flows:
+            click.echo(f"    {flow.id}: {flow.source} -> {flow.target}")
+    if any(not r.passed for r in results):
+        click.echo("error: hay escenarios que fallan; la cobertura no es confiable", err=True)
+        sys.exit(1)
+    if any(untaken.values()):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Termina cuando no quede nada pendiente.")
+@click.option("--batch", default=10, show_default=True, help="Trabajos por adquisición.")
+@click.option("--poll", default=5.0, show_default=True, help="Segundos de espera sin trabajo.")
+@engine_command
+def worker(once: bool, batch: int, poll: float) -> None:
+    """Dispara temporizadores y envía notificaciones (varios pueden correr a la vez)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    smtp_url = current_app.config.get("SMTP_URL")
+    runner = Worker(
+        JobRunner(_engine(), owner),
+        transport=SmtpTransport(smtp_url) if smtp_url else None,
+        base_url=current_app.config["BASE_URL"],
+        batch=batch,
+        poll=timedelta(seconds=poll),
+        progress=lambda stats: click.echo(
+            f"procesados: {stats.jobs} trabajos ({stats.failures} con error), "
+            f"{stats.notifications} notificaciones",
+            err=True,
+        ),
+    )
+    runner.install_signal_handlers()
+    runner.run(once=once)
+
+
+@cli.group("incidents")
+def incidents_group() -> None:
+    """Incidentes: trabajos que agotaron sus reintentos."""
+
+
+@incidents_group.command("list")
+@engine_command
+def incidents_list() -> None:
+    """Lista los incidentes abiertos."""
+    for incident in incidents(_engine()):
+        click.echo(
+            f"{incident.job_id}\t{incident.business_key}\t{incident.element}\t{incident.attempts} intentos\t{incident.error}"
+        )
+
+
+@incidents_group.command("retry")
+@click.argument("job", type=int)
+@click.option("--as", "actor", required=True)
+@engine_command
+def incidents_retry(job: int, actor: str) -> None:
+    """Reintenta un incidente (el próximo paso del worker lo ejecuta)."""
+    retry_incident(_engine(), job, actor)
+    click.echo(f"incidente {job} reprogramado")
 
 
 @cli.command()

@@ -55,7 +55,7 @@ def test_a_colleague_sees_the_claimed_task_as_claimed_and_cannot_claim_it(
     p001.claim(task.id, "despacho2")
     login(client, "despacho")
     assert "Reclamada por despacho2" in client.get("/?bandeja=grupos").text
-    assert post(client, f"/tareas/{task.id}/reclamar").status_code == 403
+    assert post(client, f"/tareas/{task.id}/reclamar").status_code == 409  # already claimed
 
 
 def test_search_by_business_key_and_text_and_filter_by_state(

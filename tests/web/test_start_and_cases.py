@@ -60,7 +60,7 @@ def test_case_page_shows_header_tasks_timeline_and_diagram_marks(
     assert "Profesional Despacho de Gobierno (despacho)" in page  # started by
     assert "Aprobar delegación" in page and "Secretario de Gobierno" in page  # current task
     assert "Completó la tarea «Proponer delegado»" in page  # timeline
-    assert 'data-completed="inicio proponer_delegado"' in page
+    assert 'data-completed="inicio gw_merge_propuesta proponer_delegado"' in page
     assert 'data-active="aprobar_delegacion"' in page
     diagram = client.get(f"/casos/{key}/diagrama.bpmn")
     assert diagram.mimetype == "application/xml" and b'id="aprobar_delegacion"' in diagram.data

@@ -1,0 +1,223 @@
+"""Engine overhead: the same P001 cases through raw SpiffWorkflow in memory and through the
+persisted engine on SQLite; then the per-step cost of complete() as a case's history grows,
+with the pruned live tree and with whole-tree serialization (the previous approach).
+
+    python bench/engine_overhead.py [--cases 200]
+
+Prints tables; nothing is asserted. Times are wall-clock on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine import (  # noqa: E402
+    Engine,
+    ManualClock,
+    spiff_state,
+)
+from engine.directory import ensure_groups, load_demo_users  # noqa: E402
+from engine.sandbox import business_functions  # noqa: E402
+from handlers import service_registry  # noqa: E402
+from storage.database import create_database_engine, session_factory  # noqa: E402
+from storage.migrate import upgrade_to_head  # noqa: E402
+from storage.models import Case, Task  # noqa: E402
+
+BPMN = ROOT / "processes" / "bpmn" / "P001_delegaciones.bpmn"
+START = {
+    "instancia": "Junta",
+    "asunto": "Sesión",
+    "fecha_sesion": "2026-12-04",
+    "tipo_delegacion": "puntual",
+}
+STEPS: list[tuple[str, str, dict[str, Any]]] = [
+    ("proponer_delegado", "despacho", {"delegado": "delegada", "cargo_delegado": "Subsecretaria"}),
+    ("aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"}),
+    (
+        "diligenciar_ficha",
+        "delegada",
+        {"fecha_realizacion": "2026-12-04", "resumen_sesion": "ok", "compromisos": []},
+    ),
+]
+RETURN = {"decision_secretario": "devolver", "observaciones_secretario": "otra"}
+
+
+class _RawEnvironmentEngine(PythonScriptEngine):  # type: ignore[misc]
+    def call_service(self, task: Any, **kwargs: Any) -> str:
+        return json.dumps({"ok": True})
+
+
+def raw_spiff_cases(count: int) -> float:
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(BPMN))
+    spec, subprocesses = parser.get_spec("P001"), parser.get_subprocess_specs("P001")
+    functions = business_functions(ManualClock(datetime(2026, 12, 1, tzinfo=UTC)))
+    script_engine = _RawEnvironmentEngine()
+    script_engine.environment.globals.update(functions)
+    began = time.perf_counter()
+    for _ in range(count):
+        workflow = BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
+        workflow.task_tree.data.update(START)
+        workflow.do_engine_steps()
+        for element, _user, data in STEPS:
+            task = next(
+                t
+                for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                if t.task_spec.bpmn_id == element
+            )
+            task.data.update(data)
+            task.run()
+            workflow.do_engine_steps()
+        assert workflow.is_completed()
+    return time.perf_counter() - began
+
+
+@contextmanager
+def sqlite_engine() -> Iterator[Engine]:
+    with tempfile.TemporaryDirectory() as folder:
+        database = create_database_engine(f"sqlite:///{folder}/bench.sqlite3")
+        upgrade_to_head(database)
+        sessions = session_factory(database)
+        with sessions() as session, session.begin():
+            ensure_groups(session)
+            load_demo_users(session)
+        engine = Engine(
+            sessions,
+            services=service_registry(),
+            clock=ManualClock(datetime(2026, 12, 1, 14, tzinfo=UTC)),
+        )
+        engine.deploy([BPMN], "admin")
+        yield engine
+        database.dispose()
+
+
+def _open_task(engine: Engine, key: str, element: str) -> int:
+    with engine.sessions() as session:
+        return int(
+            session.scalars(
+                select(Task.id)
+                .join(Case)
+                .where(Case.business_key == key, Task.element_id == element, Task.state == "open")
+            ).one()
+        )
+
+
+def engine_cases(engine: Engine, count: int) -> float:
+    began = time.perf_counter()
+    for _ in range(count):
+        key = engine.start("P001", "despacho", START)
+        for element, user, data in STEPS:
+            engine.complete(_open_task(engine, key, element), user, data)
+    return time.perf_counter() - began
+
+
+def step_costs(engine: Engine, checkpoints: list[int], samples: int = 5) -> dict[int, float | None]:
+    """Median ms of one complete() when the case already holds `n` completed tasks.
+
+    None where the case could no longer advance (its ready task was lost).
+    """
+    key = engine.start("P001", "despacho", START)
+    completed = 0
+    costs: dict[int, float | None] = {}
+    for checkpoint in checkpoints:
+        try:
+            completed = _advance_to(engine, key, completed, checkpoint)
+        except NoResultFound:
+            costs[checkpoint] = None
+            continue
+        timings = []
+        for _ in range(samples):
+            task = _open_task(engine, key, "proponer_delegado")
+            began = time.perf_counter()
+            engine.complete(task, "despacho", STEPS[0][2])
+            timings.append(time.perf_counter() - began)
+            engine.complete(_open_task(engine, key, "aprobar_delegacion"), "secretario", RETURN)
+            completed += 2
+        costs[checkpoint] = statistics.median(timings) * 1000
+    return costs
+
+
+def _advance_to(engine: Engine, key: str, completed: int, checkpoint: int) -> int:
+    while completed < checkpoint:
+        engine.complete(_open_task(engine, key, "proponer_delegado"), "despacho", STEPS[0][2])
+        engine.complete(_open_task(engine, key, "aprobar_delegacion"), "secretario", RETURN)
+        completed += 2
+    return completed
+
+
+@contextmanager
+def whole_tree_serialization() -> Iterator[None]:
+    """The previous approach: keep and serialize every completed task."""
+    original: Callable[[Any], None] = spiff_state._prune_finished_history
+    spiff_state._prune_finished_history = lambda workflow: None
+    try:
+        yield
+    finally:
+        spiff_state._prune_finished_history = original
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--checkpoints", default="10,100,1000")
+    args = parser.parse_args()
+    checkpoints = [int(n) for n in args.checkpoints.split(",")]
+
+    raw = raw_spiff_cases(args.cases)
+    with sqlite_engine() as engine:
+        persisted = engine_cases(engine, args.cases)
+    print(f"\nP001 end to end, {args.cases} cases (start + 3 user tasks each)")
+    print(f"{'approach':<44}{'seconds':>10}{'cases/s':>10}{'ratio':>8}")
+    print(
+        f"{'raw SpiffWorkflow in memory (baseline)':<44}{raw:>10.2f}{args.cases / raw:>10.1f}{1:>8.2f}"
+    )
+    print(
+        f"{'engine persisted on SQLite':<44}{persisted:>10.2f}{args.cases / persisted:>10.1f}{persisted / raw:>8.2f}"
+    )
+
+    with sqlite_engine() as engine:
+        pruned = step_costs(engine, checkpoints)
+    with whole_tree_serialization(), sqlite_engine() as engine:
+        whole = step_costs(engine, checkpoints)
+    print("\nOne complete() on SQLite, median ms, by completed tasks already in the case")
+    print(
+        f"{'completed tasks':>16}{'whole tree (before)':>22}{'pruned tree (now)':>20}{'before/now':>12}"
+    )
+    for checkpoint in checkpoints:
+        before, now = whole[checkpoint], pruned[checkpoint]
+        shown = f"{before:.2f}" if before is not None else "case stuck*"
+        ratio = f"{before / now:.2f}" if before is not None and now else "-"
+        print(f"{checkpoint:>16}{shown:>22}{(now or 0):>20.2f}{ratio:>12}")
+    if None in whole.values():
+        print(
+            "* the whole tree outgrew SpiffWorkflow's task iterator (max_depth=1000): the ready task was lost"
+        )
+    first, last = pruned[checkpoints[0]], pruned[checkpoints[-1]]
+    if first and last:
+        print(
+            f"\npruned: cost at {checkpoints[-1]} / cost at {checkpoints[0]} completed tasks = {last / first:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Leased jobs: timers to fire, acquired in small batches, retried with backoff, then incidents.
+
+Camunda's job executor is the model. A job is acquired by writing a lease (owner + expiry); on
+PostgreSQL acquisition uses `FOR UPDATE SKIP LOCKED`, so workers on several machines share the
+table without blocking each other. A job runs as one engine command. Running it twice is
+harmless: the timer's fired state lives in the case, and the case's optimistic lock lets only
+one of two overlapping runs commit. A job that fails `max_attempts` times is an incident:
+visible, and retryable by command.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from engine.audit import append_event
+from engine.authorization import SYSTEM, load_actor
+from engine.commands import Engine
+from engine.errors import Conflict, EngineError, NotFound
+from engine.runtime import CaseRun
+from storage.models import Case, Job
+
+MAX_ATTEMPTS = 5
+DEFAULT_LEASE = timedelta(minutes=2)
+DEFAULT_BACKOFF = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    job_id: int
+    business_key: str | None
+    status: str  # "done", "skipped" (someone else did it), "retry", "incident"
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    job_id: int
+    business_key: str | None
+    element: str | None
+    attempts: int
+    error: str | None
+
+
+class JobRunner:
+    """Acquires and runs due jobs as `owner` (a worker's identity: host and process)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        owner: str,
+        *,
+        lease: timedelta = DEFAULT_LEASE,
+        max_attempts: int = MAX_ATTEMPTS,
+        backoff: timedelta = DEFAULT_BACKOFF,
+    ) -> None:
+        self.engine = engine
+        self.owner = owner
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+
+    def acquire(self, batch: int) -> list[int]:
+        """Lease up to `batch` due jobs nobody holds (or whose holder's lease expired)."""
+        with self.engine.unit_of_work() as session:
+            now = self.engine.clock.now()
+            query = (
+                select(Job.id)
+                .where(
+                    Job.due_at <= now,
+                    Job.attempts < self.max_attempts,
+                    or_(Job.lease_expires_at.is_(None), Job.lease_expires_at < now),
+                )
+                .order_by(Job.due_at, Job.id)
+                .limit(batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(session.scalars(query))
+            if ids:
+                session.execute(
+                    update(Job)
+                    .where(Job.id.in_(ids))
+                    .values(lease_owner=self.owner, lease_expires_at=now + self.lease)
+                    .execution_options(synchronize_session=False)
+                )
+            return ids
+
+    def run(self, job_id: int) -> JobOutcome:
+        try:
+            return self._run(job_id)
+        except Conflict:
+            # Another worker advanced the case first (an expired lease taken over): nothing to do.
+            return JobOutcome(job_id, None, "skipped")
+        except EngineError as error:
+            return self._fail(job_id, str(error))
+
+    def _run(self, job_id: int) -> JobOutcome:
+        with self.engine.unit_of_work() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.lease_owner != self.owner:
+                return JobOutcome(job_id, None, "skipped")
+            case = session.get(Case, job.case_id) if job.case_id is not None else None
+            key = case.business_key if case else None
+            if case is None or case.status != "running":
+                session.delete(job)
+                return JobOutcome(job_id, key, "done")
+            CaseRun(session, case, SYSTEM, self.engine.clock, self.engine.services).advance()
+            still_waiting = session.get(Job, job_id)
+            if still_waiting is not None:
+                still_waiting.lease_owner = None
+                still_waiting.lease_expires_at = None
+            return JobOutcome(job_id, key, "done")
+
+    def _fail(self, job_id: int, error: str) -> JobOutcome:
+        with self.engine.unit_of_work() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return JobOutcome(job_id, None, "skipped", error)
+            case = session.get(Case, job.case_id) if job.case_id is not None else None
+            job.attempts += 1
+            job.last_error = error
+            job.lease_owner = None
+            job.lease_expires_at = None
+            if job.attempts < self.max_attempts:
+                job.due_at = self.engine.clock.now() + self.backoff * 2 ** (job.attempts - 1)
+                return JobOutcome(job_id, case.business_key if case else None, "retry", error)
+            if case is not None:
+                case.last_error = error
+                _record(
+                    self.engine,
+                    session,
+                    case,
+                    "incident",
+                    job,
+                    {"error": error, "attempts": job.attempts},
+                )
+            return JobOutcome(job_id, case.business_key if case else None, "incident", error)
+
+    def drain(
+        self, batch: int = 20, progress: Callable[[int], None] | None = None
+    ) -> list[JobOutcome]:
+        """Run due jobs until none is left; `progress` hears the running count."""
+        outcomes: list[JobOutcome] = []
+        while ids := self.acquire(batch):
+            for job_id in ids:
+                outcomes.append(self.run(job_id))
+            if progress is not None:
+                progress(len(outcomes))
+        return outcomes
+
+
+def fire_due_timers(engine: Engine) -> int:
+    """Run every due job now, in this process; returns how many cases were advanced."""
+    outcomes = JobRunner(engine, owner=f"inline-{os.getpid()}").drain()
+    return sum(outcome.status == "done" for outcome in outcomes)
+
+
+def incidents(engine: Engine) -> list[IncidentView]:
+    with engine.sessions() as session:
+        rows = session.execute(
+            select(Job, Case.business_key)
+            .outerjoin(Case, Case.id == Job.case_id)
+            .where(Job.attempts >= MAX_ATTEMPTS)
+            .order_by(Job.id)
+        )
+        return [
+            IncidentView(job.id, key, job.payload.get("element"), job.attempts, job.last_error)
+            for job, key in rows
+        ]
+
+
+def retry_incident(engine: Engine, job_id: int, actor: str) -> None:
+    """Give an incident its attempts back; the next worker pass runs it now."""
+    with engine.unit_of_work() as session:
+        who = load_actor(session, actor)
+        job = session.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"el trabajo {job_id} no existe")
+        if job.attempts < MAX_ATTEMPTS:
+            raise Conflict(f"el trabajo {job_id} no es un incidente")
+        job.attempts = 0
+        job.due_at = engine.clock.now()
+        case = session.get(Case, job.case_id) if job.case_id is not None else None
+        if case is not None:
+            case.last_error = None
+            _record(engine, session, case, "incident_retried", job, {"by": who.username})
+
+
+def _record(
+    engine: Engine, session: Session, case: Case, action: str, job: Job, payload: dict[str, object]
+) -> None:
+    append_event(
+        session,
+        case,
+        at=engine.clock.now(),
+        actor=SYSTEM.username,
+        action=action,
+        element_id=job.payload.get("element"),
+        payload={"job": job.id, **payload},
+    )

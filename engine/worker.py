@@ -1,0 +1,99 @@
+"""The worker process: fires due timers and delivers notifications until told to stop.
+
+SIGTERM (or SIGINT) lets the current job finish, then the loop ends; the leases of jobs it had
+acquired but not started simply expire and another worker takes them. Logs are one line per
+event with `key=value` fields (job, case, status) for the log collector.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from types import FrameType
+
+from engine.jobs import JobRunner
+from engine.outbox import MailTransport, deliver_notifications
+
+log = logging.getLogger("buengobierno.worker")
+
+
+@dataclass
+class WorkerStats:
+    jobs: int = 0
+    failures: int = 0
+    notifications: int = 0
+
+
+class Worker:
+    def __init__(
+        self,
+        runner: JobRunner,
+        *,
+        transport: MailTransport | None = None,
+        base_url: str = "http://127.0.0.1:5000",
+        batch: int = 10,
+        poll: timedelta = timedelta(seconds=5),
+        progress: Callable[[WorkerStats], None] | None = None,
+    ) -> None:
+        self.runner = runner
+        self.transport = transport
+        self.base_url = base_url
+        self.batch = batch
+        self.poll = poll
+        self.progress = progress
+        self.stats = WorkerStats()
+        self._stopping = threading.Event()
+
+    def stop(self, *_args: object) -> None:
+        if not self._stopping.is_set():
+            log.info("event=stopping owner=%s", self.runner.owner)
+        self._stopping.set()
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum: int, _frame: FrameType | None) -> None:
+            self.stop()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def run(self, *, once: bool = False) -> WorkerStats:
+        """Work until stopped; with `once`, until nothing is due."""
+        log.info("event=started owner=%s", self.runner.owner)
+        while not self._stopping.is_set():
+            acquired = self.runner.acquire(self.batch)
+            for job_id in acquired:
+                if self._stopping.is_set():
+                    break
+                outcome = self.runner.run(job_id)
+                self.stats.jobs += 1
+                self.stats.failures += outcome.status in ("retry", "incident")
+                level = logging.WARNING if outcome.error else logging.INFO
+                log.log(
+                    level,
+                    "event=job job=%s case=%s status=%s error=%s",
+                    outcome.job_id,
+                    outcome.business_key or "-",
+                    outcome.status,
+                    outcome.error or "-",
+                )
+            sent = deliver_notifications(
+                self.runner.engine, self.transport, base_url=self.base_url, batch=self.batch * 5
+            )
+            self.stats.notifications += sent
+            if (acquired or sent) and self.progress is not None:
+                self.progress(self.stats)
+            if not acquired and not sent:
+                if once:
+                    break
+                self._stopping.wait(self.poll.total_seconds())
+        log.info(
+            "event=stopped owner=%s jobs=%s notifications=%s",
+            self.runner.owner,
+            self.stats.jobs,
+            self.stats.notifications,
+        )
+        return self.stats

@@ -1,0 +1,74 @@
+"""Administrative acts are numbered per type and year: consecutive, no gaps, no duplicates,
+even when signatures happen at the same time (PostgreSQL row locks; SQLite serializes)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import Engine, HandlerContext, ManualClock
+from handlers.acts import number_act
+from storage.models import Case
+
+
+def _number(session: Session, act_type: str, year: int) -> str:
+    context = HandlerContext(
+        case=Case(business_key="P003-x"),
+        element_id="numerar_acto",
+        data={},
+        actor="alcalde",
+        clock=ManualClock(datetime(year, 6, 1, tzinfo=UTC)),
+        session=session,
+        notify=lambda *args: None,
+        completed_tasks=lambda: iter(()),
+        params={"tipo_acto": act_type},
+    )
+    return str(number_act(context)["numero"])
+
+
+def test_numbers_are_consecutive_per_type_and_year(engine: Engine) -> None:
+    with engine.unit_of_work() as session:
+        numbers = [_number(session, "decreto", 2026), _number(session, "decreto", 2026)]
+        numbers += [_number(session, "resolucion", 2026), _number(session, "decreto", 2027)]
+    assert numbers == [
+        "DECRETO 0001 de 2026",
+        "DECRETO 0002 de 2026",
+        "RESOLUCION 0001 de 2026",
+        "DECRETO 0001 de 2027",
+    ]
+
+
+def test_a_rolled_back_signature_gives_its_number_back(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), engine.unit_of_work() as session:
+        _number(session, "decreto", 2026)
+        raise RuntimeError("la firma falló")
+    with engine.unit_of_work() as session:
+        assert _number(session, "decreto", 2026) == "DECRETO 0001 de 2026"
+
+
+def test_concurrent_signatures_get_distinct_consecutive_numbers(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    signatures = 16
+    barrier = threading.Barrier(signatures)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def sign() -> None:
+        barrier.wait()
+        try:
+            with engine.unit_of_work() as session:
+                numbers.append(_number(session, "decreto", 2026))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=sign) for _ in range(signatures)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(numbers) == [f"DECRETO {n:04d} de 2026" for n in range(1, signatures + 1)]

@@ -1,0 +1,107 @@
+"""Concurrent commands: one winner, a clear Conflict for the loser, nothing half-written."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from engine import Conflict, Engine
+from engine.authorization import load_actor
+from engine.runtime import CaseRun
+from storage.models import AuditEvent, Case
+from tests.helpers import audit_actions, complete, open_elements, task_for
+from tests.integration.test_p001_paths import PROPOSAL, start
+
+
+def _race(*actions: Callable[[], Any]) -> list[BaseException | None]:
+    """Run the actions at the same instant in threads; each one's exception or None."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[BaseException | None] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            action()
+        except BaseException as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_two_sessions_completing_the_same_task_one_wins_the_other_gets_conflict(
+    p001: Engine,
+) -> None:
+    key = start(p001)
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    task = task_for(p001, key, "aprobar_delegacion")
+
+    outcomes = _race(
+        lambda: p001.complete(task.id, "secretario", {"decision_secretario": "aprobar"}),
+        lambda: p001.complete(
+            task.id,
+            "secretario",
+            {"decision_secretario": "rechazar", "observaciones_secretario": "No"},
+        ),
+    )
+
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "NoneType"]
+    assert audit_actions(p001, key).count("task_completed") == 2  # the proposal and one approval
+    winner_approved = outcomes[0] is None
+    assert open_elements(p001, key) == (["diligenciar_ficha"] if winner_approved else [])
+    assert p001.verify_audit(key) == []
+
+
+def test_saving_over_a_version_changed_by_another_writer_is_a_conflict_and_writes_nothing(
+    p001: Engine,
+) -> None:
+    key = start(p001)
+    with p001.sessions() as session:
+        events_before = session.scalar(select(func.count()).select_from(AuditEvent))
+        version_before = session.scalars(select(Case.version).where(Case.business_key == key)).one()
+
+    proposal_task = task_for(p001, key, "proponer_delegado")
+    with (
+        pytest.raises(Conflict, match="cambió mientras se procesaba"),
+        p001.unit_of_work() as session,
+    ):
+        case = session.scalars(select(Case).where(Case.business_key == key)).one()
+        run = CaseRun(session, case, load_actor(session, "despacho"), p001.clock, p001.services)
+        spiff_task = run.ready_user_task(proposal_task.spiff_id)
+        spiff_task.data.update(PROPOSAL)
+        spiff_task.run()
+        run.step()
+        # Another writer commits a new version after we loaded the case.
+        session.execute(
+            update(Case).where(Case.id == case.id).values(version=Case.version + 1),
+            execution_options={"synchronize_session": False},
+        )
+        run.save()
+
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == events_before
+        assert (
+            session.scalars(select(Case.version).where(Case.business_key == key)).one()
+            == version_before
+        )
+    assert open_elements(p001, key) == ["proponer_delegado"]
+
+
+def test_two_members_claiming_the_same_task_at_once_one_gets_it(p001: Engine) -> None:
+    key = start(p001)
+    task = task_for(p001, key, "proponer_delegado")
+    outcomes = _race(
+        lambda: p001.claim(task.id, "despacho"), lambda: p001.claim(task.id, "despacho2")
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "NoneType"]
+    winner = "despacho" if outcomes[0] is None else "despacho2"
+    assert task_for(p001, key, "proponer_delegado").assignee == winner
+    assert audit_actions(p001, key).count("task_claimed") == 1

@@ -1,0 +1,36 @@
+"""The analysts' scenarios (processes/scenarios) run as tests on both databases, and together
+they take every sequence flow of every procedure."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import Engine, ManualClock
+from engine.scenarios import Scenario, load_scenarios, run_scenario, untaken_flows
+from tests.conftest import BPMN, PROCESSES
+
+SCENARIOS = load_scenarios([PROCESSES / "scenarios"])
+
+
+@pytest.fixture
+def deployed(engine: Engine) -> Engine:
+    engine.deploy([BPMN], "analista")
+    return engine
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: f"{s.procedure}: {s.name}")
+def test_scenario(deployed: Engine, clock: ManualClock, scenario: Scenario) -> None:
+    result = run_scenario(deployed, clock, scenario)
+    assert result.passed, "\n".join(result.failures)
+    assert result.business_key is not None
+    assert deployed.verify_audit(result.business_key) == []
+
+
+def test_scenarios_take_every_sequence_flow_of_every_procedure(
+    deployed: Engine, clock: ManualClock
+) -> None:
+    for scenario in SCENARIOS:
+        assert run_scenario(deployed, clock, scenario).passed, scenario.name
+    covered = {s.procedure for s in SCENARIOS}
+    untaken = {key: flows for key, flows in untaken_flows(deployed).items() if key in covered}
+    assert {key: [flow.id for flow in flows] for key, flows in untaken.items() if flows} == {}

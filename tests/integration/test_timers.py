@@ -1,0 +1,91 @@
+"""Policy 3 timers of P001, fired by the engine's clock: reminder and escalation exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from engine import Engine, ManualClock, fire_due_timers
+from storage.models import Job, Notification
+from tests.conftest import BOGOTA
+from tests.helpers import audit_actions, case_row, complete, open_elements, task_for
+from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
+
+
+def _approved_case(engine: Engine) -> str:
+    key = start(engine)  # session on Friday 2026-12-04; ficha due Thursday 2026-12-10
+    complete(engine, key, "proponer_delegado", "despacho", PROPOSAL)
+    complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    return key
+
+
+def _jobs(engine: Engine) -> list[tuple[str, datetime]]:
+    with engine.sessions() as session:
+        return [
+            (job.payload["element"], job.due_at)
+            for job in session.scalars(select(Job).order_by(Job.due_at))
+        ]
+
+
+def _reminders(engine: Engine) -> int:
+    with engine.sessions() as session:
+        query = (
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.subject.contains("Recordatorio"))
+        )
+        return int(session.scalar(query) or 0)
+
+
+def test_reminder_fires_once_one_business_day_before_and_escalation_the_day_after(
+    p001: Engine, clock: ManualClock
+) -> None:
+    key = _approved_case(p001)
+    assert [element for element, _ in _jobs(p001)] == ["recordatorio_ficha", "vencimiento_ficha"]
+
+    clock.set(datetime(2026, 12, 9, 7, 59, tzinfo=BOGOTA))  # 2026-12-08 is a holiday
+    assert fire_due_timers(p001) == 0
+    assert _reminders(p001) == 0
+
+    clock.set(datetime(2026, 12, 9, 8, 0, tzinfo=BOGOTA))
+    assert fire_due_timers(p001) == 1
+    assert fire_due_timers(p001) == 0
+    assert _reminders(p001) == 1
+    assert open_elements(p001, key) == ["diligenciar_ficha"]
+
+    clock.set(datetime(2026, 12, 11, 8, 30, tzinfo=BOGOTA))
+    assert fire_due_timers(p001) == 1
+    assert fire_due_timers(p001) == 0
+    assert sorted(open_elements(p001, key)) == ["atender_escalamiento", "diligenciar_ficha"]
+    assert task_for(p001, key, "atender_escalamiento").candidate_group == "secretario_gobierno"
+    assert audit_actions(p001, key).count("timer_fired") == 2
+
+    complete(
+        p001,
+        key,
+        "atender_escalamiento",
+        "secretario",
+        {"accion_escalamiento": "Llamada a la delegada"},
+    )
+    complete(p001, key, "diligenciar_ficha", "delegada", FICHA)
+    assert case_row(p001, key).status == "completed"
+    assert _jobs(p001) == []
+    assert _reminders(p001) == 1
+    assert p001.verify_audit(key) == []
+
+
+def test_a_ficha_filed_on_time_cancels_its_timers(p001: Engine, clock: ManualClock) -> None:
+    key = _approved_case(p001)
+    complete(p001, key, "diligenciar_ficha", "delegada", FICHA)
+    assert _jobs(p001) == []
+    clock.set(datetime(2026, 12, 14, 9, 0, tzinfo=BOGOTA))
+    assert fire_due_timers(p001) == 0
+    assert _reminders(p001) == 0
+    assert case_row(p001, key).status == "completed"
+
+
+def test_a_cancelled_case_removes_its_timer_jobs(p001: Engine, clock: ManualClock) -> None:
+    key = _approved_case(p001)
+    p001.cancel(key, "despacho", "La junta se disolvió")
+    assert _jobs(p001) == []

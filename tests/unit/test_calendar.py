@@ -1,0 +1,57 @@
+"""Business days: weekends and Colombian holidays (Ley 51 de 1983 moves, Easter-based ones)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.calendar import add_business_days, business_days_between, is_business_day, is_holiday
+
+days = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
+
+
+def test_ficha_of_a_friday_session_skips_the_weekend_and_the_immaculate_conception() -> None:
+    assert is_holiday(date(2026, 12, 8))
+    assert add_business_days(date(2026, 12, 4), 3) == date(2026, 12, 10)
+
+
+def test_ficha_of_christmas_eve_session_skips_christmas_and_the_weekend() -> None:
+    assert add_business_days(date(2026, 12, 24), 3) == date(2026, 12, 30)
+
+
+def test_emiliani_holidays_move_to_monday() -> None:
+    # Epiphany (6 January 2027 is a Wednesday) is observed on Monday 11 January.
+    assert not is_holiday(date(2027, 1, 6))
+    assert is_holiday(date(2027, 1, 11))
+    # Holy Thursday and Good Friday 2027 (Easter is 28 March).
+    assert is_holiday(date(2027, 3, 25)) and is_holiday(date(2027, 3, 26))
+
+
+@given(days, st.integers(min_value=1, max_value=60))
+def test_adding_n_business_days_lands_on_a_business_day_n_business_days_later(
+    start: date, n: int
+) -> None:
+    due = add_business_days(start, n)
+    assert is_business_day(due)
+    assert business_days_between(start, due) == n
+    assert due > start
+
+
+@given(days, st.integers(min_value=1, max_value=60))
+def test_no_business_day_is_skipped(start: date, n: int) -> None:
+    due = add_business_days(start, n)
+    skipped = [start + timedelta(d) for d in range(1, (due - start).days)]
+    assert sum(is_business_day(day) for day in skipped) == n - 1
+
+
+@given(days, days)
+def test_business_days_between_is_antisymmetric(a: date, b: date) -> None:
+    assert business_days_between(a, b) == -business_days_between(b, a)
+
+
+@given(days, st.integers(min_value=-40, max_value=40))
+def test_going_back_undoes_going_forward_from_a_business_day(start: date, n: int) -> None:
+    if is_business_day(start):
+        assert add_business_days(add_business_days(start, n), -n) == start

@@ -4,7 +4,7 @@ Camunda's job executor is the model. A job is acquired by writing a lease (owner
 PostgreSQL acquisition uses `FOR UPDATE SKIP LOCKED`, so workers on several machines share the
 table without blocking each other. A job runs as one engine command. Running it twice is
 harmless: the timer's fired state lives in the case, and the case's optimistic lock lets only
-one of two overlapping runs commit. A job that fails `max_attempts` times is an incident:
+one of two overlapping runs commit. A job that fails MAX_ATTEMPTS times is an incident:
 visible, and retryable by command.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.audit import append_event
 from engine.authorization import SYSTEM, load_actor
 from engine.commands import Engine
-from engine.errors import Conflict, EngineError, NotFound
+from engine.errors import Conflict, EngineError, Forbidden, NotFound
 from engine.runtime import CaseRun
 from storage.models import Case, Job
 
@@ -56,13 +56,11 @@ class JobRunner:
         owner: str,
         *,
         lease: timedelta = DEFAULT_LEASE,
-        max_attempts: int = MAX_ATTEMPTS,
         backoff: timedelta = DEFAULT_BACKOFF,
     ) -> None:
         self.engine = engine
         self.owner = owner
         self.lease = lease
-        self.max_attempts = max_attempts
         self.backoff = backoff
 
     def acquire(self, batch: int) -> list[int]:
@@ -73,7 +71,7 @@ class JobRunner:
                 select(Job.id)
                 .where(
                     Job.due_at <= now,
-                    Job.attempts < self.max_attempts,
+                    Job.attempts < MAX_ATTEMPTS,
                     or_(Job.lease_expires_at.is_(None), Job.lease_expires_at < now),
                 )
                 .order_by(Job.due_at, Job.id)
@@ -98,7 +96,7 @@ class JobRunner:
             # Another worker advanced the case first (an expired lease taken over): nothing to do.
             return JobOutcome(job_id, None, "skipped")
         except EngineError as error:
-            return self._fail(job_id, str(error))
+            return self.record_failure(job_id, str(error))
 
     def _run(self, job_id: int) -> JobOutcome:
         with self.engine.unit_of_work() as session:
@@ -117,7 +115,8 @@ class JobRunner:
                 still_waiting.lease_expires_at = None
             return JobOutcome(job_id, key, "done")
 
-    def _fail(self, job_id: int, error: str) -> JobOutcome:
+    def record_failure(self, job_id: int, error: str) -> JobOutcome:
+        """Count a failed attempt: retry later with backoff, or, at the last attempt, an incident."""
         with self.engine.unit_of_work() as session:
             job = session.get(Job, job_id)
             if job is None:
@@ -127,7 +126,7 @@ class JobRunner:
             job.last_error = error
             job.lease_owner = None
             job.lease_expires_at = None
-            if job.attempts < self.max_attempts:
+            if job.attempts < MAX_ATTEMPTS:
                 job.due_at = self.engine.clock.now() + self.backoff * 2 ** (job.attempts - 1)
                 return JobOutcome(job_id, case.business_key if case else None, "retry", error)
             if case is not None:
@@ -179,6 +178,8 @@ def retry_incident(engine: Engine, job_id: int, actor: str) -> None:
     """Give an incident its attempts back; the next worker pass runs it now."""
     with engine.unit_of_work() as session:
         who = load_actor(session, actor)
+        if not who.is_admin:
+            raise Forbidden(f"{who.username} no puede reintentar incidentes (solo administradores)")
         job = session.get(Job, job_id)
         if job is None:
             raise NotFound(f"el trabajo {job_id} no existe")

@@ -70,6 +70,12 @@ def _lint_element(
     operators: Collection[str],
     problem: Any,
 ) -> None:
+    if element.kind == "startEvent" and element.container is None and element.lane in DYNAMIC_LANES:
+        problem(
+            element,
+            f"el evento de inicio está en el carril '{element.lane}', que se decide por caso: "
+            "nadie podría iniciar el procedimiento (póngalo en el carril del grupo que lo inicia)",
+        )
     if element.kind == "userTask":
         if not element.form:
             problem(element, "la tarea de usuario no tiene formulario (formJsonSchemaFilename)")

@@ -16,11 +16,16 @@ def require_vistos_buenos(context: HandlerContext) -> dict[str, Any]:
     """Both vistos buenos must be granted by members of DAGJP and of the producing organism.
 
     A value in the case data is not enough: the engine looks at who completed which task, so a
-    visto bueno typed by someone outside the group does not count.
+    visto bueno typed by someone outside the group does not count. With `nueva_ronda_con`
+    (an element id, e.g. the producer's adjustment task) only the vistos buenos given after that
+    task's latest completion count: an adjusted draft is a new document.
     """
     organism = str(context.params.get("organismo") or context.data.get("organismo_productor") or "")
+    new_round = context.params.get("nueva_ronda_con")
     granted: dict[str, str] = {}
     for task in context.completed_tasks():
+        if new_round and task.element_id == new_round:
+            granted.clear()
         if task.data.get("visto_bueno_dagjp") == GRANTED and DAGJP in task.groups:
             granted[DAGJP] = task.completed_by
         if task.data.get("visto_bueno_organismo") == GRANTED and organism in task.groups:

@@ -114,6 +114,10 @@ CASES: dict[str, tuple[Callable[[str], str], str]] = {
         ),
         r"elemento 'proponer_delegado': el formulario 'P001.no_existe.schema.json' no existe",
     ),
+    "start_in_a_per_case_lane": (
+        lambda port: ORIGINAL.replace('name="despacho_gobierno"', 'name="organismo"', 1),
+        r"elemento 'inicio': el evento de inicio está en el carril 'organismo'",
+    ),
     "unsafe_condition": (
         lambda port: ORIGINAL.replace(
             'decision_secretario == "rechazar"', "__import__('os').system('id')", 1

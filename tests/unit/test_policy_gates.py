@@ -130,3 +130,36 @@ def test_a_missing_concept_is_an_error_not_a_decision() -> None:
         consolidate_concepts(
             _context([], {"concepto_tecnico": "favorable", "concepto_financiero": "favorable"})
         )
+
+
+def test_vistos_buenos_from_before_an_adjustment_do_not_count() -> None:
+    tasks = [
+        CompletedTask(
+            "visto_bueno_dagjp", "juridica", MEMBERS["juridica"], {"visto_bueno_dagjp": "otorgado"}
+        ),
+        CompletedTask(
+            "visto_bueno_organismo",
+            "salud",
+            MEMBERS["salud"],
+            {"visto_bueno_organismo": "otorgado"},
+        ),
+        CompletedTask(
+            "corregir_acto", "salud", MEMBERS["salud"], {"decision_correccion": "ajustado"}
+        ),
+        CompletedTask(
+            "visto_bueno_organismo",
+            "salud",
+            MEMBERS["salud"],
+            {"visto_bueno_organismo": "otorgado"},
+        ),
+        CompletedTask(
+            "visto_bueno_dagjp",
+            "movilidad",
+            MEMBERS["movilidad"],
+            {"visto_bueno_dagjp": "otorgado"},
+        ),
+    ]
+    result = require_vistos_buenos(
+        _context(tasks, organismo=ORGANISM, nueva_ronda_con="corregir_acto")
+    )
+    assert result["faltantes"] == ["dagjp"]

@@ -91,6 +91,10 @@ ROUTES: dict[str, Route] = {
         200,
     ),
     "salir": Route("POST", lambda w: "/salir", 303, 303),
+    "buzón": Route("GET", lambda w: "/buzon", 200, 200),
+    # Incidents are for administrators only (test_mailbox covers the administrator).
+    "incidentes": Route("GET", lambda w: "/incidentes", 403, 403),
+    "reintentar incidente": Route("POST", lambda w: "/incidentes/1/reintentar", 403, 403),
     "api tareas": Route("GET", lambda w: "/api/tareas", 200, 200, is_api=True),
     "api tarea": Route("GET", lambda w: f"/api/tareas/{w.task}", 403, 200, is_api=True),
     "api reclamar": Route(

@@ -1,0 +1,39 @@
+"""The mailbox: notifications addressed to a user or to one of the user's groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from engine.authorization import Actor
+from storage.models import Case, Notification
+
+
+@dataclass(frozen=True)
+class MailboxMessage:
+    id: int
+    business_key: str | None
+    recipient: str
+    subject: str
+    body: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def mailbox(session: Session, actor: Actor, limit: int = 100) -> list[MailboxMessage]:
+    rows = session.execute(
+        select(Notification, Case.business_key)
+        .outerjoin(Case, Case.id == Notification.case_id)
+        .where(
+            or_(Notification.recipient == actor.username, Notification.recipient.in_(actor.groups))
+        )
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return [
+        MailboxMessage(n.id, key, n.recipient, n.subject, n.body, n.created_at, n.sent_at)
+        for n, key in rows
+    ]

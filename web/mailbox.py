@@ -1,0 +1,37 @@
+"""Buzón: the notifications of the signed-in user (where they stay when no SMTP is set), and
+the administrators' list of incidents with a retry button."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from engine import Forbidden, incidents, retry_incident
+from engine.mailbox import mailbox
+from web.current import actor, engine, login_required
+
+blueprint = Blueprint("mailbox", __name__)
+
+
+@blueprint.get("/buzon")
+@login_required
+def index() -> ResponseReturnValue:
+    with engine().sessions() as session:
+        messages = mailbox(session, actor())
+    return render_template("mailbox/index.html", messages=messages)
+
+
+@blueprint.get("/incidentes")
+@login_required
+def incident_list() -> ResponseReturnValue:
+    if not actor().is_admin:
+        raise Forbidden("solo los administradores ven los incidentes")
+    return render_template("mailbox/incidents.html", incidents=incidents(engine()))
+
+
+@blueprint.post("/incidentes/<int:job_id>/reintentar")
+@login_required
+def retry(job_id: int) -> ResponseReturnValue:
+    retry_incident(engine(), job_id, actor().username)
+    flash(f"El incidente {job_id} se reintentará en el próximo paso del worker.", "success")
+    return redirect(url_for("mailbox.incident_list"), code=303)

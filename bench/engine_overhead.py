@@ -69,7 +69,8 @@ class _RawEnvironmentEngine(PythonScriptEngine):  # type: ignore[misc]
 
 def raw_spiff_cases(count: int) -> float:
     parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(BPMN))
+    # P001 calls P003 (standing delegations) and P005 (commitments): parse them too.
+    parser.add_bpmn_files([str(path) for path in sorted(BPMN.parent.glob("*.bpmn"))])
     spec, subprocesses = parser.get_spec("P001"), parser.get_subprocess_specs("P001")
     functions = business_functions(ManualClock(datetime(2026, 12, 1, tzinfo=UTC)))
     script_engine = _RawEnvironmentEngine()

@@ -99,7 +99,18 @@ class Engine:
     def _bundles(self, session: Session, paths: Sequence[Path]) -> list[Bundle]:
         files = read_bpmn_sources(paths)
         sources = {path: SourceFile(path.name, path.read_bytes()) for path in files}
-        library = self._deployed_sources(session)
+        # Called processes resolve to the files being deployed, else to the deployed versions,
+        # else to the files next to a file being deployed (deploying one file of a folder).
+        neighbours = {
+            sibling
+            for path in files
+            for sibling in path.parent.glob("*.bpmn")
+            if sibling not in sources
+        }
+        library = _sources_by_process(
+            SourceFile(path.name, path.read_bytes()) for path in sorted(neighbours)
+        )
+        library.update(self._deployed_sources(session))
         library.update(_sources_by_process(sources.values()))
         known_groups = known_group_codes(session)
         bundles, problems = [], []

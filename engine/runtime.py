@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -310,8 +311,10 @@ class CaseRun:
     def _current_data(self) -> dict[str, Any]:
         """The case data as the latest step left it (what the case page and scenarios show).
 
-        The top-level process's latest data, overlaid with the data of the last task touched
-        at any depth: a form submitted inside a (multi-instance) subprocess counts too.
+        The top-level process's latest data, overlaid with the latest data of each running
+        call activity (outermost first: a called process works on its own copy of the case
+        data until it ends), then with the data of the last task touched at any depth: a form
+        submitted inside a (multi-instance) subprocess counts too.
         """
         last = self.workflow.last_task
         if last is not None:
@@ -320,6 +323,10 @@ class CaseRun:
             merged = {}
             for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
                 merged.update(task.data)
+        for called in sorted(self.workflow.get_active_subprocesses(), key=lambda w: w.depth):
+            owner = self.workflow.get_task_from_id(called.parent_task_id)
+            if isinstance(owner.task_spec, CallActivity) and called.last_task is not None:
+                merged.update(called.last_task.data)
         if self._touched is not None and self._touched.workflow is not self.workflow:
             merged.update(self._touched.data)
         return merged

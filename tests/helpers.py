@@ -57,3 +57,18 @@ def audit_actions(engine: Engine, business_key: str) -> list[str]:
                 .order_by(AuditEvent.seq)
             )
         )
+
+
+def follow_commitments(
+    engine: Engine, business_key: str, status: str = "cumplido", verifier: str = "despacho"
+) -> list[str | None]:
+    """Work P005's follow-up inside the case: each commitment's responsible reports progress,
+    Despacho de Gobierno verifies it with `status`. Returns the report tasks' assignees."""
+    reports = [t for t in open_tasks(engine, business_key) if t.element_id == "reportar_avance"]
+    for report in reports:
+        assert report.assignee is not None
+        engine.complete(report.id, report.assignee, {"avance": "Avance reportado"})
+        verification = task_for(engine, business_key, "verificar_compromiso")
+        assert verification.candidate_group == "despacho_gobierno"
+        engine.complete(verification.id, verifier, {"estado_compromiso": status})
+    return [report.assignee for report in reports]

@@ -1,4 +1,5 @@
-"""P001 in a real browser: three officials, one case, from the invitation to the ficha."""
+"""P001 in a real browser: the officials of one case, from the invitation to the ficha and the
+follow-up of its commitments (P005, called inside the case)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, axe_violations, screenshot, sign_in, sign_out
+from tests.helpers import follow_commitments
 from tests.web.conftest import PDF
 
 
@@ -82,11 +84,35 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
     expect(page.locator(".flashes")).to_contain_text("Completó «Diligenciar ficha técnica")
     page.goto(f"{live_server.url}/?q={key}")
     expect(page.get_by_text("0 tareas")).to_be_visible()
+    sign_out(page)
+
+    # P005 inside the case: Salud reports progress on its commitment, Despacho verifies it.
+    sign_in(page, live_server.url, "salud")
+    _open_task(page, live_server, "mias", key, "Reportar avance del compromiso")
+    page.locator("#campo-avance").fill("Informe de gestión enviado")
+    screenshot(page, "06-reporte-avance")
+    violations["reporte de avance"] = axe_violations(page)
+    page.get_by_role("button", name="Enviar y completar la tarea").click()
+    expect(page.locator(".flashes")).to_contain_text("Completó «Reportar avance del compromiso»")
+    sign_out(page)
+    sign_in(page, live_server.url, "despacho")
+    _open_task(page, live_server, "grupos", key, "Verificar cumplimiento del compromiso")
+    page.get_by_label("Cumplido", exact=True).check()
+    page.get_by_role("button", name="Enviar y completar la tarea").click()
+    expect(page.locator(".flashes")).to_contain_text("Completó «Verificar cumplimiento")
+    # Movilidad's commitment is followed through the engine, to the end of the case.
+    assert follow_commitments(live_server.engine, key) == ["movilidad"]
 
     # The case page: timeline, the file, and the path on the diagram.
     page.goto(f"{live_server.url}/casos/{key}")
     expect(page.locator("#diagrama")).to_have_attribute("data-ready", "true")
-    for element in ("inicio", "proponer_delegado", "aprobar_delegacion", "diligenciar_ficha"):
+    for element in (
+        "inicio",
+        "proponer_delegado",
+        "aprobar_delegacion",
+        "diligenciar_ficha",
+        "seguir_compromisos",
+    ):
         expect(page.locator(f'.djs-element.bg-done[data-element-id="{element}"]')).to_have_count(1)
     expect(page.locator('.djs-element.bg-done[data-element-id="fin_cumplida"]')).to_have_count(1)
     expect(page.locator('.djs-element.bg-done[data-element-id="fin_rechazada"]')).to_have_count(0)
@@ -95,7 +121,7 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
     expect(timeline).to_contain_text("El trámite terminó")
     expect(page.get_by_role("link", name="acta.pdf").first).to_be_visible()
     expect(page.get_by_text("Terminado", exact=True)).to_be_visible()
-    screenshot(page, "06-caso")
+    screenshot(page, "07-caso")
     violations["caso"] = axe_violations(page)
 
     assert {name: found for name, found in violations.items() if found} == {}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
-from engine import Engine
+from engine import Engine, InvalidDefinition
 from storage.models import Definition
 from tests.conftest import BPMN, PROCESSES
 from tests.helpers import case_row, complete, task_for
@@ -17,7 +18,8 @@ from tests.integration.test_p001_paths import PROPOSAL, start
 def _copy_processes(tmp_path: Path) -> Path:
     target = tmp_path / "processes"
     (target / "bpmn").mkdir(parents=True)
-    shutil.copy(BPMN / "P001_delegaciones.bpmn", target / "bpmn")
+    for bpmn in BPMN.glob("*.bpmn"):  # P001 calls P003 and P005: they sit next to it
+        shutil.copy(bpmn, target / "bpmn")
     shutil.copytree(PROCESSES / "forms", target / "forms")
     return target / "bpmn" / "P001_delegaciones.bpmn"
 
@@ -64,6 +66,20 @@ def test_a_changed_form_alone_is_a_new_version(engine: Engine, tmp_path: Path) -
         form.read_text().replace('"title"', '"title"', 1).replace("}", ', "$comment": "v2"}', 1)
     )
     assert [d.version for d in engine.deploy([bpmn], "analista")] == [2]
+
+
+def test_one_file_finds_the_processes_it_calls_in_its_own_folder(
+    engine: Engine, tmp_path: Path
+) -> None:
+    bpmn = _copy_processes(tmp_path)
+    called = bpmn.parent / "P005_seguimiento_compromisos.bpmn"
+    called.unlink()
+    with pytest.raises(InvalidDefinition, match="'P005' no está desplegado ni en la misma carpeta"):
+        engine.deploy([bpmn], "analista")
+    shutil.copy(BPMN / called.name, called)
+    deployed = engine.deploy([bpmn], "analista")
+    assert [(d.key, d.version, d.created) for d in deployed] == [("P001", 1, True)]
+    assert _definitions(engine) == [("P001", 1)]  # the called files travel inside P001's bundle
 
 
 def test_a_folder_deploys_every_procedure_in_it(engine: Engine) -> None:

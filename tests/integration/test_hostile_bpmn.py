@@ -135,6 +135,8 @@ def test_broken_or_hostile_bpmn_is_refused_and_nothing_is_deployed(
     folder = tmp_path / "processes" / "bpmn"
     folder.mkdir(parents=True)
     shutil.copytree(PROCESSES / "forms", tmp_path / "processes" / "forms")
+    for called in ("P003_actos_administrativos.bpmn", "P005_seguimiento_compromisos.bpmn"):
+        shutil.copy(BPMN / called, folder)  # P001 calls them; only P001 is deployed
     path = folder / "P001_delegaciones.bpmn"
     path.write_text(transform(listener[0].decode()), encoding="utf-8")
 

@@ -8,8 +8,17 @@ import pytest
 from sqlalchemy import select
 
 from engine import Engine
+from engine.attachments import Upload
 from storage.models import Commitment, Notification
-from tests.helpers import audit_actions, case_row, complete, open_elements, task_for
+from tests.helpers import (
+    audit_actions,
+    case_row,
+    complete,
+    follow_commitments,
+    open_elements,
+    open_tasks,
+    task_for,
+)
 
 INVITATION = {
     "instancia": "Junta Directiva de EMCALI",
@@ -38,7 +47,10 @@ def start(engine: Engine, **changes: str) -> str:
     return engine.start("P001", "despacho", {**INVITATION, **changes})
 
 
-def test_one_session_delegation_approved_reaches_ficha_and_registers_commitments(
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def test_one_session_delegation_approved_reaches_ficha_and_follows_commitments_in_p005(
     p001: Engine,
 ) -> None:
     key = start(p001)
@@ -51,36 +63,126 @@ def test_one_session_delegation_approved_reaches_ficha_and_registers_commitments
     assert ficha.due_date == date(2026, 12, 10)  # 2026-12-08 is a holiday
     p001.complete(ficha.id, "delegada", FICHA)
 
-    assert open_elements(p001, key) == []
-    assert case_row(p001, key).status == "completed"
+    # P005 runs inside the case: one progress report per commitment, for its responsible.
+    reports = open_tasks(p001, key)
+    assert [(t.element_id, t.assignee, t.due_date) for t in reports] == [
+        ("reportar_avance", "salud", date(2026, 12, 18)),
+        ("reportar_avance", "movilidad", date(2027, 1, 15)),
+    ]
+    case = case_row(p001, key)
+    assert case.status == "running"
+    assert case.data["compromisos_registrados"]["registrados"] == 2  # P005's data, in the case
     with p001.sessions() as session:
         commitments = session.scalars(select(Commitment).order_by(Commitment.id)).all()
         recipients = set(session.scalars(select(Notification.recipient)))
-    assert [(c.responsible, c.status) for c in commitments] == [
-        ("salud", "pendiente"),
-        ("movilidad", "pendiente"),
+    assert [(c.origin, c.responsible, c.status) for c in commitments] == [
+        ("P001", "salud", "pendiente"),
+        ("P001", "movilidad", "pendiente"),
     ]
     assert {"delegada", "salud", "movilidad"} <= recipients
+
+    assert follow_commitments(p001, key) == ["salud", "movilidad"]
+    assert open_elements(p001, key) == []
+    case = case_row(p001, key)
+    assert case.status == "completed"
+    assert [c["estado"] for c in case.data["compromisos"]] == ["cumplido", "cumplido"]
+    with p001.sessions() as session:
+        statuses = session.scalars(select(Commitment.status).order_by(Commitment.id)).all()
+    assert statuses == ["cumplido", "cumplido"]
     assert audit_actions(p001, key)[-1] == "case_completed"
     assert p001.verify_audit(key) == []
 
 
-def test_standing_delegation_requires_the_administrative_act(p001: Engine) -> None:
-    key = start(p001, tipo_delegacion="permanente")
-    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
-    complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+def _standing_delegation_act_drafted(engine: Engine) -> str:
+    key = start(engine, tipo_delegacion="permanente")
+    complete(engine, key, "proponer_delegado", "despacho", PROPOSAL)
+    complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    assert open_elements(engine, key) == ["proyectar_acto_delegacion"]
+    engine.complete(
+        task_for(engine, key, "proyectar_acto_delegacion").id,
+        "despacho2",
+        {"tipo_acto": "decreto"},
+        {"borrador": Upload("decreto.pdf", PDF)},
+    )
+    return key
 
-    assert open_elements(p001, key) == ["tramitar_acto_delegacion"]
+
+def test_standing_delegation_requires_the_administrative_act_through_p003(p001: Engine) -> None:
+    key = _standing_delegation_act_drafted(p001)
+
+    # P003 inside the case: both vistos buenos, Despacho de Gobierno as the producing organism.
+    assert {t.element_id: t.candidate_group for t in open_tasks(p001, key)} == {
+        "visto_bueno_organismo": "despacho_gobierno",
+        "visto_bueno_dagjp": "dagjp",
+    }
+    assert case_row(p001, key).data["organismo_productor"] == "despacho_gobierno"
+    complete(p001, key, "visto_bueno_organismo", "despacho", {"visto_bueno_organismo": "otorgado"})
+    complete(p001, key, "visto_bueno_dagjp", "juridica", {"visto_bueno_dagjp": "otorgado"})
+    complete(p001, key, "revisar_acto", "despacho2", {"decision_revision": "aprobar"})
+    complete(
+        p001, key, "visto_bueno_secretario", "secretario", {"decision_secretario_acto": "otorgar"}
+    )
+    assert open_elements(p001, key) == ["firmar_acto"]
     complete(
         p001,
         key,
-        "tramitar_acto_delegacion",
-        "despacho2",
-        {"numero_acto": "DECRETO 0412 de 2026", "fecha_acto": "2026-12-02"},
+        "firmar_acto",
+        "alcalde",
+        {"decision_alcalde": "firmar", "fecha_firma": "2026-12-02"},
     )
+    data = case_row(p001, key).data
+    assert data["numeracion"] == {"numero": "DECRETO 0001 de 2026", "consecutivo": 1, "anio": 2026}
+    assert data["decision_secretario"] == "aprobar"  # P003's visto bueno did not overwrite it
+    complete(
+        p001,
+        key,
+        "publicar_acto",
+        "despacho",
+        {
+            "fecha_publicacion": "2026-12-03",
+            "medio": "boletin_oficial",
+            "acto_publicado": "data:application/pdf;base64,JVBERi0xLjQK",
+        },
+    )
+
+    # Back in P001: the delegate is notified and files the ficha; P005 follows its commitment.
     assert open_elements(p001, key) == ["diligenciar_ficha"]
-    complete(p001, key, "diligenciar_ficha", "delegada", FICHA)
-    assert case_row(p001, key).status == "completed"
+    assert case_row(p001, key).data["notificacion_delegado"]["enviada"] is True
+    one_commitment = {**FICHA, "compromisos": FICHA["compromisos"][:1]}
+    complete(p001, key, "diligenciar_ficha", "delegada", one_commitment)
+    assert follow_commitments(p001, key, status="incumplido") == ["salud"]
+    case = case_row(p001, key)
+    assert case.status == "completed"
+    assert case.data["numeracion"]["numero"] == "DECRETO 0001 de 2026"
+    assert p001.verify_audit(key) == []
+
+
+def test_a_withdrawn_act_ends_the_standing_delegation_without_notifying_the_delegate(
+    p001: Engine,
+) -> None:
+    key = _standing_delegation_act_drafted(p001)
+    complete(p001, key, "visto_bueno_organismo", "despacho", {"visto_bueno_organismo": "otorgado"})
+    complete(
+        p001,
+        key,
+        "visto_bueno_dagjp",
+        "juridica",
+        {"visto_bueno_dagjp": "negado", "observaciones_dagjp": "Falta la competencia"},
+    )
+    assert task_for(p001, key, "corregir_acto").candidate_group == "despacho_gobierno"
+    complete(
+        p001,
+        key,
+        "corregir_acto",
+        "despacho",
+        {"decision_correccion": "desistir", "descripcion_ajustes": "Ya no se requiere"},
+    )
+    case = case_row(p001, key)
+    assert (case.status, open_elements(p001, key)) == ("completed", [])
+    assert case.data["numeracion"] is None
+    assert "notificacion_delegado" not in case.data
+    with p001.sessions() as session:
+        assert "delegada" not in set(session.scalars(select(Notification.recipient)))
 
 
 def test_rejected_delegation_ends_without_ficha(p001: Engine) -> None:

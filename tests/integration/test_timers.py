@@ -1,4 +1,5 @@
-"""Policy 3 timers of P001, fired by the engine's clock: reminder and escalation exactly once."""
+"""Policy 3 timers of P001, fired by the engine's clock: reminder and escalation exactly once;
+and P005's commitment timers, which run inside the P001 case once the ficha is filed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from sqlalchemy import func, select
 from engine import Engine, ManualClock, fire_due_timers
 from storage.models import Job, Notification
 from tests.conftest import BOGOTA
-from tests.helpers import audit_actions, case_row, complete, open_elements, task_for
+from tests.helpers import (
+    audit_actions,
+    case_row,
+    complete,
+    follow_commitments,
+    open_elements,
+    open_tasks,
+    task_for,
+)
 from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
 
 
@@ -28,14 +37,19 @@ def _jobs(engine: Engine) -> list[tuple[str, datetime]]:
         ]
 
 
-def _reminders(engine: Engine) -> int:
+def _reminders(engine: Engine, about: str = "ficha") -> int:
     with engine.sessions() as session:
         query = (
             select(func.count())
             .select_from(Notification)
             .where(Notification.subject.contains("Recordatorio"))
+            .where(Notification.subject.contains(about))
         )
         return int(session.scalar(query) or 0)
+
+
+# P005 sets two timers per commitment: a reminder on its due date, an escalation the next day.
+COMMITMENT_TIMERS = ["escalamiento_vencido", "recordatorio_vencimiento"] * 2
 
 
 def test_reminder_fires_once_one_business_day_before_and_escalation_the_day_after(
@@ -69,6 +83,8 @@ def test_reminder_fires_once_one_business_day_before_and_escalation_the_day_afte
         {"accion_escalamiento": "Llamada a la delegada"},
     )
     complete(p001, key, "diligenciar_ficha", "delegada", FICHA)
+    assert sorted(element for element, _ in _jobs(p001)) == sorted(COMMITMENT_TIMERS)
+    follow_commitments(p001, key)
     assert case_row(p001, key).status == "completed"
     assert _jobs(p001) == []
     assert _reminders(p001) == 1
@@ -78,11 +94,47 @@ def test_reminder_fires_once_one_business_day_before_and_escalation_the_day_afte
 def test_a_ficha_filed_on_time_cancels_its_timers(p001: Engine, clock: ManualClock) -> None:
     key = _approved_case(p001)
     complete(p001, key, "diligenciar_ficha", "delegada", FICHA)
-    assert _jobs(p001) == []
+    # Only the commitments' timers are left (the earliest due 2026-12-18, salud's due date).
+    assert sorted(element for element, _ in _jobs(p001)) == sorted(COMMITMENT_TIMERS)
     clock.set(datetime(2026, 12, 14, 9, 0, tzinfo=BOGOTA))
     assert fire_due_timers(p001) == 0
     assert _reminders(p001) == 0
+    follow_commitments(p001, key)
+    assert _jobs(p001) == []
     assert case_row(p001, key).status == "completed"
+
+
+def test_commitment_timers_of_the_called_p005_fire_inside_the_p001_case(
+    p001: Engine, clock: ManualClock
+) -> None:
+    key = _approved_case(p001)
+    complete(p001, key, "diligenciar_ficha", "delegada", FICHA)
+    salud_due = datetime(2026, 12, 18, 8, 0, tzinfo=BOGOTA)  # salud's commitment is due 12-18
+    assert [(element, due) for element, due in _jobs(p001) if due <= salud_due] == [
+        ("recordatorio_vencimiento", salud_due)
+    ]
+
+    clock.set(datetime(2026, 12, 18, 9, 0, tzinfo=BOGOTA))
+    assert fire_due_timers(p001) == 1
+    assert _reminders(p001, about="compromiso") == 1
+    clock.set(datetime(2026, 12, 21, 9, 0, tzinfo=BOGOTA))  # next business day: escalation
+    assert fire_due_timers(p001) == 1
+    assert fire_due_timers(p001) == 0
+    assert _reminders(p001, about="compromiso") == 1
+    with p001.sessions() as session:
+        escalations = session.scalars(
+            select(Notification.recipient).where(Notification.subject.contains("vencido"))
+        ).all()
+    assert escalations == ["despacho_gobierno"]
+    assert [(t.element_id, t.assignee) for t in open_tasks(p001, key)] == [
+        ("reportar_avance", "salud"),
+        ("reportar_avance", "movilidad"),
+    ]
+    assert audit_actions(p001, key).count("timer_fired") == 2
+    follow_commitments(p001, key)
+    assert case_row(p001, key).status == "completed"
+    assert _jobs(p001) == []
+    assert p001.verify_audit(key) == []
 
 
 def test_a_cancelled_case_removes_its_timer_jobs(p001: Engine, clock: ManualClock) -> None:

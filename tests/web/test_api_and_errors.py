@@ -69,11 +69,11 @@ def test_api_accepts_files_as_data_urls(client: FlaskClient, p001: Engine) -> No
         "secretario",
         {"decision_secretario": "aprobar"},
     )
-    task = task_for(p001, key, "tramitar_acto_delegacion")
+    task = task_for(p001, key, "proyectar_acto_delegacion")
     data_url = "data:application/pdf;name=decreto.pdf;base64," + base64.b64encode(PDF).decode()
     response = client.post(
         f"/api/tareas/{task.id}/completar",
-        json={"numero_acto": "DECRETO 1", "fecha_acto": "2026-12-02", "acto_adjunto": data_url},
+        json={"tipo_acto": "decreto", "borrador": data_url},
         headers=_basic("despacho"),
     )
     assert response.status_code == 200, response.json

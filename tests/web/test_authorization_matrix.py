@@ -33,7 +33,7 @@ class World:
     _attachment: tuple[str, int] | None = None
 
     def attachment(self) -> tuple[str, int]:
-        """A second case whose administrative act (with its PDF) Despacho de Gobierno filed."""
+        """A second case whose draft act of delegation (a PDF) Despacho de Gobierno uploaded."""
         if self._attachment is None:
             key = start_p001(self.engine, tipo_delegacion="permanente")
             self.engine.complete(
@@ -45,10 +45,10 @@ class World:
                 {"decision_secretario": "aprobar"},
             )
             self.engine.complete(
-                task_for(self.engine, key, "tramitar_acto_delegacion").id,
+                task_for(self.engine, key, "proyectar_acto_delegacion").id,
                 MEMBER,
-                {"numero_acto": "DECRETO 7", "fecha_acto": "2026-12-02"},
-                {"acto_adjunto": Upload("decreto.pdf", PDF)},
+                {"tipo_acto": "decreto"},
+                {"borrador": Upload("decreto.pdf", PDF)},
             )
             with self.engine.sessions() as session:
                 self._attachment = (key, session.scalars(select(Attachment.id)).one())

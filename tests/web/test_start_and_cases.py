@@ -77,10 +77,10 @@ def test_case_page_lists_attachments(client: FlaskClient, p001: Engine) -> None:
         {"decision_secretario": "aprobar"},
     )
     p001.complete(
-        task_for(p001, key, "tramitar_acto_delegacion").id,
+        task_for(p001, key, "proyectar_acto_delegacion").id,
         "despacho",
-        {"numero_acto": "DECRETO 0412 de 2026", "fecha_acto": "2026-12-02"},
-        {"acto_adjunto": Upload("decreto.pdf", PDF)},
+        {"tipo_acto": "decreto"},
+        {"borrador": Upload("decreto.pdf", PDF)},
     )
     login(client, "despacho")
     page = client.get(f"/casos/{key}").text

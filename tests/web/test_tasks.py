@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 
 from engine import Engine
 from storage.models import Attachment, AuditEvent
-from tests.helpers import audit_actions, case_row, open_elements, task_for
+from tests.helpers import (
+    audit_actions,
+    case_row,
+    follow_commitments,
+    open_elements,
+    open_tasks,
+    task_for,
+)
 from tests.web.conftest import PDF, PROPOSAL, login, post, start_p001
 
 
@@ -139,7 +146,14 @@ def test_ficha_with_two_commitments_and_an_attachment_is_stored(
         content_type="multipart/form-data",
     )
     assert response.status_code == 303, response.text
-    assert case_row(p001, key).status == "completed"
+    # The commitments go to P005 inside the case: each responsible finds a report in the inbox.
+    assert [(t.element_id, t.assignee) for t in open_tasks(p001, key)] == [
+        ("reportar_avance", "salud"),
+        ("reportar_avance", "movilidad"),
+    ]
+    login(client, "salud")
+    inbox = client.get("/?bandeja=mias").text
+    assert key in inbox and "Reportar avance del compromiso" in inbox
     with p001.sessions() as session:
         attachment = session.scalars(select(Attachment)).one()
     assert (attachment.filename, attachment.content, attachment.uploaded_by) == (
@@ -152,6 +166,8 @@ def test_ficha_with_two_commitments_and_an_attachment_is_stored(
     assert [c["responsable"] for c in ficha["compromisos"]] == ["salud", "movilidad"]
     download = client.get(f"/casos/{key}/adjuntos/{attachment.id}")
     assert download.data == PDF and download.headers["Content-Disposition"].startswith("attachment")
+    follow_commitments(p001, key)
+    assert case_row(p001, key).status == "completed"
 
 
 def test_attachment_of_a_refused_type_is_a_field_error_and_nothing_is_stored(

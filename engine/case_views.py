@@ -235,13 +235,13 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
     open_tasks = [t for t in tasks if t.state == "open"]
     names = _full_names(session, [case.started_by, *(e.actor for e in events)])
     groups = _group_names(session, [t.candidate_group for t in open_tasks])
-    process = definition.elements.get(definition.key, {})
     completed: list[str] = []
     for event in events:
         if (
             event.action in _PASSED_ACTIONS
             and event.element_id
             and event.element_id not in completed
+            and not (event.payload or {}).get("process")  # a called process's element
         ):
             completed.append(event.element_id)
     return CaseDetail(
@@ -276,7 +276,7 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
                 actor_name=names.get(e.actor, e.actor),
                 action=e.action,
                 element_id=e.element_id,
-                element_name=(process.get(e.element_id or "") or {}).get("name") or None,
+                element_name=_element_name(definition, e),
                 payload=e.payload,
             )
             for e in events
@@ -418,6 +418,14 @@ def _visible_case(session: Session, actor: Actor, business_key: str) -> Case:
             groups.add(group)
     require_can_view_case(actor, business_key, participants, groups)
     return case
+
+
+def _element_name(definition: Definition, event: AuditEvent) -> str | None:
+    """The name of an event's element, looked up in the process that holds it (the case's own
+    procedure, or the called process the event names)."""
+    key = str((event.payload or {}).get("process") or definition.key)
+    element = definition.elements.get(key, {}).get(event.element_id or "") or {}
+    return str(element.get("name") or "") or None
 
 
 def _element(definition: Definition, element_id: str) -> dict[str, Any]:

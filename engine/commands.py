@@ -292,7 +292,12 @@ class Engine:
                 run.record(
                     "task_completed",
                     element_id=task.element_id,
-                    payload={"task": task.id, "data": data, "from": previous_element(spiff_task)},
+                    payload={
+                        "task": task.id,
+                        "data": data,
+                        "from": previous_element(spiff_task),
+                        **run.called_process(spiff_task),
+                    },
                 )
                 run.advance()
         except Incident as incident:

@@ -62,13 +62,23 @@ class CaseRun:
     # -- running -----------------------------------------------------------------------------
 
     def element(self, task: Any) -> dict[str, Any]:
+        """The task's BPMN element; `process` is the key of the process that holds it."""
         workflow = task.workflow
         while workflow is not None:
             process = self.elements.get(workflow.spec.name)
             if process is not None and task.task_spec.bpmn_id in process:
-                return dict(process[task.task_spec.bpmn_id])
+                return {**process[task.task_spec.bpmn_id], "process": workflow.spec.name}
             workflow = workflow.parent_workflow
         return {"id": task.task_spec.bpmn_id, "kind": "", "name": task.task_spec.bpmn_name or ""}
+
+    def called_process(self, task: Any) -> dict[str, str]:
+        """`{"process": key}` for an element of a called process (call activity), else `{}`.
+
+        Element ids are unique per process only (P001 and the P005 it calls both have a
+        `fin_recordatorio`): audit events of a called process's elements name their process.
+        """
+        process = self.element(task).get("process")
+        return {"process": process} if process and process != self.case.definition.key else {}
 
     def ready_user_task(self, spiff_id: str) -> Any:
         task = self.workflow.get_task_from_id(UUID(spiff_id))
@@ -117,6 +127,7 @@ class CaseRun:
                         "name": element["name"],
                         "kind": element["kind"],
                         "from": previous_element(task),
+                        **self.called_process(task),
                     },
                 )
         self._automatic.clear()
@@ -130,7 +141,9 @@ class CaseRun:
         ]
         for task in due:
             spiff_state.fire_timer(task)
-            self.record("timer_fired", element_id=task.task_spec.bpmn_id)
+            self.record(
+                "timer_fired", element_id=task.task_spec.bpmn_id, payload=self.called_process(task)
+            )
         if due:
             self.workflow.refresh_timers()
 
@@ -285,7 +298,13 @@ class CaseRun:
         self.record(
             "task_created",
             element_id=row.element_id,
-            payload={"task": row.id, "group": group, "assignee": assignee, "due": due},
+            payload={
+                "task": row.id,
+                "group": group,
+                "assignee": assignee,
+                "due": due,
+                **self.called_process(task),
+            },
         )
         recipient = assignee or group
         if recipient:

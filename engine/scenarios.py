@@ -243,16 +243,18 @@ def _flows(bpmn_xml: str, key: str) -> tuple[list[Flow], set[str]]:
 def _taken_pairs(
     session: Any, key: str, parallel: set[str], flows: list[Flow]
 ) -> set[tuple[str, str]]:
+    # An event counts for the process that holds its element: the case's own procedure, or the
+    # called process it names (P003's flows taken inside a P001 case count for P003, not P001).
     events = session.execute(
-        select(AuditEvent.element_id, AuditEvent.payload)
+        select(AuditEvent.element_id, AuditEvent.payload, Definition.key)
         .join(Case, Case.id == AuditEvent.case_id)
         .join(Definition, Definition.id == Case.definition_id)
-        .where(
-            Definition.key == key, AuditEvent.action.in_(["element_completed", "task_completed"])
-        )
+        .where(AuditEvent.action.in_(["element_completed", "task_completed"]))
     )
     taken: set[tuple[str, str]] = set()
-    for element, payload in events:
+    for element, payload, case_key in events:
+        if (payload.get("process") or case_key) != key:
+            continue
         if payload.get("from"):
             taken.add((payload["from"], element))
         if element in parallel:

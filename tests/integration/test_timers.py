@@ -141,3 +141,26 @@ def test_a_cancelled_case_removes_its_timer_jobs(p001: Engine, clock: ManualCloc
     key = _approved_case(p001)
     p001.cancel(key, "despacho", "La junta se disolvió")
     assert _jobs(p001) == []
+
+
+def test_elements_of_the_called_process_are_not_marked_on_the_callers_diagram(
+    p001: Engine, clock: ManualClock
+) -> None:
+    """P005's `fin_recordatorio` (its commitment reminder) shares its id with P001's ficha
+    reminder end: the case page must not show P001's reminder as passed when only P005's ran."""
+    from engine.authorization import load_actor
+    from engine.case_views import case_detail
+    from storage.models import AuditEvent
+
+    key = _approved_case(p001)
+    complete(p001, key, "diligenciar_ficha", "delegada", FICHA)  # on time: no ficha reminder
+    clock.set(datetime(2026, 12, 18, 9, 0, tzinfo=BOGOTA))
+    assert fire_due_timers(p001) == 1  # salud's commitment reminder, inside P005
+    with p001.sessions() as session:
+        detail = case_detail(session, load_actor(session, "despacho"), key)
+        reminder_ends = session.scalars(
+            select(AuditEvent.payload).where(AuditEvent.element_id == "fin_recordatorio")
+        ).all()
+    assert [payload.get("process") for payload in reminder_ends] == ["P005"]
+    assert "fin_recordatorio" not in detail.completed_elements
+    assert {"diligenciar_ficha", "inicio"} <= set(detail.completed_elements)

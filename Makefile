@@ -43,6 +43,7 @@ test: lint node_modules/.installed chromium ## Install what the tests need and r
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)
 	$(PYTHON) bench/engine_overhead.py
 	$(PYTHON) bench/inbox.py
+	$(PYTHON) bench/timers.py
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache test-artifacts

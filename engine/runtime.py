@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,7 +70,10 @@ class CaseRun:
         return {"id": task.task_spec.bpmn_id, "kind": "", "name": task.task_spec.bpmn_name or ""}
 
     def ready_user_task(self, spiff_id: str) -> Any:
-        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        try:
+            task = self.workflow.get_task_from_id(UUID(spiff_id))
+        except TaskNotFoundException:  # completed and pruned by a command that committed first
+            task = None
         if task is None or task.state != TaskState.READY:
             raise Conflict(
                 "la tarea ya no está disponible (otra persona la completó o el caso cambió)"

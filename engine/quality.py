@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -199,8 +198,13 @@ def _commitments(session: Session, today: datetime) -> PolicyFigure:
         "Compromisos registrados y seguidos: cumplidos sobre compromisos cerrados",
         by_status.get("cumplido", 0),
         closed,
-        f"{sum(by_status.values())} registrados; {overdue or 0} abiertos vencidos; "
-        + json.dumps(by_status, ensure_ascii=False),
+        f"{sum(by_status.values())} registrados ({_breakdown(by_status)}); {overdue or 0} abiertos vencidos",
+    )
+
+
+def _breakdown(by_status: dict[str, int]) -> str:
+    return (
+        ", ".join(f"{status}: {count}" for status, count in sorted(by_status.items())) or "ninguno"
     )
 
 

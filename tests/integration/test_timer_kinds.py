@@ -57,3 +57,17 @@ def test_answering_in_time_removes_the_interrupting_timer(
     clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=BOGOTA))
     assert fire_due_timers(timers) == 0
     assert case_row(timers, key).status == "completed"
+
+
+def test_a_timer_start_event_holds_the_new_case_until_the_next_business_day(
+    engine: Engine, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 12, 4, 10, 0, tzinfo=BOGOTA))
+    engine.deploy([TIMERS.parent / "TIMERSTART.bpmn"], "analista")
+    key = engine.start("TIMERSTART", "despacho", {})
+    assert open_elements(engine, key) == []
+    clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=BOGOTA))  # Monday; 8 December is a holiday
+    assert fire_due_timers(engine) == 1
+    clock.advance(timedelta(hours=2))
+    fire_due_timers(engine)
+    assert open_elements(engine, key) == ["responder"]

@@ -26,10 +26,11 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000
+run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker)
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
-	$(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
+	@echo "worker de temporizadores y notificaciones en segundo plano (registro: var/worker.log)"
+	$(BIN)/buengobierno worker --poll 15 > var/worker.log 2>&1 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; $(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/ruff check .
@@ -43,6 +44,7 @@ test: lint node_modules/.installed chromium ## Install what the tests need and r
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)
 	$(PYTHON) bench/engine_overhead.py
 	$(PYTHON) bench/inbox.py
+	$(PYTHON) bench/timers.py
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -282,6 +282,11 @@ class Engine:
                     session, task.case, task.id, files, who.username, self.clock.now()
                 )
                 run = CaseRun(session, task.case, who, self.clock, self.services)
+                session.refresh(task)  # the case lock may have waited for another completion
+                if task.state != "open":
+                    raise Conflict(
+                        f"la tarea {task_id} ya fue {_STATE_WORDS.get(task.state, task.state)}"
+                    )
                 spiff_task = run.ready_user_task(task.spiff_id)
                 run.submit(spiff_task, data)
                 task.state = "completed"

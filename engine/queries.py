@@ -10,7 +10,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.authorization import Actor
-from engine.calendar import business_days_between
 from storage.models import Case, Definition, Task
 
 
@@ -25,9 +24,6 @@ class TaskView:
     assignee: str | None
     due: date | None
     subject: str
-
-    def business_days_left(self, today: date) -> int | None:
-        return None if self.due is None else business_days_between(today, self.due)
 
     def as_json(self) -> dict[str, Any]:
         row = asdict(self)

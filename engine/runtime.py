@@ -14,7 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,7 +81,10 @@ class CaseRun:
         return {"process": process} if process and process != self.case.definition.key else {}
 
     def ready_user_task(self, spiff_id: str) -> Any:
-        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        try:
+            task = self.workflow.get_task_from_id(UUID(spiff_id))
+        except TaskNotFoundException:  # completed and pruned by a command that committed first
+            task = None
         if task is None or task.state != TaskState.READY:
             raise Conflict(
                 "la tarea ya no está disponible (otra persona la completó o el caso cambió)"

@@ -17,6 +17,7 @@ A scenario file (YAML) holds one procedure's scenarios:
 `expect.tasks` lists the open task elements (order ignored); `expect.data` is a subset of the
 case data; `expect.error` names the EngineError the step must raise (nothing changes then).
 `index` picks among several open tasks of one element (multi-instance), counting from 0.
+`start: {as: U, data: D, expect: {error: Forbidden}}` checks that a start is refused (no case).
 """
 
 from __future__ import annotations
@@ -97,12 +98,17 @@ def run_scenario(engine: Engine, clock: ManualClock, scenario: Scenario) -> Scen
     result = ScenarioResult(scenario)
     if scenario.clock:
         clock.set(_instant(scenario.clock))
+    refused = (scenario.start.get("expect") or {}).get("error")
     try:
         key = engine.start(
             scenario.procedure, scenario.start["as"], scenario.start.get("data") or {}
         )
     except EngineError as error:
-        result.failures.append(f"inicio: {type(error).__name__}: {error}")
+        if refused != type(error).__name__:
+            result.failures.append(f"inicio: {type(error).__name__}: {error}")
+        return result
+    if refused:
+        result.failures.append(f"inicio: se esperaba el error {refused} y el caso {key} se creó")
         return result
     result.business_key = key
     for number, step in enumerate(scenario.steps, start=1):

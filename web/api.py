@@ -16,9 +16,10 @@ from flask.typing import ResponseReturnValue
 from engine import ValidationError
 from engine.attachments import uploads_from_data_urls
 from engine.case_views import task_detail
-from engine.inbox import InboxFilter, inbox
+from engine.inbox import inbox
 from web.current import actor, engine, login_required, today
 from web.extensions import csrf
+from web.inbox import inbox_filter
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(blueprint)
@@ -37,15 +38,7 @@ def _protect() -> None:
 @blueprint.get("/tareas")
 @login_required
 def list_tasks() -> ResponseReturnValue:
-    wanted = InboxFilter(
-        scope=request.args.get("bandeja", "mias"),
-        procedure=request.args.get("procedimiento") or None,
-        state=request.args.get("estado") or None,
-        search=request.args.get("q", ""),
-        descending=request.args.get("orden") == "desc",
-        page=request.args.get("pagina", 1, type=int) or 1,
-        per_page=request.args.get("por_pagina", int(current_app.config["PER_PAGE"]), type=int),
-    )
+    wanted = inbox_filter(request.args, int(current_app.config["PER_PAGE"]))
     with engine().sessions() as session:
         page = inbox(session, actor(), wanted, today())
     return {

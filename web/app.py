@@ -88,9 +88,9 @@ def _unauthorized() -> ResponseReturnValue:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, assets, auth, cases, errors, health, inbox, mailbox, start, tasks
+    from web import api, assets, auth, cases, errors, health, inbox, mailbox, quality, start, tasks
 
-    for module in (errors, assets, health, auth, inbox, tasks, start, cases, mailbox, api):
+    for module in (errors, assets, health, auth, inbox, tasks, start, cases, mailbox, quality, api):
         app.register_blueprint(module.blueprint)
 
 

@@ -29,6 +29,7 @@ from engine import (
 )
 from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
 from engine.outbox import SmtpTransport
+from engine.quality import compliance, export_csv, export_xes
 from engine.worker import Worker
 from storage.migrate import upgrade_to_head
 from web.app import PROCESSES_DIRECTORY, create_app, engine_of
@@ -213,6 +214,54 @@ def audit_verify(case: str | None) -> None:
     if broken:
         sys.exit(9)
     click.echo("cadena de auditoría íntegra")
+
+
+@audit.command("export")
+@click.option(
+    "--format", "kind", type=click.Choice(["csv", "xes"]), default="csv", show_default=True
+)
+@click.option("--procedure", default=None, help="Solo este procedimiento (p. ej. P001).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Archivo (por defecto, la salida estándar).",
+)
+@engine_command
+def audit_export(kind: str, procedure: str | None, output: Path | None) -> None:
+    """Exporta la traza de auditoría (CSV, o XES para minería de procesos)."""
+    with _engine().sessions() as session:
+        content = (
+            export_xes(session, procedure)
+            if kind == "xes"
+            else export_csv(session, procedure).encode()
+        )
+    if output is None:
+        sys.stdout.buffer.write(content)
+    else:
+        output.write_bytes(content)
+        click.echo(f"{output}: {len(content)} bytes", err=True)
+
+
+@audit.command("compliance")
+@click.option("--json", "as_json", is_flag=True)
+@engine_command
+def audit_compliance(as_json: bool) -> None:
+    """Cifras de cumplimiento de las cuatro políticas de operación."""
+    with _engine().sessions() as session:
+        figures = compliance(session, _engine().clock.now())
+    if as_json:
+        click.echo(
+            json.dumps([figure.as_json() for figure in figures], ensure_ascii=False, indent=2)
+        )
+        return
+    for figure in figures:
+        percent = "-" if figure.percent is None else f"{figure.percent}%"
+        click.echo(
+            f"Política {figure.policy}: {figure.met}/{figure.total} ({percent}) {figure.description}"
+        )
+        if figure.detail:
+            click.echo(f"    {figure.detail}")
 
 
 @cli.group()

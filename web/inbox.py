@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
 from engine.inbox import STATES, InboxFilter, inbox, procedures
 from web.current import actor, engine, login_required, today
@@ -17,18 +18,23 @@ STATE_LABELS = {
 }
 
 
+def inbox_filter(args: MultiDict[str, str], per_page: int) -> InboxFilter:
+    """The inbox filter of the query string (shared by the page and the JSON API)."""
+    return InboxFilter(
+        scope=args.get("bandeja", "mias"),
+        procedure=args.get("procedimiento") or None,
+        state=args.get("estado") or None,
+        search=args.get("q", ""),
+        descending=args.get("orden") == "desc",
+        page=args.get("pagina", 1, type=int) or 1,
+        per_page=args.get("por_pagina", per_page, type=int) or per_page,
+    )
+
+
 @blueprint.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    wanted = InboxFilter(
-        scope=request.args.get("bandeja", "mias"),
-        procedure=request.args.get("procedimiento") or None,
-        state=request.args.get("estado") or None,
-        search=request.args.get("q", ""),
-        descending=request.args.get("orden") == "desc",
-        page=request.args.get("pagina", 1, type=int) or 1,
-        per_page=int(current_app.config["PER_PAGE"]),
-    )
+    wanted = inbox_filter(request.args, int(current_app.config["PER_PAGE"]))
     with engine().sessions() as session:
         page = inbox(session, actor(), wanted, today())
         procedure_options = procedures(session)

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.browser.conftest import LiveServer, axe_violations, screenshot, sign_in
+from tests.browser.conftest import LiveServer, axe_violations, screenshot, sign_in, sign_out
 from tests.helpers import open_elements, task_for
 from tests.web.conftest import PROPOSAL, start_p001
 
@@ -100,3 +100,28 @@ def test_pages_run_under_the_content_security_policy(
     finally:
         context.close()
     assert refused == []
+
+
+def test_mailbox_quality_and_incident_pages_are_accessible(
+    page: Page, live_server: LiveServer
+) -> None:
+    start_p001(live_server.engine, asunto="Sesión para el buzón")
+    sign_in(page, live_server.url, "despacho2")
+    page.goto(f"{live_server.url}/buzon")
+    expect(page.get_by_role("heading", name="Buzón")).to_be_visible()
+    screenshot(page, "10-buzon")
+    assert axe_violations(page) == []
+
+    sign_out(page)
+    sign_in(page, live_server.url, "calidad")
+    page.goto(f"{live_server.url}/calidad")
+    expect(page.get_by_role("heading", name="Oficina de Calidad")).to_be_visible()
+    screenshot(page, "11-calidad")
+    assert axe_violations(page) == []
+
+    sign_out(page)
+    sign_in(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/incidentes")
+    expect(page.get_by_role("heading", name="Incidentes")).to_be_visible()
+    screenshot(page, "12-incidentes")
+    assert axe_violations(page) == []

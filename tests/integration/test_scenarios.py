@@ -27,7 +27,8 @@ def test_every_procedure_has_scenarios() -> None:
 def test_scenario(deployed: Engine, clock: ManualClock, scenario: Scenario) -> None:
     result = run_scenario(deployed, clock, scenario)
     assert result.passed, "\n".join(result.failures)
-    assert result.business_key is not None
+    refused = (scenario.start.get("expect") or {}).get("error")
+    assert (result.business_key is None) == bool(refused)
     assert deployed.verify_audit(result.business_key) == []
 
 

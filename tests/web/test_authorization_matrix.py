@@ -92,6 +92,10 @@ ROUTES: dict[str, Route] = {
     ),
     "salir": Route("POST", lambda w: "/salir", 303, 303),
     "buzón": Route("GET", lambda w: "/buzon", 200, 200),
+    # The quality office's pages are for `calidad` and administrators (test_quality_page).
+    "calidad": Route("GET", lambda w: "/calidad", 403, 403),
+    "traza csv": Route("GET", lambda w: "/calidad/traza.csv", 403, 403),
+    "traza xes": Route("GET", lambda w: "/calidad/traza.xes", 403, 403),
     # Incidents are for administrators only (test_mailbox covers the administrator).
     "incidentes": Route("GET", lambda w: "/incidentes", 403, 403),
     "reintentar incidente": Route("POST", lambda w: "/incidentes/1/reintentar", 403, 403),

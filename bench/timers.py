@@ -1,0 +1,147 @@
+"""Timers drained by 1 and by 2 worker processes on PostgreSQL, in one run.
+
+    python bench/timers.py [--timers 10000]
+
+Each case of a one-timer process waits for its timer; the workers (real `buengobierno worker
+--once` processes) run with the clock moved past it. Prints timers/s of each drain and the
+ratio. On a 2-core machine that also runs PostgreSQL the ratio shows contention, not scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, func, insert, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine import Engine, ManualClock  # noqa: E402
+from engine.directory import ensure_groups, load_demo_users  # noqa: E402
+from handlers import service_registry  # noqa: E402
+from storage.database import create_database_engine, session_factory  # noqa: E402
+from storage.migrate import upgrade_to_head  # noqa: E402
+from storage.models import Case, Job  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "BUENGOBIERNO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BUENGOBIERNO = str(Path(sys.executable).parent / "buengobierno")
+START = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("America/Bogota"))
+LATER = "2026-12-10T09:00:00-05:00"
+
+
+def populate(engine: Engine, count: int) -> None:
+    """`count` waiting cases: one started through the engine, the rest copied from it in bulk."""
+    key = engine.start("BENCH", "despacho", {})
+    with engine.unit_of_work() as session:
+        template = session.scalars(select(Case).where(Case.business_key == key)).one()
+        job = session.scalars(select(Job).where(Job.case_id == template.id)).one()
+        prefix = uuid.uuid4().hex[:6]
+        rows = [
+            {
+                "business_key": f"BENCH-{prefix}-{n:06d}",
+                "definition_id": template.definition_id,
+                "subject": "",
+                "status": "running",
+                "state": template.state,
+                "data": {},
+                "version": template.version,
+                "started_by": "despacho",
+                "started_at": template.started_at,
+            }
+            for n in range(count - 1)
+        ]
+        ids = list(session.scalars(insert(Case).returning(Case.id), rows))
+        session.execute(
+            insert(Job),
+            [
+                {
+                    "kind": "timer",
+                    "case_id": case_id,
+                    "due_at": job.due_at,
+                    "payload": job.payload,
+                    "created_at": job.created_at,
+                    "attempts": 0,
+                }
+                for case_id in ids
+            ],
+        )
+
+
+def drain(schema: str, workers: int) -> float:
+    env = {
+        **os.environ,
+        "BUENGOBIERNO_DATABASE_URL": POSTGRES_URL,
+        "BUENGOBIERNO_DATABASE_SCHEMA": schema,
+        "BUENGOBIERNO_CLOCK": LATER,
+    }
+    began = time.perf_counter()
+    processes = [
+        subprocess.Popen(
+            [BUENGOBIERNO, "worker", "--once", "--batch", "20"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    for process in processes:
+        if process.wait() != 0:
+            raise SystemExit(f"a worker failed (exit {process.returncode})")
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timers", type=int, default=10_000)
+    args = parser.parse_args()
+    schema = f"bg_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    database = create_database_engine(POSTGRES_URL, schema=schema)
+    try:
+        upgrade_to_head(database)
+        sessions = session_factory(database)
+        with sessions() as session, session.begin():
+            ensure_groups(session)
+            load_demo_users(session)
+        engine = Engine(sessions, services=service_registry(), clock=ManualClock(START))
+        engine.deploy([ROOT / "bench" / "processes" / "bpmn"], "admin")
+        results = {}
+        for workers in (1, 2):
+            populate(engine, args.timers)
+            results[workers] = drain(schema, workers)
+            with sessions() as session:
+                left = session.scalar(select(func.count()).select_from(Job))
+                done = session.scalar(
+                    select(func.count()).select_from(Case).where(Case.status == "completed")
+                )
+            assert left == 0, f"{left} timers left after the drain"
+            print(f"  {workers} worker(s): {done} cases completed so far", file=sys.stderr)
+        print(
+            f"\n{args.timers} due timers on PostgreSQL, drained by `buengobierno worker --once` processes"
+        )
+        print(f"{'workers':<10}{'seconds':>10}{'timers/s':>12}{'ratio':>8}")
+        for workers, seconds in results.items():
+            print(
+                f"{workers:<10}{seconds:>10.2f}{args.timers / seconds:>12.1f}{results[1] / seconds:>8.2f}"
+            )
+    finally:
+        database.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

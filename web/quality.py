@@ -1,0 +1,45 @@
+"""Oficina de Calidad: compliance per policy, the chain verification and the trail exports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+
+from engine import Forbidden
+from engine.authorization import AUDITOR_GROUPS
+from engine.quality import compliance, export_csv, export_xes
+from web.current import actor, engine, login_required
+
+blueprint = Blueprint("quality", __name__)
+
+
+def _require_auditor() -> None:
+    who = actor()
+    if not (who.is_admin or who.groups & AUDITOR_GROUPS):
+        raise Forbidden("solo la Oficina de Calidad y los administradores ven la auditoría")
+
+
+@blueprint.get("/calidad")
+@login_required
+def index() -> ResponseReturnValue:
+    _require_auditor()
+    with engine().sessions() as session:
+        figures = compliance(session, engine().clock.now())
+    broken = engine().verify_audit()
+    return render_template("quality/index.html", figures=figures, broken=broken)
+
+
+@blueprint.get("/calidad/traza.<kind>")
+@login_required
+def export(kind: str) -> ResponseReturnValue:
+    _require_auditor()
+    procedure = request.args.get("procedimiento") or None
+    with engine().sessions() as session:
+        if kind == "xes":
+            response = Response(export_xes(session, procedure), mimetype="application/xml")
+        elif kind == "csv":
+            response = Response(export_csv(session, procedure), mimetype="text/csv; charset=utf-8")
+        else:
+            return Response("Formato no soportado", status=404)
+    response.headers.set("Content-Disposition", "attachment", filename=f"traza-mede0109.{kind}")
+    return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -72,3 +74,23 @@ def follow_commitments(
         assert verification.candidate_group == "despacho_gobierno"
         engine.complete(verification.id, verifier, {"estado_compromiso": status})
     return [report.assignee for report in reports]
+
+
+def race(*actions: Callable[[], Any]) -> list[BaseException | None]:
+    """Run the actions at the same instant in threads; each one's exception or None."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[BaseException | None] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            action()
+        except BaseException as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

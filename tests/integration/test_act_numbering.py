@@ -3,7 +3,6 @@ even when signatures happen at the same time (PostgreSQL row locks; SQLite seria
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Engine, HandlerContext, ManualClock
 from handlers.acts import number_act
 from storage.models import Case
+from tests.helpers import race
 
 
 def _number(session: Session, act_type: str, year: int) -> str:
@@ -53,22 +53,11 @@ def test_concurrent_signatures_get_distinct_consecutive_numbers(
     sessions: sessionmaker[Session], engine: Engine
 ) -> None:
     signatures = 16
-    barrier = threading.Barrier(signatures)
     numbers: list[str] = []
-    errors: list[BaseException] = []
 
     def sign() -> None:
-        barrier.wait()
-        try:
-            with engine.unit_of_work() as session:
-                numbers.append(_number(session, "decreto", 2026))
-        except BaseException as error:
-            errors.append(error)
+        with engine.unit_of_work() as session:
+            numbers.append(_number(session, "decreto", 2026))
 
-    threads = [threading.Thread(target=sign) for _ in range(signatures)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert race(*[sign] * signatures) == [None] * signatures
     assert sorted(numbers) == [f"DECRETO {n:04d} de 2026" for n in range(1, signatures + 1)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 import pytest
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from engine import Engine, ManualClock, ValidationError
 from storage.models import Case
 from tests.conftest import BOGOTA
+from tests.helpers import race
 from tests.integration.test_p001_paths import INVITATION
 
 
@@ -33,23 +33,8 @@ def test_a_failed_start_does_not_consume_a_number(p001: Engine) -> None:
 
 def test_concurrent_starts_get_distinct_consecutive_keys(p001: Engine) -> None:
     starts = 12
-    barrier = threading.Barrier(starts)
-    errors: list[BaseException] = []
-
-    def start_one() -> None:
-        barrier.wait()
-        try:
-            p001.start("P001", "despacho", INVITATION)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=start_one) for _ in range(starts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    outcomes = race(*[lambda: p001.start("P001", "despacho", INVITATION)] * starts)
+    assert outcomes == [None] * starts
     with p001.sessions() as session:
         keys = sorted(session.scalars(select(Case.business_key)))
     assert keys == [f"P001-2026-{n:05d}" for n in range(1, starts + 1)]

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from sqlalchemy import func, select, update
 
@@ -13,28 +9,8 @@ from engine import Conflict, Engine
 from engine.authorization import load_actor
 from engine.runtime import CaseRun
 from storage.models import AuditEvent, Case
-from tests.helpers import audit_actions, complete, open_elements, task_for
+from tests.helpers import audit_actions, complete, open_elements, race, task_for
 from tests.integration.test_p001_paths import PROPOSAL, start
-
-
-def _race(*actions: Callable[[], Any]) -> list[BaseException | None]:
-    """Run the actions at the same instant in threads; each one's exception or None."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[BaseException | None] = [None] * len(actions)
-
-    def run(index: int, action: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            action()
-        except BaseException as error:
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_two_sessions_completing_the_same_task_one_wins_the_other_gets_conflict(
@@ -44,7 +20,7 @@ def test_two_sessions_completing_the_same_task_one_wins_the_other_gets_conflict(
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     task = task_for(p001, key, "aprobar_delegacion")
 
-    outcomes = _race(
+    outcomes = race(
         lambda: p001.complete(task.id, "secretario", {"decision_secretario": "aprobar"}),
         lambda: p001.complete(
             task.id,
@@ -98,7 +74,7 @@ def test_saving_over_a_version_changed_by_another_writer_is_a_conflict_and_write
 def test_two_members_claiming_the_same_task_at_once_one_gets_it(p001: Engine) -> None:
     key = start(p001)
     task = task_for(p001, key, "proponer_delegado")
-    outcomes = _race(
+    outcomes = race(
         lambda: p001.claim(task.id, "despacho"), lambda: p001.claim(task.id, "despacho2")
     )
     assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "NoneType"]

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from engine import Clock, Engine, ManualClock, SystemClock
 from handlers import service_registry
@@ -68,7 +70,8 @@ def create_app(config: dict[str, Any] | None = None, *, engine: Engine | None = 
 def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Inicie sesión para continuar."
+    login_manager.login_message = _l("Inicie sesión para continuar.")
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     babel.init_app(
@@ -83,7 +86,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _unauthorized() -> ResponseReturnValue:
     if request.path.startswith("/api/"):
-        return {"error": "Debe iniciar sesión", "message": "Debe iniciar sesión"}, 401
+        message = _("Debe iniciar sesión")
+        return {"error": message, "message": message}, 401
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from engine import NotFound
@@ -55,9 +56,9 @@ def login() -> ResponseReturnValue:
             actor = authenticate(session, username, request.form.get("contrasena", ""))
         if actor is not None:
             login_user(SignedInUser(actor))
-            flash(f"Bienvenido(a), {actor.full_name}.", "success")
+            flash(_("Bienvenido(a), %(name)s.", name=actor.full_name), "success")
             return redirect(_safe_next(request.args.get("next")), code=303)
-        error = "Usuario o contraseña incorrectos."
+        error = _("Usuario o contraseña incorrectos.")
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=username), status
 
@@ -66,7 +67,7 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     logout_user()
-    flash("Cerró su sesión.", "success")
+    flash(_("Cerró su sesión."), "success")
     return redirect(url_for("auth.login"), code=303)
 
 

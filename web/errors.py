@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -37,28 +39,34 @@ STATUS_FOR: dict[type[EngineError], int] = {
 }
 
 TITLES = {
-    400: "Solicitud no válida",
-    401: "Debe iniciar sesión",
-    403: "Acceso no permitido",
-    404: "No encontrado",
-    405: "Método no permitido",
-    409: "La información cambió",
-    413: "El archivo es demasiado grande",
-    415: "Formato no admitido",
-    422: "Datos no válidos",
-    429: "Demasiados intentos",
-    500: "Error del sistema",
+    400: _l("Solicitud no válida"),
+    401: _l("Debe iniciar sesión"),
+    403: _l("Acceso no permitido"),
+    404: _l("No encontrado"),
+    405: _l("Método no permitido"),
+    409: _l("La información cambió"),
+    413: _l("El archivo es demasiado grande"),
+    415: _l("Formato no admitido"),
+    422: _l("Datos no válidos"),
+    429: _l("Demasiados intentos"),
+    500: _l("Error del sistema"),
 }
 
 EXPLANATIONS = {
-    400: "La solicitud no se pudo procesar. Si venía de un formulario, recargue la página e intente de nuevo.",
-    403: "Su usuario no tiene permiso para ver o hacer esto.",
-    404: "La página, la tarea o el caso que busca no existe.",
-    405: "Esta dirección no admite esa operación.",
-    409: "Otra persona actuó primero o el caso avanzó mientras usted trabajaba. Nada de lo que envió se guardó.",
-    413: "El envío supera el tamaño máximo permitido.",
-    429: "Espere un momento antes de intentarlo de nuevo.",
-    500: "Ocurrió un problema inesperado. Nada quedó a medias: intente de nuevo o avise a la mesa de ayuda.",
+    400: _l(
+        "La solicitud no se pudo procesar. Si venía de un formulario, recargue la página e intente de nuevo."
+    ),
+    403: _l("Su usuario no tiene permiso para ver o hacer esto."),
+    404: _l("La página, la tarea o el caso que busca no existe."),
+    405: _l("Esta dirección no admite esa operación."),
+    409: _l(
+        "Otra persona actuó primero o el caso avanzó mientras usted trabajaba. Nada de lo que envió se guardó."
+    ),
+    413: _l("El envío supera el tamaño máximo permitido."),
+    429: _l("Espere un momento antes de intentarlo de nuevo."),
+    500: _l(
+        "Ocurrió un problema inesperado. Nada quedó a medias: intente de nuevo o avise a la mesa de ayuda."
+    ),
 }
 
 
@@ -72,7 +80,7 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str | None = None, **extra: Any) -> ResponseReturnValue:
     """A JSON error under /api/, the Spanish error page elsewhere."""
-    title = TITLES.get(status, TITLES[500])
+    title = str(TITLES.get(status, TITLES[500]))
     if wants_json():
         body: dict[str, Any] = {"error": title, "message": message or title, **extra}
         return body, status
@@ -82,7 +90,7 @@ def error_response(status: int, message: str | None = None, **extra: Any) -> Res
             status=status,
             title=title,
             message=message,
-            explanation=EXPLANATIONS.get(status, EXPLANATIONS[500]),
+            explanation=str(EXPLANATIONS.get(status, EXPLANATIONS[500])),
         ),
         status,
     )
@@ -101,7 +109,7 @@ def engine_error(error: EngineError) -> ResponseReturnValue:
 @blueprint.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError) -> ResponseReturnValue:
     return error_response(
-        400, "El formulario venció o no trae el código de seguridad (CSRF). Recargue la página."
+        400, _("El formulario venció o no trae el código de seguridad (CSRF). Recargue la página.")
     )
 
 

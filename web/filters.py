@@ -7,7 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from engine.calendar import business_days_between
@@ -15,23 +17,23 @@ from engine.case_views import FormSpec
 from web.schema_form import Field, build_fields
 
 ACTIONS = {
-    "case_started": "Inició el trámite",
-    "task_created": "Se creó la tarea",
-    "task_claimed": "Reclamó la tarea",
-    "task_released": "Liberó la tarea",
-    "task_reassigned": "Reasignó la tarea",
-    "task_completed": "Completó la tarea",
-    "task_cancelled": "Se canceló la tarea",
-    "element_completed": "Paso automático completado",
-    "case_completed": "El trámite terminó",
-    "case_cancelled": "Anuló el trámite",
-    "incident": "Incidente",
+    "case_started": _l("Inició el trámite"),
+    "task_created": _l("Se creó la tarea"),
+    "task_claimed": _l("Reclamó la tarea"),
+    "task_released": _l("Liberó la tarea"),
+    "task_reassigned": _l("Reasignó la tarea"),
+    "task_completed": _l("Completó la tarea"),
+    "task_cancelled": _l("Se canceló la tarea"),
+    "element_completed": _l("Paso automático completado"),
+    "case_completed": _l("El trámite terminó"),
+    "case_cancelled": _l("Anuló el trámite"),
+    "incident": _l("Incidente"),
 }
 
 STATUSES = {
-    "running": "En curso",
-    "completed": "Terminado",
-    "cancelled": "Anulado",
+    "running": _l("En curso"),
+    "completed": _l("Terminado"),
+    "cancelled": _l("Anulado"),
 }
 
 
@@ -50,14 +52,16 @@ def datetime_text(value: datetime | None) -> str:
 def due_text(due: date | None, today: date) -> str:
     """How the deadline stands, in words: never by colour alone."""
     if due is None:
-        return "Sin fecha límite"
+        return str(_("Sin fecha límite"))
     days = business_days_between(today, due)
     if due < today:
         left = -days
-        return f"Vencida hace {left} {'día hábil' if left == 1 else 'días hábiles'}"
+        return str(
+            ngettext("Vencida hace %(num)d día hábil", "Vencida hace %(num)d días hábiles", left)
+        )
     if days == 0:
-        return "Vence hoy"
-    return f"Faltan {days} {'día hábil' if days == 1 else 'días hábiles'}"
+        return str(_("Vence hoy"))
+    return str(ngettext("Faltan %(num)d día hábil", "Faltan %(num)d días hábiles", days))
 
 
 def emphasis(text: str) -> Markup:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from engine.inbox import STATES, InboxFilter, inbox, procedures
@@ -12,9 +14,9 @@ from web.current import actor, engine, login_required, today
 blueprint = Blueprint("inbox", __name__)
 
 STATE_LABELS = {
-    "sin_reclamar": "Sin reclamar",
-    "reclamadas": "Reclamadas",
-    "vencidas": "Vencidas",
+    "sin_reclamar": _l("Sin reclamar"),
+    "reclamadas": _l("Reclamadas"),
+    "vencidas": _l("Vencidas"),
 }
 
 
@@ -51,7 +53,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def claim(task_id: int) -> ResponseReturnValue:
     engine().claim(task_id, actor().username)
-    flash("Reclamó la tarea: ahora está en «Mis tareas».", "success")
+    flash(_("Reclamó la tarea: ahora está en «Mis tareas»."), "success")
     return redirect(url_for("tasks.show", task_id=task_id), code=303)
 
 
@@ -59,7 +61,7 @@ def claim(task_id: int) -> ResponseReturnValue:
 @login_required
 def release(task_id: int) -> ResponseReturnValue:
     engine().unclaim(task_id, actor().username)
-    flash("Liberó la tarea: vuelve a estar disponible para su grupo.", "success")
+    flash(_("Liberó la tarea: vuelve a estar disponible para su grupo."), "success")
     return redirect(url_for("inbox.index"), code=303)
 
 
@@ -68,5 +70,5 @@ def release(task_id: int) -> ResponseReturnValue:
 def reassign(task_id: int) -> ResponseReturnValue:
     to_user = request.form.get("usuario", "").strip()
     engine().reassign(task_id, actor().username, to_user)
-    flash(f"Tarea reasignada a {to_user}.", "success")
+    flash(_("Tarea reasignada a %(user)s.", user=to_user), "success")
     return redirect(url_for("tasks.show", task_id=task_id), code=303)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from engine import Forbidden, incidents, retry_incident
 from engine.mailbox import mailbox
@@ -33,5 +34,8 @@ def incident_list() -> ResponseReturnValue:
 @login_required
 def retry(job_id: int) -> ResponseReturnValue:
     retry_incident(engine(), job_id, actor().username)
-    flash(f"El incidente {job_id} se reintentará en el próximo paso del worker.", "success")
+    flash(
+        _("El incidente %(job)s se reintentará en el próximo paso del worker.", job=job_id),
+        "success",
+    )
     return redirect(url_for("mailbox.incident_list"), code=303)

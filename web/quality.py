@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from engine import Forbidden
 from engine.authorization import AUDITOR_GROUPS
@@ -16,7 +17,7 @@ blueprint = Blueprint("quality", __name__)
 def _require_auditor() -> None:
     who = actor()
     if not (who.is_admin or who.groups & AUDITOR_GROUPS):
-        raise Forbidden("solo la Oficina de Calidad y los administradores ven la auditoría")
+        raise Forbidden(_("solo la Oficina de Calidad y los administradores ven la auditoría"))
 
 
 @blueprint.get("/calidad")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from engine import ValidationError
 from engine.case_views import Startable, startable, startable_procedures
@@ -62,5 +63,5 @@ def submit(key: str) -> ResponseReturnValue:
         business_key = engine().start(key, actor().username, submission.data, submission.uploads)
     except ValidationError as error:
         return _page(procedure, submission.data, error.field_errors, submission.row_counts), 422
-    flash(f"Inició el trámite {business_key}.", "success")
+    flash(_("Inició el trámite %(key)s.", key=business_key), "success")
     return redirect(url_for("cases.show", business_key=business_key), code=303)

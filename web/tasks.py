@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from engine import Conflict, ValidationError
 from engine.case_views import TaskDetail, task_detail
@@ -54,7 +55,9 @@ def submit(task_id: int) -> ResponseReturnValue:
     if detail.state == "completed":
         raise Conflict(f"la tarea «{detail.name}» ya fue completada por {detail.completed_by}")
     if detail.state != "open":
-        raise Conflict(f"la tarea «{detail.name}» fue cancelada: el caso siguió otro camino")
+        raise Conflict(
+            _("la tarea «%(name)s» fue cancelada: el caso siguió otro camino", name=detail.name)
+        )
     schema = detail.form.schema if detail.form else {}
     submission = read_submission(schema, request.form, request.files)
     if not submission.completes:
@@ -63,5 +66,8 @@ def submit(task_id: int) -> ResponseReturnValue:
         engine().complete(task_id, actor().username, submission.data, submission.uploads)
     except ValidationError as error:
         return _page(detail, submission.data, error.field_errors, submission.row_counts), 422
-    flash(f"Completó «{detail.name}» del caso {detail.business_key}.", "success")
+    flash(
+        _("Completó «%(name)s» del caso %(key)s.", name=detail.name, key=detail.business_key),
+        "success",
+    )
     return redirect(url_for("inbox.index"), code=303)

@@ -10,7 +10,8 @@ Public surface (everything else is private to the package):
 """
 
 from engine.clock import Clock, ManualClock, SystemClock
-from engine.commands import Deployment, Engine
+from engine.commands import Engine
+from engine.deployment import Deployment
 from engine.errors import (
     Conflict,
     EngineError,

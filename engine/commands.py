@@ -6,9 +6,8 @@ handler or script) are then recorded on the case in a transaction of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,9 @@ from engine.authorization import (
     require_can_start,
     require_can_work_on,
 )
-from engine.bpmn_xml import executable_processes, parse_xml
 from engine.calendar import local_date
 from engine.clock import Clock, SystemClock
-from engine.definitions import Bundle, SourceFile, build_bundle, forms_for, read_bpmn_sources
-from engine.directory import known_group_codes
+from engine.deployment import Deployment, bundles_for, deploy_bundle, latest_definition
 from engine.errors import Conflict, Incident, InvalidDefinition, NotFound
 from engine.forms import validate_form
 from engine.queries import TaskView, open_tasks
@@ -40,13 +37,6 @@ from engine.services import ServiceRegistry
 from storage.counters import next_value
 from storage.database import WRITE_OPTION
 from storage.models import BusinessKeyCounter, Case, Definition, Task
-
-
-@dataclass(frozen=True)
-class Deployment:
-    key: str
-    version: int
-    created: bool
 
 
 class Engine:
@@ -83,7 +73,7 @@ class Engine:
         problems: list[str] = []
         with self.sessions() as session:
             try:
-                self._bundles(session, paths)
+                bundles_for(session, paths, self.services.names())
             except InvalidDefinition as error:
                 problems.extend(error.problems)
         return problems
@@ -92,85 +82,9 @@ class Engine:
         """Deploy every file; identical content is a no-op, changed content a new version."""
         with self.unit_of_work() as session:
             deployments = []
-            for bundle in self._bundles(session, paths):
-                deployments.append(self._deploy_bundle(session, bundle, actor))
+            for bundle in bundles_for(session, paths, self.services.names()):
+                deployments.append(deploy_bundle(session, bundle, actor, self.clock.now()))
             return deployments
-
-    def _bundles(self, session: Session, paths: Sequence[Path]) -> list[Bundle]:
-        files = read_bpmn_sources(paths)
-        sources = {path: SourceFile(path.name, path.read_bytes()) for path in files}
-        # Called processes resolve to the files being deployed, else to the deployed versions,
-        # else to the files next to a file being deployed (deploying one file of a folder).
-        neighbours = {
-            sibling
-            for path in files
-            for sibling in path.parent.glob("*.bpmn")
-            if sibling not in sources
-        }
-        library = _sources_by_process(
-            SourceFile(path.name, path.read_bytes()) for path in sorted(neighbours)
-        )
-        library.update(self._deployed_sources(session))
-        library.update(_sources_by_process(sources.values()))
-        known_groups = known_group_codes(session)
-        bundles, problems = [], []
-        for path, source in sources.items():
-            try:
-                bundles.append(
-                    build_bundle(
-                        source, forms_for(path), library, known_groups, self.services.names()
-                    )
-                )
-            except InvalidDefinition as error:
-                problems.extend(error.problems)
-        if problems:
-            raise InvalidDefinition(problems)
-        return bundles
-
-    def _deployed_sources(self, session: Session) -> dict[str, SourceFile]:
-        latest = {
-            d.key: d for d in session.scalars(select(Definition).order_by(Definition.version))
-        }
-        return {
-            key: SourceFile(f"{key} v{d.version}", d.bpmn_xml.encode(), d.forms)
-            for key, d in latest.items()
-        }
-
-    def _deploy_bundle(self, session: Session, bundle: Bundle, actor: str) -> Deployment:
-        latest = self._latest_definition(session, bundle.key, required=False)
-        if latest is not None and latest.sha256 == bundle.sha256:
-            return Deployment(bundle.key, latest.version, created=False)
-        version = (latest.version + 1) if latest else 1
-        session.add(
-            Definition(
-                key=bundle.key,
-                version=version,
-                name=bundle.name,
-                sha256=bundle.sha256,
-                bpmn_xml=bundle.bpmn_xml,
-                forms=bundle.forms,
-                elements=bundle.elements_by_process,
-                spec=bundle.spec,
-                deployed_by=actor,
-                deployed_at=self.clock.now(),
-            )
-        )
-        session.flush()
-        return Deployment(bundle.key, version, created=True)
-
-    @staticmethod
-    def _latest_definition(
-        session: Session, key: str, *, required: bool = True
-    ) -> Definition | None:
-        definition = session.scalars(
-            select(Definition)
-            .where(Definition.key == key)
-            .order_by(Definition.version.desc())
-            .limit(1)
-        ).first()
-        if definition is None and required:
-            raise NotFound(f"el procedimiento '{key}' no está desplegado")
-        return definition
 
     # -- cases -------------------------------------------------------------------------------
 
@@ -188,7 +102,7 @@ class Engine:
         data = dict(data or {})
         with self.unit_of_work() as session:
             who = load_actor(session, actor)
-            definition = self._latest_definition(session, key)
+            definition = latest_definition(session, key)
             assert definition is not None
             start = start_element(definition)
             require_can_start(who, start.get("lane"), key)
@@ -405,15 +319,3 @@ def start_element(definition: Definition) -> dict[str, Any]:
         if element["kind"] == "startEvent" and element.get("container") is None:
             return dict(element)
     raise InvalidDefinition([f"{definition.key}: el proceso no tiene evento de inicio"])
-
-
-def _sources_by_process(sources: Iterable[SourceFile]) -> dict[str, SourceFile]:
-    found: dict[str, SourceFile] = {}
-    for source in sources:
-        try:
-            tree = parse_xml(source.content, source.filename)
-        except InvalidDefinition:
-            continue
-        for process in executable_processes(tree):
-            found[process.get("id", "")] = source
-    return found

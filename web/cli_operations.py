@@ -1,0 +1,182 @@
+"""Operations commands: audit (verify, export, compliance), scenarios, the worker, incidents."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from engine import JobRunner, incidents, retry_incident
+from engine.outbox import SmtpTransport
+from engine.quality import compliance, export_csv, export_xes
+from engine.worker import Worker
+from web.app import PROCESSES_DIRECTORY
+from web.cli_support import current_engine, engine_command
+from web.scratch import run_scenarios_in_scratch_database
+
+SCENARIOS_DIRECTORY = PROCESSES_DIRECTORY / "scenarios"
+
+
+@click.group()
+def audit() -> None:
+    """Auditoría: verificación de la cadena de eventos."""
+
+
+@audit.command("verify")
+@click.argument("case", required=False)
+@engine_command
+def audit_verify(case: str | None) -> None:
+    """Verifica la cadena de auditoría de un caso o de todos."""
+    broken = current_engine().verify_audit(case)
+    for link in broken:
+        click.echo(f"error: cadena rota en {link}", err=True)
+    if broken:
+        sys.exit(9)
+    click.echo("cadena de auditoría íntegra")
+
+
+@audit.command("export")
+@click.option(
+    "--format", "kind", type=click.Choice(["csv", "xes"]), default="csv", show_default=True
+)
+@click.option("--procedure", default=None, help="Solo este procedimiento (p. ej. P001).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Archivo (por defecto, la salida estándar).",
+)
+@engine_command
+def audit_export(kind: str, procedure: str | None, output: Path | None) -> None:
+    """Exporta la traza de auditoría (CSV, o XES para minería de procesos)."""
+    with current_engine().sessions() as session:
+        content = (
+            export_xes(session, procedure)
+            if kind == "xes"
+            else export_csv(session, procedure).encode()
+        )
+    if output is None:
+        sys.stdout.buffer.write(content)
+    else:
+        output.write_bytes(content)
+        click.echo(f"{output}: {len(content)} bytes", err=True)
+
+
+@audit.command("compliance")
+@click.option("--json", "as_json", is_flag=True)
+@engine_command
+def audit_compliance(as_json: bool) -> None:
+    """Cifras de cumplimiento de las cuatro políticas de operación."""
+    with current_engine().sessions() as session:
+        figures = compliance(session, current_engine().clock.now())
+    if as_json:
+        click.echo(
+            json.dumps([figure.as_json() for figure in figures], ensure_ascii=False, indent=2)
+        )
+        return
+    for figure in figures:
+        percent = "-" if figure.percent is None else f"{figure.percent}%"
+        click.echo(
+            f"Política {figure.policy}: {figure.met}/{figure.total} ({percent}) {figure.description}"
+        )
+        if figure.detail:
+            click.echo(f"    {figure.detail}")
+
+
+@click.group()
+def scenarios() -> None:
+    """Escenarios de prueba de los procedimientos (processes/scenarios)."""
+
+
+@scenarios.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def scenarios_run(paths: tuple[Path, ...]) -> None:
+    """Ejecuta escenarios en una base de datos temporal (no toca la base real)."""
+    results, _ = run_scenarios_in_scratch_database(list(paths) or [SCENARIOS_DIRECTORY])
+    for result in results:
+        mark = "ok   " if result.passed else "FALLA"
+        click.echo(
+            f"{mark} {result.scenario.procedure} {result.scenario.name} {result.business_key or ''}"
+        )
+        for failure in result.failures:
+            click.echo(f"        {failure}", err=True)
+    failed = sum(not r.passed for r in results)
+    click.echo(f"{len(results) - failed} de {len(results)} escenarios pasaron")
+    if failed:
+        sys.exit(1)
+
+
+@scenarios.command("coverage")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def scenarios_coverage(paths: tuple[Path, ...]) -> None:
+    """Lista, por procedimiento, los flujos de secuencia que ningún escenario recorre."""
+    results, untaken = run_scenarios_in_scratch_database(list(paths) or [SCENARIOS_DIRECTORY])
+    for key, flows in untaken.items():
+        click.echo(
+            f"{key}: {'todos los flujos recorridos' if not flows else f'{len(flows)} flujos sin recorrer'}"
+        )
+        for flow in flows:
+            click.echo(f"    {flow.id}: {flow.source} -> {flow.target}")
+    if any(not r.passed for r in results):
+        click.echo("error: hay escenarios que fallan; la cobertura no es confiable", err=True)
+        sys.exit(1)
+    if any(untaken.values()):
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Termina cuando no quede nada pendiente.")
+@click.option("--batch", default=10, show_default=True, help="Trabajos por adquisición.")
+@click.option("--poll", default=5.0, show_default=True, help="Segundos de espera sin trabajo.")
+@engine_command
+def worker(once: bool, batch: int, poll: float) -> None:
+    """Dispara temporizadores y envía notificaciones (varios pueden correr a la vez)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    smtp_url = current_app.config.get("SMTP_URL")
+    runner = Worker(
+        JobRunner(current_engine(), owner),
+        transport=SmtpTransport(smtp_url) if smtp_url else None,
+        base_url=current_app.config["BASE_URL"],
+        batch=batch,
+        poll=timedelta(seconds=poll),
+        progress=lambda stats: click.echo(
+            f"procesados: {stats.jobs} trabajos ({stats.failures} con error), "
+            f"{stats.notifications} notificaciones",
+            err=True,
+        ),
+    )
+    runner.install_signal_handlers()
+    runner.run(once=once)
+
+
+@click.group("incidents")
+def incidents_group() -> None:
+    """Incidentes: trabajos que agotaron sus reintentos."""
+
+
+@incidents_group.command("list")
+@engine_command
+def incidents_list() -> None:
+    """Lista los incidentes abiertos."""
+    for incident in incidents(current_engine()):
+        click.echo(
+            f"{incident.job_id}\t{incident.business_key}\t{incident.element}\t{incident.attempts} intentos\t{incident.error}"
+        )
+
+
+@incidents_group.command("retry")
+@click.argument("job", type=int)
+@click.option("--as", "actor", required=True)
+@engine_command
+def incidents_retry(job: int, actor: str) -> None:
+    """Reintenta un incidente (el próximo paso del worker lo ejecuta)."""
+    retry_incident(current_engine(), job, actor)
+    click.echo(f"incidente {job} reprogramado")

@@ -1,0 +1,58 @@
+"""What every `buengobierno` command shares: the app context, the engine, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from engine import Engine, EngineError, InvalidDefinition, exit_code_for
+from web.app import engine_of
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def engine_command(function: F) -> F:
+    """Run inside the app context; an EngineError becomes one line on stderr and an exit code."""
+
+    @wraps(function)
+    @with_appcontext
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except InvalidDefinition as error:
+            for problem in error.problems:
+                click.echo(f"error: {problem}", err=True)
+            sys.exit(exit_code_for(error))
+        except EngineError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(exit_code_for(error))
+        except (OperationalError, ProgrammingError) as error:
+            click.echo(
+                f"error: base de datos no disponible o sin inicializar (ejecute 'buengobierno init'): {error.orig}",
+                err=True,
+            )
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def json_object(value: str) -> dict[str, Any]:
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(f"JSON inválido: {error}") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter("debe ser un objeto JSON")
+    return data
+
+
+def current_engine() -> Engine:
+    return engine_of(current_app)

@@ -23,6 +23,7 @@ from engine.authorization import (
     require_can_view_case,
 )
 from engine.commands import start_element
+from engine.deployment import latest_definitions
 from engine.errors import Forbidden, NotFound
 from storage.models import Attachment, AuditEvent, Case, Definition, Group, Membership, Task, User
 
@@ -367,9 +368,7 @@ def my_cases(session: Session, actor: Actor, page: int = 1, per_page: int = 25) 
 
 def startable_procedures(session: Session, actor: Actor) -> list[Startable]:
     """The latest version of every procedure whose start event's lane group includes the actor."""
-    latest: dict[str, Definition] = {}
-    for definition in session.scalars(select(Definition).order_by(Definition.version)):
-        latest[definition.key] = definition
+    latest = latest_definitions(session)
     found = []
     for key in sorted(latest):
         definition = latest[key]

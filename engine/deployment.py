@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn_xml import executable_processes, parse_xml
@@ -60,11 +60,23 @@ def bundles_for(
     return bundles
 
 
+def latest_definitions(session: Session) -> dict[str, Definition]:
+    """The latest deployed version of every procedure, by key (older versions are not loaded)."""
+    newest = (
+        select(Definition.key, func.max(Definition.version).label("version"))
+        .group_by(Definition.key)
+        .subquery()
+    )
+    query = select(Definition).join(
+        newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version)
+    )
+    return {definition.key: definition for definition in session.scalars(query)}
+
+
 def _deployed_sources(session: Session) -> dict[str, SourceFile]:
-    latest = {d.key: d for d in session.scalars(select(Definition).order_by(Definition.version))}
     return {
         key: SourceFile(f"{key} v{d.version}", d.bpmn_xml.encode(), d.forms)
-        for key, d in latest.items()
+        for key, d in latest_definitions(session).items()
     }
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 from engine.bpmn_xml import NS, parse_xml
 from engine.clock import ManualClock
 from engine.commands import Engine
+from engine.deployment import latest_definitions
 from engine.errors import EngineError
 from engine.jobs import fire_due_timers
 from storage.models import AuditEvent, Case, Commitment, Definition, Task
@@ -220,9 +221,7 @@ class Flow:
 def untaken_flows(engine: Engine) -> dict[str, list[Flow]]:
     """Per deployed procedure (latest version), the sequence flows no case has taken."""
     with engine.sessions() as session:
-        definitions = {
-            d.key: d for d in session.scalars(select(Definition).order_by(Definition.version))
-        }
+        definitions = latest_definitions(session)
         untaken: dict[str, list[Flow]] = {}
         for key, definition in sorted(definitions.items()):
             flows, parallel = _flows(definition.bpmn_xml, key)

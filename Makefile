@@ -5,6 +5,8 @@ PYTHON := $(VENV)/bin/python
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The demo's own secret key, generated once (mode 0600); production sets BUENGOBIERNO_SECRET_KEY.
+DEMO_ENV := BUENGOBIERNO_SECRET_KEY_FILE=var/secret_key
 
 .PHONY: help run test lint typecheck unit bench clean chromium
 
@@ -29,8 +31,9 @@ chromium:
 run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker)
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
+	$(BIN)/buengobierno secret-key --file var/secret_key
 	@echo "worker de temporizadores y notificaciones en segundo plano (registro: var/worker.log)"
-	$(BIN)/buengobierno worker --poll 15 > var/worker.log 2>&1 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; $(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
+	$(DEMO_ENV) $(BIN)/buengobierno worker --poll 15 > var/worker.log 2>&1 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; $(DEMO_ENV) $(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/ruff check .

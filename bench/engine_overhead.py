@@ -37,7 +37,7 @@ from engine import (  # noqa: E402
     spiff_state,
 )
 from engine.directory import ensure_groups, load_demo_users  # noqa: E402
-from engine.sandbox import business_functions  # noqa: E402
+from engine.sandbox.functions import business_functions  # noqa: E402
 from handlers import service_registry  # noqa: E402
 from storage.database import create_database_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402
@@ -72,7 +72,7 @@ def raw_spiff_cases(count: int) -> float:
     # P001 calls P003 (standing delegations) and P005 (commitments): parse them too.
     parser.add_bpmn_files([str(path) for path in sorted(BPMN.parent.glob("*.bpmn"))])
     spec, subprocesses = parser.get_spec("P001"), parser.get_subprocess_specs("P001")
-    functions = business_functions(ManualClock(datetime(2026, 12, 1, tzinfo=UTC)))
+    functions = business_functions(datetime(2026, 12, 1, tzinfo=UTC))
     script_engine = _RawEnvironmentEngine()
     script_engine.environment.globals.update(functions)
     began = time.perf_counter()

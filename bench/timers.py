@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -82,6 +83,7 @@ def drain(schema: str, workers: int) -> float:
         **os.environ,
         "BUENGOBIERNO_DATABASE_URL": POSTGRES_URL,
         "BUENGOBIERNO_DATABASE_SCHEMA": schema,
+        "BUENGOBIERNO_SECRET_KEY": secrets.token_urlsafe(48),
         "BUENGOBIERNO_CLOCK": LATER,
     }
     began = time.perf_counter()

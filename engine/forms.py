@@ -32,16 +32,79 @@ def _field_path(error: SchemaViolation) -> str:
     return ".".join(path)
 
 
+UNKNOWN_FIELD = "campo no permitido en este formulario"
+
+
 def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
-    """Raise `ValidationError` with one message per field when `data` violates `schema`."""
+    """Raise `ValidationError` with one message per field when `data` violates `schema`.
+
+    Case data comes only from the fields a form defines: any other key, at any depth, is an
+    error (a posted `fecha_sesion` must not move a legal deadline set by an earlier form).
+    """
     if not isinstance(data, dict):
         raise ValidationError({"": "los datos del formulario deben ser un objeto JSON"})
+    errors = dict.fromkeys(unknown_fields(schema or {}, data), UNKNOWN_FIELD)
     if not schema:
+        if errors:
+            raise ValidationError(errors)
         return
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         field = _field_path(error)
         errors.setdefault(field, _MESSAGES.get(str(error.validator), error.message))
     if errors:
         raise ValidationError(errors)
+
+
+def unknown_fields(schema: dict[str, Any], data: Any, path: str = "") -> list[str]:
+    """Dotted paths of the keys in `data` that no `properties` of `schema` defines."""
+    return _unknown([schema], data, path)
+
+
+def top_level_fields(schema: dict[str, Any]) -> set[str]:
+    """The fields a form puts into case data (what expressions see as names)."""
+    return {name for level in _applicable([schema]) for name in level.get("properties") or {}}
+
+
+def _unknown(schemas: list[dict[str, Any]], value: Any, path: str) -> list[str]:
+    level = _applicable(schemas)
+    found: list[str] = []
+    if isinstance(value, dict):
+        properties: dict[str, list[dict[str, Any]]] = {}
+        for schema in level:
+            for name, subschema in (schema.get("properties") or {}).items():
+                if isinstance(subschema, dict):
+                    properties.setdefault(name, []).append(subschema)
+        is_open = any(
+            schema.get("additionalProperties") not in (None, False)
+            or schema.get("patternProperties")
+            for schema in level
+        )
+        closed = not is_open and (bool(properties) or not path)
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in properties:
+                found.extend(_unknown(properties[key], item, where))
+            elif closed:
+                found.append(where)
+    elif isinstance(value, list):
+        items = [schema["items"] for schema in level if isinstance(schema.get("items"), dict)]
+        if items:
+            for index, item in enumerate(value):
+                found.extend(_unknown(items, item, f"{path}.{index}"))
+    return found
+
+
+def _applicable(schemas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The schemas and every subschema that applies at the same level (allOf, if/then…)."""
+    level: list[dict[str, Any]] = []
+    pending = list(schemas)
+    while pending:
+        schema = pending.pop()
+        level.append(schema)
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            pending.extend(s for s in schema.get(keyword) or [] if isinstance(s, dict))
+        for keyword in ("if", "then", "else"):
+            if isinstance(schema.get(keyword), dict):
+                pending.append(schema[keyword])
+    return level

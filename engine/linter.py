@@ -10,7 +10,8 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from engine.bpmn_xml import NS, Element
-from engine.sandbox import UnsafeScript, compile_checked
+from engine.forms import top_level_fields
+from engine.sandbox import RESERVED_NAMES, UnsafeScript, compile_checked
 
 DYNAMIC_LANES = {
     "organismo": "candidateGroupExpression",
@@ -97,6 +98,13 @@ def _lint_element(
                 element,
                 f"el formulario '{element.form}' no es un JSON Schema válido: {error.message}",
             )
+        for field in sorted(top_level_fields(forms[element.form])):
+            if field in RESERVED_NAMES or field.startswith("_"):
+                problem(
+                    element,
+                    f"el campo '{field}' del formulario '{element.form}' usa un nombre reservado "
+                    "de las expresiones (cámbielo: ocultaría esa función o sería inaccesible)",
+                )
     if element.kind == "serviceTask":
         if element.operator is None:
             problem(
@@ -117,7 +125,9 @@ def _check(source: str, mode: str, element: Element, problem: Any) -> None:
     try:
         compile_checked(source, mode)
     except UnsafeScript as error:
-        problem(element, f"expresión '{source}': {error}")
+        label = "guion" if mode == "exec" else "expresión"
+        first_line = source.strip().splitlines()[0] if source.strip() else ""
+        problem(element, f"{label} '{first_line}': {error}")
 
 
 def _lint_flows(process: etree._Element, elements: Mapping[str, Element], problem: Any) -> None:

@@ -25,7 +25,7 @@ from engine.authorization import Actor
 from engine.clock import Clock
 from engine.errors import Conflict, Incident
 from engine.linter import DYNAMIC_LANES
-from engine.sandbox import Sandbox, ScriptTimeout, UnsafeScript
+from engine.sandbox import Sandbox, ScriptError, ScriptLimitExceeded, UnsafeScript
 from engine.scripting import SandboxScriptEngine
 from engine.services import CompletedTask, HandlerContext, ServiceRegistry
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
@@ -117,7 +117,7 @@ class CaseRun:
         try:
             self._fire_due_timers()
             self.workflow.do_engine_steps(did_complete_task=self._automatic.append)
-        except (SpiffWorkflowException, UnsafeScript, ScriptTimeout) as error:
+        except (SpiffWorkflowException, UnsafeScript, ScriptLimitExceeded, ScriptError) as error:
             raise Incident(self._describe_failure(error)) from error
         for task in self._automatic:
             self._touched = task

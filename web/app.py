@@ -16,19 +16,30 @@ from handlers import service_registry
 from storage.database import create_database_engine, database_url_from_environment, session_factory
 from web import filters, security
 from web.extensions import babel, csrf, limiter, login_manager
+from web.secret_key import load_secret_key, require_secret_key
 
 PROCESSES_DIRECTORY = Path("processes")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict[str, Any] | None = None, *, engine: Engine | None = None) -> Flask:
-    """The web application; tests hand in their own `engine` (with its clock and database)."""
+def create_app(
+    config: dict[str, Any] | None = None,
+    *,
+    engine: Engine | None = None,
+    require_secret: bool = True,
+) -> Flask:
+    """The web application; tests hand in their own `engine` (with its clock and database).
+
+    Without a secret key it refuses to start; the CLI passes `require_secret=False` because only
+    `serve` and `worker` need one (they check it themselves).
+    """
     app = Flask(__name__)
     app.config.from_mapping(
         DATABASE_URL=database_url_from_environment(),
         DATABASE_SCHEMA=None,
         PROCESSES_DIRECTORY=str(PROCESSES_DIRECTORY),
-        SECRET_KEY="dev-only-change-me",
+        SECRET_KEY=None,
+        SECRET_KEY_FILE=None,
         NODE_MODULES=str(PROJECT_ROOT / "node_modules"),
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_HTTPONLY=True,
@@ -51,6 +62,9 @@ def create_app(config: dict[str, Any] | None = None, *, engine: Engine | None = 
     app.config.from_prefixed_env("BUENGOBIERNO")
     if config:
         app.config.update(config)
+    load_secret_key(app)
+    if require_secret:
+        require_secret_key(app)
     if engine is None:
         clock = _clock(app.config["CLOCK"])
         database = create_database_engine(

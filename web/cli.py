@@ -17,11 +17,12 @@ from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
 from storage.migrate import upgrade_to_head
 from web.app import create_app
 from web.cli_operations import audit, incidents_group, scenarios, worker
-from web.cli_support import current_engine, engine_command, json_object
+from web.cli_support import current_engine, engine_command, json_object, refuse_without_secret_key
+from web.secret_key import create_key_file
 
 
 def _create_app() -> Flask:
-    return create_app()
+    return create_app(require_secret=False)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
@@ -144,9 +145,18 @@ def cancel(case: str, actor: str, reason: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve(host: str, port: int) -> None:
-    """Sirve la aplicación web."""
+    """Sirve la aplicación web (necesita BUENGOBIERNO_SECRET_KEY o BUENGOBIERNO_SECRET_KEY_FILE)."""
+    refuse_without_secret_key()
     # Not app.run(): Flask ignores it inside its own CLI (FLASK_RUN_FROM_CLI).
     run_simple(host, port, cast(Any, current_app)._get_current_object(), threaded=True)
+
+
+@cli.command("secret-key")
+@click.option("--file", "path", required=True, type=click.Path(path_type=Path))
+def secret_key(path: Path) -> None:
+    """Crea una clave secreta aleatoria en un archivo (modo 0600) si aún no existe."""
+    created = create_key_file(path)
+    click.echo(f"clave secreta {'creada' if created else 'existente'}: {path}")
 
 
 for command in (audit, scenarios, worker, incidents_group):

@@ -18,7 +18,7 @@ from engine.outbox import SmtpTransport
 from engine.quality import compliance, export_csv, export_xes
 from engine.worker import Worker
 from web.app import PROCESSES_DIRECTORY
-from web.cli_support import current_engine, engine_command
+from web.cli_support import current_engine, engine_command, refuse_without_secret_key
 from web.scratch import run_scenarios_in_scratch_database
 
 SCENARIOS_DIRECTORY = PROCESSES_DIRECTORY / "scenarios"
@@ -138,6 +138,7 @@ def scenarios_coverage(paths: tuple[Path, ...]) -> None:
 @engine_command
 def worker(once: bool, batch: int, poll: float) -> None:
     """Dispara temporizadores y envía notificaciones (varios pueden correr a la vez)."""
+    refuse_without_secret_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     owner = f"{socket.gethostname()}:{os.getpid()}"
     smtp_url = current_app.config.get("SMTP_URL")

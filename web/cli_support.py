@@ -15,8 +15,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine import Engine, EngineError, InvalidDefinition, exit_code_for
 from web.app import engine_of
+from web.secret_key import MissingSecretKey, require_secret_key
 
 F = TypeVar("F", bound=Callable[..., Any])
+EXIT_MISSING_SECRET = 10
 
 
 def engine_command(function: F) -> F:
@@ -56,3 +58,12 @@ def json_object(value: str) -> dict[str, Any]:
 
 def current_engine() -> Engine:
     return engine_of(current_app)
+
+
+def refuse_without_secret_key() -> None:
+    """`serve` and `worker` sign sessions and links: without a key they do not start."""
+    try:
+        require_secret_key(current_app)
+    except MissingSecretKey as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_MISSING_SECRET)

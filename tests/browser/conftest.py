@@ -57,7 +57,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine = Engine(sessions, services=service_registry(), clock=clock)
     engine.deploy([BPMN / "P001_delegaciones.bpmn"], "admin")
     app = create_app(
-        {"SECRET_KEY": "browser-tests", "LOGIN_RATE_LIMIT": "1000 per minute"}, engine=engine
+        {"SECRET_KEY": "browser-tests-" + "k" * 32, "LOGIN_RATE_LIMIT": "1000 per minute"},
+        engine=engine,
     )
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -20,7 +20,7 @@ from web.cli import cli
 def run(database: DatabaseEngine, tmp_path: Path):  # type: ignore[no-untyped-def]
     url = database.url.render_as_string(hide_password=False)
     schema = _search_path(database) if database.dialect.name == "postgresql" else None
-    app = create_app({"DATABASE_URL": url, "DATABASE_SCHEMA": schema})
+    app = create_app({"DATABASE_URL": url, "DATABASE_SCHEMA": schema}, require_secret=False)
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:

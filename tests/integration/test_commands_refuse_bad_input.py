@@ -152,3 +152,48 @@ def test_a_failing_handler_is_an_incident_on_the_case_and_the_step_is_not_half_w
     assert "servidor de correo caído" in (case.last_error or "")
     assert audit_actions(engine, key)[-1] == "incident"
     assert engine.verify_audit(key) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"fecha_sesion": "2027-06-30"}, "fecha_sesion"),
+        ({"today": "x"}, "today"),
+        ({"compromisos": [{"descripcion": "x"}]}, "compromisos"),
+    ],
+)
+def test_a_field_the_form_does_not_define_is_refused_and_changes_nothing(
+    p001: Engine, extra: dict[str, Any], field: str
+) -> None:
+    """Adding the session date to the delegate proposal would move the ficha's legal deadline;
+    adding `today` would block every later expression of the case."""
+    key = start(p001)
+    before = _snapshot(p001)
+    data_before = case_row(p001, key).data
+    with pytest.raises(ValidationError) as error:
+        complete(p001, key, "proponer_delegado", "despacho", {**PROPOSAL, **extra})
+    assert error.value.field_errors == {field: "campo no permitido en este formulario"}
+    assert _snapshot(p001) == before
+    assert case_row(p001, key).data == data_before
+
+
+def test_a_nested_field_the_form_does_not_define_is_refused(p001: Engine) -> None:
+    key = start(p001)
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    row = {"descripcion": "x", "responsable": "salud", "fecha_limite": "2026-12-31", "x": 1}
+    with pytest.raises(ValidationError) as error:
+        complete(p001, key, "diligenciar_ficha", "delegada", {**FICHA, "compromisos": [row]})
+    assert error.value.field_errors == {"compromisos.0.x": "campo no permitido en este formulario"}
+
+
+def test_start_data_outside_the_start_form_is_refused(p001: Engine) -> None:
+    with pytest.raises(ValidationError, match="estado: campo no permitido"):
+        p001.start(
+            "P001",
+            "despacho",
+            {"instancia": "Junta", "asunto": "S", "fecha_sesion": "2026-12-04",
+             "tipo_delegacion": "puntual", "estado": "completed"},
+        )  # fmt: skip
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0

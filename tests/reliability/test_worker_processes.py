@@ -4,6 +4,7 @@ worker whose leased jobs are taken over after the lease expires."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -46,6 +47,7 @@ def _worker(database: DatabaseEngine, clock: str, *args: str, log: Path) -> subp
         **os.environ,
         "BUENGOBIERNO_DATABASE_URL": POSTGRES_URL,
         "BUENGOBIERNO_DATABASE_SCHEMA": schema,
+        "BUENGOBIERNO_SECRET_KEY": secrets.token_urlsafe(48),
         "BUENGOBIERNO_CLOCK": clock,
     }
     # Output goes to a file: a full pipe would block the worker mid-transaction.

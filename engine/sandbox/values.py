@@ -1,0 +1,71 @@
+"""Case data across the pipe to the sandbox process: JSON, with dates, times and sets tagged.
+
+JSON rather than pickle on purpose: the parent must never run code a sandbox process chose,
+and unpickling can.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+_TAG = "$sandbox"
+
+
+class UnstorableValue(TypeError):
+    """A script produced a value that case data cannot hold (a function, an iterator…)."""
+
+
+def encode(value: Any) -> bytes:
+    return json.dumps(_tagged(value), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(payload: bytes) -> Any:
+    return json.loads(payload, object_hook=_untagged)
+
+
+def _tagged(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [_tagged(item) for item in value]
+    if isinstance(value, dict):
+        if any(not isinstance(key, str) for key in value):
+            raise UnstorableValue("las claves de un diccionario deben ser textos")
+        items = {key: _tagged(item) for key, item in value.items()}
+        return {_TAG: "dict", "items": items} if _TAG in value else items
+    for kind, tag, text in _SCALARS:
+        if type(value) is kind:
+            return {_TAG: tag, "value": text(value)}
+    if isinstance(value, tuple | set | frozenset):
+        return {_TAG: type(value).__name__, "items": [_tagged(item) for item in value]}
+    raise UnstorableValue(f"un valor de tipo {type(value).__name__} no se puede guardar")
+
+
+_SCALARS: list[tuple[type, str, Any]] = [
+    (datetime, "datetime", datetime.isoformat),
+    (date, "date", date.isoformat),
+    (time, "time", time.isoformat),
+    (timedelta, "timedelta", timedelta.total_seconds),
+    (Decimal, "decimal", str),
+]
+_FROM_TAG: dict[str, Any] = {
+    "datetime": datetime.fromisoformat,
+    "date": date.fromisoformat,
+    "time": time.fromisoformat,
+    "timedelta": lambda seconds: timedelta(seconds=seconds),
+    "decimal": Decimal,
+    "tuple": tuple,
+    "set": set,
+    "frozenset": frozenset,
+    "dict": dict,
+}
+
+
+def _untagged(obj: dict[str, Any]) -> Any:
+    tag = obj.get(_TAG)
+    if tag is None or len(obj) != 2:
+        return obj
+    return _FROM_TAG[tag](obj["value"] if "value" in obj else obj["items"])

@@ -11,7 +11,7 @@ import base64
 import binascii
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
@@ -135,6 +135,49 @@ def store(
             )
         )
     session.flush()
+
+
+NOT_UPLOADED = (
+    "el archivo referenciado no fue cargado en este caso; adjúntelo de nuevo desde el formulario"
+)
+
+
+def check_references(
+    session: Session, case_id: int | None, data: Any, uploaded: list[PreparedUpload]
+) -> None:
+    """Every `adjunto:` reference in `data` must name a file uploaded with it or stored for the
+    case `case_id` (same hash and name); anything else is a forged or foreign reference.
+
+    Raises `ValidationError` keyed by each bad reference's dotted path. Reads only.
+    """
+    found = list(_references(data, ""))
+    known = {(upload.sha256, upload.filename) for upload in uploaded}
+    missing = {(ref.sha256, ref.filename) for _, ref in found} - known
+    if missing and case_id is not None:
+        rows = session.execute(
+            select(Attachment.sha256, Attachment.filename).where(
+                Attachment.case_id == case_id,
+                Attachment.sha256.in_(sorted({sha256 for sha256, _ in missing})),
+            )
+        )
+        known |= {(sha256, filename) for sha256, filename in rows}
+    errors = {path: NOT_UPLOADED for path, ref in found if (ref.sha256, ref.filename) not in known}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _references(data: Any, prefix: str) -> Iterator[tuple[str, AttachmentRef]]:
+    if isinstance(data, dict):
+        items: Iterable[tuple[Any, Any]] = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        reference = parse_reference(data)
+        if reference is not None:
+            yield prefix, reference
+        return
+    for key, value in items:
+        yield from _references(value, f"{prefix}.{key}" if prefix else str(key))
 
 
 def uploads_from_data_urls(

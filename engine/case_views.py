@@ -25,6 +25,7 @@ from engine.authorization import (
 from engine.commands import start_element
 from engine.deployment import latest_definitions
 from engine.errors import Forbidden, NotFound
+from engine.inbox import MAX_PAGE
 from storage.models import Attachment, AuditEvent, Case, Definition, Group, Membership, Task, User
 
 
@@ -335,7 +336,7 @@ def _attachment_ids(session: Session, case_id: int) -> dict[str, int]:
 
 def my_cases(session: Session, actor: Actor, page: int = 1, per_page: int = 25) -> CasePage:
     """Cases the actor started or took part in (acted on, or holds a task of), newest first."""
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     took_part = or_(
         Case.started_by == actor.username,
         Case.id.in_(select(AuditEvent.case_id).where(AuditEvent.actor == actor.username)),

@@ -111,6 +111,7 @@ class Engine:
                 definition.forms.get(start.get("properties", {}).get("formJsonSchemaFilename", "")),
                 data,
             )
+            attachments.check_references(session, None, data, files)
             case = Case(
                 business_key=self._next_business_key(session, key),
                 definition=definition,
@@ -192,6 +193,7 @@ class Engine:
                 definition = task.case.definition
                 data, files = attachments.prepare(uploads or {}, data)
                 validate_form(definition.forms.get(task.form_key or ""), data)
+                attachments.check_references(session, task.case_id, data, files)
                 attachments.store(
                     session, task.case, task.id, files, who.username, self.clock.now()
                 )

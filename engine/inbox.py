@@ -20,6 +20,7 @@ from storage.models import Case, Definition, Task
 SCOPES = ("mias", "grupos")
 STATES = ("sin_reclamar", "reclamadas", "vencidas")
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000  # far beyond any real list; keeps OFFSET within a database integer
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class InboxFilter:
             object.__setattr__(self, "scope", "mias")
         if self.state not in STATES:
             object.__setattr__(self, "state", None)
-        object.__setattr__(self, "page", max(1, self.page))
+        object.__setattr__(self, "page", min(max(1, self.page), MAX_PAGE))
         object.__setattr__(self, "per_page", min(max(1, self.per_page), MAX_PER_PAGE))
         object.__setattr__(self, "search", self.search.strip()[:100])
 

@@ -82,25 +82,36 @@ def _element(definition: Definition, element_id: str | None) -> dict[str, str]:
     return {}
 
 
+# A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice, Sheets.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is prefixed with `'` (stays text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
 def export_csv(session: Session, procedure: str | None = None) -> str:
+    """The trail, one row per audit event; no cell reaches a spreadsheet as a formula."""
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow(CSV_COLUMNS)
     for e in trail(session, procedure):
-        writer.writerow(
-            (
-                e.business_key,
-                e.procedure,
-                e.version,
-                e.seq,
-                _iso(e.at),
-                e.actor,
-                e.action,
-                e.element_id or "",
-                e.element_name or "",
-                e.hash,
-            )
+        row = (
+            e.business_key,
+            e.procedure,
+            e.version,
+            e.seq,
+            _iso(e.at),
+            e.actor,
+            e.action,
+            e.element_id or "",
+            e.element_name or "",
+            e.hash,
         )
+        writer.writerow(_csv_cell(cell) for cell in row)
     return output.getvalue()
 
 

@@ -31,6 +31,8 @@ from engine.services import CompletedTask, HandlerContext, ServiceRegistry
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
 TIMER_JOB = "timer"
+# What a failing script, expression or handler raises inside Spiff: an `Incident` for callers.
+_RUN_FAILURES = (SpiffWorkflowException, UnsafeScript, ScriptLimitExceeded, ScriptError)
 
 
 class CaseRun:
@@ -103,10 +105,14 @@ class CaseRun:
 
         Parallel branches each carry a copy of the data taken at the split, and a join keeps the
         last branch's copy: without sharing, a value submitted in one branch (a new visto bueno)
-        would be overwritten by the stale copy of a sibling branch.
+        would be overwritten by the stale copy of a sibling branch. A failing postScript is an
+        `Incident`, like a failure in `step`.
         """
         spiff_task.data.update(data)
-        spiff_task.run()
+        try:
+            spiff_task.run()  # runs the task's postScript
+        except _RUN_FAILURES as error:
+            raise Incident(self._describe_failure(error)) from error
         self._touched = spiff_task
         for sibling in spiff_task.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
             sibling.data.update(data)
@@ -117,7 +123,7 @@ class CaseRun:
         try:
             self._fire_due_timers()
             self.workflow.do_engine_steps(did_complete_task=self._automatic.append)
-        except (SpiffWorkflowException, UnsafeScript, ScriptLimitExceeded, ScriptError) as error:
+        except _RUN_FAILURES as error:
             raise Incident(self._describe_failure(error)) from error
         for task in self._automatic:
             self._touched = task

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from engine.calendar import local_date
 from engine.clock import Clock
 from storage.models import Case
 
@@ -42,6 +43,11 @@ class HandlerContext:
     @property
     def now(self) -> datetime:
         return self.clock.now()
+
+    @property
+    def today(self) -> date:
+        """The date in Bogotá (where years, series and deadlines are counted), not in UTC."""
+        return local_date(self.clock.now())
 
 
 Handler = Callable[[HandlerContext], dict[str, Any]]

@@ -43,7 +43,7 @@ def number_act(context: HandlerContext) -> dict[str, Any]:
     act_type = str(context.params.get("tipo_acto") or "").strip().lower()
     if not act_type:
         raise ValueError("falta el tipo de acto")
-    year = context.now.year
+    year = context.today.year  # the Bogotá year, like business keys
     number = next_value(context.session, ActNumberCounter, act_type=act_type, year=year)
     return {
         "numero": f"{act_type.upper()} {number:04d} de {year}",

@@ -12,16 +12,21 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from engine import ValidationError
 from engine.attachments import uploads_from_data_urls
 from engine.case_views import task_detail
 from engine.inbox import inbox
 from web.current import actor, engine, login_required, today
+from web.errors import error_response
 from web.extensions import csrf
 from web.inbox import inbox_filter
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
+# A form nests a few levels (rows of objects); deeper is an attack on the recursive steps after
+# parsing (copy, schema validation), never a form.
+MAX_JSON_DEPTH = 32
 csrf.exempt(blueprint)
 
 
@@ -86,7 +91,12 @@ def release(task_id: int) -> ResponseReturnValue:
 @login_required
 def complete(task_id: int) -> ResponseReturnValue:
     """Body: the form data as a JSON object; files as `data:<type>;name=<file>;base64,…`."""
-    body: Any = request.get_json(silent=True)
+    try:
+        body: Any = request.get_json(silent=True)
+    except RecursionError:  # nested beyond what the parser can follow
+        return _too_deep()
+    if _depth(body) > MAX_JSON_DEPTH:
+        return _too_deep()
     if not isinstance(body, dict):
         raise ValidationError(
             {"": "el cuerpo debe ser un objeto JSON con los datos del formulario"}
@@ -96,3 +106,26 @@ def complete(task_id: int) -> ResponseReturnValue:
     data, uploads = uploads_from_data_urls(detail.form.schema if detail.form else None, body)
     engine().complete(task_id, actor().username, data, uploads)
     return {"ok": True, "task": task_id, "case": detail.business_key}
+
+
+def _too_deep() -> ResponseReturnValue:
+    return error_response(
+        400,
+        _(
+            "El cuerpo JSON tiene demasiados niveles anidados (máximo %(levels)d).",
+            levels=MAX_JSON_DEPTH,
+        ),
+    )
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value`, counted without recursion."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        current, level = pending.pop()
+        if isinstance(current, dict | list):
+            deepest = max(deepest, level)
+            children = current.values() if isinstance(current, dict) else current
+            pending.extend((child, level + 1) for child in children)
+    return deepest

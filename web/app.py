@@ -15,6 +15,7 @@ from engine import Clock, Engine, ManualClock, SystemClock
 from handlers import service_registry
 from storage.database import create_database_engine, database_url_from_environment, session_factory
 from web import filters, security
+from web.converters import DatabaseIdConverter
 from web.extensions import babel, csrf, limiter, login_manager
 from web.secret_key import load_secret_key, require_secret_key
 
@@ -74,6 +75,7 @@ def create_app(
     app.extensions["database"] = engine.sessions.kw["bind"]
     app.extensions["engine"] = engine
 
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     _init_extensions(app)
     security.init_app(app)
     filters.init_app(app)

@@ -75,6 +75,12 @@ def _safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would hand the session to a phishing page."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and "\\" not in target
+            and target.isprintable()  # CR/LF would split the Location header
+        ):
             return target
     return url_for("inbox.index")

@@ -35,7 +35,15 @@ def init_app(app: Flask) -> None:
     def _secure_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if response.mimetype == "text/html":
-            # Pages show case data of one official: no shared or back-button caches.
+        if _carries_case_data(response):
+            # Case data of one official: no shared, back-button or disk caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _carries_case_data(response: Response) -> bool:
+    """Pages, JSON answers, and downloads (attachments, trail exports); not static assets."""
+    disposition = response.headers.get("Content-Disposition", "")
+    return response.mimetype in ("text/html", "application/json") or disposition.startswith(
+        "attachment"
+    )

@@ -4,6 +4,7 @@ even when signatures happen at the same time (PostgreSQL row locks; SQLite seria
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,12 +16,16 @@ from tests.helpers import race
 
 
 def _number(session: Session, act_type: str, year: int) -> str:
+    return _number_at(session, act_type, datetime(year, 6, 1, tzinfo=UTC))
+
+
+def _number_at(session: Session, act_type: str, instant: datetime) -> str:
     context = HandlerContext(
         case=Case(business_key="P003-x"),
         element_id="numerar_acto",
         data={},
         actor="alcalde",
-        clock=ManualClock(datetime(year, 6, 1, tzinfo=UTC)),
+        clock=ManualClock(instant),
         session=session,
         notify=lambda *args: None,
         completed_tasks=lambda: iter(()),
@@ -61,3 +66,16 @@ def test_concurrent_signatures_get_distinct_consecutive_numbers(
 
     assert race(*[sign] * signatures) == [None] * signatures
     assert sorted(numbers) == [f"DECRETO {n:04d} de 2026" for n in range(1, signatures + 1)]
+
+
+def test_an_act_signed_on_new_years_eve_evening_in_bogota_keeps_that_years_series(
+    engine: Engine,
+) -> None:
+    """20:00 in Bogotá on 31 December is already 1 January in UTC: the act is still of 2026,
+    as the business keys are (both use the Bogotá date)."""
+    evening = datetime(2026, 12, 31, 20, 0, tzinfo=ZoneInfo("America/Bogota"))
+    with engine.unit_of_work() as session:
+        assert _number_at(session, "decreto", evening) == "DECRETO 0001 de 2026"
+        assert _number_at(session, "decreto", datetime(2027, 1, 1, 4, 59, tzinfo=UTC)) == (
+            "DECRETO 0002 de 2026"
+        )

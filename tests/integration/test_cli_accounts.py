@@ -10,11 +10,11 @@ from click.testing import CliRunner, Result
 from flask.cli import ScriptInfo
 from sqlalchemy import Engine as DatabaseEngine
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access_tokens import use_token
 from engine.accounts import authenticate
-from engine.directory import DEMO_PASSWORD
+from engine.directory import DEMO_PASSWORD, DemoUser, add_user
 from storage.database import create_database_engine
 from storage.models import User
 from web.app import create_app, engine_of
@@ -104,3 +104,9 @@ def test_a_token_with_a_bad_lifetime_is_refused(invoke: Invoke) -> None:
     result = invoke("tokens", "create", "--as", "despacho", "--name", "x", "--days", "0")
     assert result.exit_code == 7 and "entre 1 y 366 días" in result.output
     assert invoke("tokens", "list", "--as", "despacho").output == ""
+
+
+def test_no_user_is_created_with_an_empty_password(sessions: sessionmaker[Session]) -> None:
+    nobody = DemoUser("sinclave", "Usuario sin contraseña", ("orc",))
+    with sessions() as session, pytest.raises(ValueError, match="password"):
+        add_user(session, nobody, "")

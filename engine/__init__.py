@@ -7,6 +7,12 @@ Public surface (everything else is private to the package):
     ServiceRegistry, HandlerContext, CompletedTask   for handlers
     JobRunner, fire_due_timers, incidents, retry_incident   leased timer jobs (the worker)
     EngineError and its subclasses                   see engine.errors
+
+Accounts, imported from their modules by the web and the CLI:
+    engine.accounts         passwords (argon2), password change, session generations
+    engine.password_policy  12 characters, not the username, not a common password
+    engine.access_tokens    personal access tokens for the JSON API (SHA-256, expiry, last use)
+    engine.login_throttle   sign-in limits per account and address (database or Redis)
 """
 
 from engine.clock import Clock, ManualClock, SystemClock

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.password_policy import require_acceptable_password
 from storage.models import Group, Membership, User
 
 GROUPS: dict[str, tuple[str, str]] = {
@@ -38,10 +40,13 @@ class DemoUser:
     is_admin: bool = False
 
 
+# Published in the README: for the demo only (`init --demo`), never for a real installation.
 DEMO_PASSWORD = "BuenGobierno2026!"
 
+ADMINISTRATOR = DemoUser("admin", "Administración del sistema", ("administradores",), is_admin=True)
+
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("admin", "Administración del sistema", ("administradores",), is_admin=True),
+    ADMINISTRATOR,
     DemoUser("alcalde", "Alcalde Distrital", ("despacho_alcalde",)),
     DemoUser(
         "secretario", "Secretario de Gobierno", ("secretario_gobierno",), ("secretario_gobierno",)
@@ -96,6 +101,8 @@ def add_user(
     password_hash: str | None = None,
 ) -> bool:
     """Create `user` with its memberships; False when the username already exists."""
+    if not (password or password_hash):
+        raise ValueError("a user needs a password or a password hash")
     if session.scalars(select(User).where(User.username == user.username)).first():
         return False
     groups = {g.code: g for g in session.scalars(select(Group).where(Group.code.in_(user.groups)))}
@@ -126,3 +133,17 @@ def load_demo_users(session: Session) -> int:
     # One hash for every demo user: they share a published password, and argon2 is slow on purpose.
     password_hash = hash_password(DEMO_PASSWORD)
     return sum(add_user(session, user, password_hash=password_hash) for user in DEMO_USERS)
+
+
+def ensure_administrator(session: Session, password: str | None = None) -> str | None:
+    """Create `admin` when no administrator exists, never with a known password.
+
+    `password` must meet the policy; without one a random password is made. Returns the
+    password to show once when an account was created, otherwise None.
+    """
+    if password is not None:
+        require_acceptable_password(password, ADMINISTRATOR.username, field="--admin-password")
+    if session.scalars(select(User.id).where(User.is_admin.is_(True))).first() is not None:
+        return None
+    password = password or secrets.token_urlsafe(15)  # about 120 random bits
+    return password if add_user(session, ADMINISTRATOR, password) else None

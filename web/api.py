@@ -1,9 +1,10 @@
 """JSON API for integrations (document system, e-mail): list, claim, release, complete.
 
-Same commands and authorization as the pages. Sign in with the session cookie (then send the
-CSRF token in `X-CSRFToken`) or with HTTP Basic credentials. A POST must be JSON: a cross-site
-form cannot send that, which is what keeps Basic-authenticated calls safe from CSRF. Errors are
-JSON, mapped in `web.errors`.
+Same commands and authorization as the pages. Authenticate with a personal access token
+(`Authorization: Bearer <token>`, made on /cuenta/tokens or with `buengobierno tokens create`)
+or with the session cookie, then sending the CSRF token in `X-CSRFToken`. A POST must be JSON:
+a cross-site form cannot send that, nor an Authorization header. Errors are JSON, mapped in
+`web.errors`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from engine import ValidationError
 from engine.attachments import uploads_from_data_urls
@@ -36,7 +38,8 @@ def _protect() -> None:
         return
     if not request.is_json:
         abort(415)
-    if request.authorization is None:
+    # A browser attaches the session cookie by itself, so only that path needs the CSRF token.
+    if getattr(current_user, "token_id", None) is None:
         csrf.protect()
 
 

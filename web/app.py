@@ -10,13 +10,21 @@ from flask import Flask, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Clock, Engine, ManualClock, SystemClock
+from engine.login_throttle import (
+    CounterStore,
+    DatabaseCounters,
+    LoginThrottle,
+    RedisCounters,
+    parse_limits,
+)
 from handlers import service_registry
 from storage.database import create_database_engine, database_url_from_environment, session_factory
 from web import filters, security
 from web.converters import DatabaseIdConverter
-from web.extensions import babel, csrf, limiter, login_manager
+from web.extensions import babel, csrf, login_manager
 from web.secret_key import load_secret_key, require_secret_key
 
 PROCESSES_DIRECTORY = Path("processes")
@@ -51,8 +59,11 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
-        LOGIN_RATE_LIMIT="10 per minute; 100 per hour",
-        RATELIMIT_STORAGE_URI="memory://",
+        LOGIN_RATE_LIMIT="10 per minute; 100 per hour",  # per network address
+        LOGIN_ACCOUNT_RATE_LIMIT="5 per minute; 30 per hour",  # failed sign-ins per account
+        REDIS_URL=None,
+        REDIS_PREFIX="buengobierno:",
+        TRUSTED_PROXIES=0,
         BABEL_DEFAULT_LOCALE="es_CO",
         BABEL_DEFAULT_TIMEZONE="America/Bogota",
         PER_PAGE=25,
@@ -76,6 +87,8 @@ def create_app(
     app.extensions["engine"] = engine
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
+    _trust_proxies(app)
+    app.extensions["login_throttle"] = _login_throttle(app, engine)
     _init_extensions(app)
     security.init_app(app)
     filters.init_app(app)
@@ -95,9 +108,36 @@ def _init_extensions(app: Flask) -> None:
         locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"],
         timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
     )
-    limiter.init_app(app)
 
     login_manager.unauthorized_handler(_unauthorized)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (BUENGOBIERNO_TRUSTED_PROXIES), the client is in X-Forwarded-For.
+
+    With 0 (the default) the headers are ignored: anyone could write them.
+    """
+    setting = app.config["TRUSTED_PROXIES"]
+    proxies = int(setting) if str(setting).isdigit() else -1
+    if proxies < 0:
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number of proxies, not {setting!r}")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+
+def _login_throttle(app: Flask, engine: Engine) -> LoginThrottle:
+    """Sign-in limits counted in Redis (BUENGOBIERNO_REDIS_URL) or else in the database."""
+    store: CounterStore = (
+        RedisCounters(app.config["REDIS_URL"], app.config["REDIS_PREFIX"])
+        if app.config["REDIS_URL"]
+        else DatabaseCounters(engine)
+    )
+    return LoginThrottle(
+        store,
+        engine.clock,
+        per_address=parse_limits(app.config["LOGIN_RATE_LIMIT"]),
+        per_account=parse_limits(app.config["LOGIN_ACCOUNT_RATE_LIMIT"]),
+    )
 
 
 def _unauthorized() -> ResponseReturnValue:
@@ -108,9 +148,23 @@ def _unauthorized() -> ResponseReturnValue:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, assets, auth, cases, errors, health, inbox, mailbox, quality, start, tasks
+    from web import (
+        account,
+        api,
+        assets,
+        auth,
+        cases,
+        errors,
+        health,
+        inbox,
+        mailbox,
+        quality,
+        start,
+        tasks,
+    )
 
-    for module in (errors, assets, health, auth, inbox, tasks, start, cases, mailbox, quality, api):
+    modules = (errors, assets, health, auth, account, inbox, tasks, start, cases, mailbox, quality)
+    for module in (*modules, api):
         app.register_blueprint(module.blueprint)
 
 

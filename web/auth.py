@@ -1,72 +1,97 @@
-"""Sign-in with local accounts (argon2 hashes), Flask-Login sessions, a rate-limited login."""
+"""Sign-in with local accounts (argon2 hashes), Flask-Login sessions, limits per account and address."""
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from engine import NotFound
-from engine.accounts import authenticate
-from engine.authorization import load_actor
-from web.current import SignedInUser, engine, login_required
-from web.extensions import limiter, login_manager
+from engine.access_tokens import use_token
+from engine.accounts import actor_for_session, authenticate, end_sessions, session_generation
+from engine.login_throttle import LoginThrottle
+from web.current import SignedInUser, actor, engine, login_required
+from web.extensions import login_manager
 
 blueprint = Blueprint("auth", __name__)
 
 
-def load_user(username: str) -> SignedInUser | None:
-    try:
-        with engine().sessions() as session:
-            return SignedInUser(load_actor(session, username))
-    except NotFound:
+def load_user(user_id: str) -> SignedInUser | None:
+    """The session's user while its generation is current (sign-out elsewhere revokes it)."""
+    username, _sep, generation = user_id.rpartition(":")
+    if not username or not generation.isdigit():
         return None
+    with engine().sessions() as db:
+        signed_in = actor_for_session(db, username, int(generation))
+    return SignedInUser(signed_in, int(generation)) if signed_in else None
 
 
-def load_user_from_basic_auth(_request: object) -> SignedInUser | None:
-    """Integrations call /api/ with HTTP Basic credentials instead of a session cookie."""
+def load_user_from_token(_request: object) -> SignedInUser | None:
+    """Integrations call /api/ with `Authorization: Bearer <personal access token>`."""
     credentials = request.authorization
     if not request.path.startswith("/api/") or credentials is None:
         return None
-    if credentials.type != "basic" or not credentials.username:
+    if credentials.type != "bearer" or not credentials.token:
         return None
-    with engine().sessions() as session:
-        actor = authenticate(session, credentials.username, credentials.password or "")
-    return SignedInUser(actor) if actor else None
+    use = use_token(engine(), credentials.token)
+    return SignedInUser(use.actor, token_id=use.token_id) if use else None
 
 
 login_manager.user_loader(load_user)
-login_manager.request_loader(load_user_from_basic_auth)
-
-
-def _login_rate_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+login_manager.request_loader(load_user_from_token)
 
 
 @blueprint.route("/ingresar", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
 def login() -> ResponseReturnValue:
-    error = None
     username = request.form.get("usuario", "").strip()
-    if request.method == "POST":
-        with engine().sessions() as session:
-            actor = authenticate(session, username, request.form.get("contrasena", ""))
-        if actor is not None:
-            login_user(SignedInUser(actor))
-            flash(_("Bienvenido(a), %(name)s.", name=actor.full_name), "success")
-            return redirect(_safe_next(request.args.get("next")), code=303)
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None, username=username)
+    throttle = cast(LoginThrottle, current_app.extensions["login_throttle"])
+    # Refused before any password is checked: a storm costs no argon2 work.
+    if not throttle.address_admitted(request.remote_addr or ""):
+        error = _("Demasiados intentos de ingreso desde su equipo. Espere unos minutos.")
+        return render_template("auth/login.html", error=error, username=username), 429
+    if throttle.account_locked(username):
+        error = _("Demasiados intentos fallidos para esta cuenta. Espere unos minutos.")
+        return render_template("auth/login.html", error=error, username=username), 429
+    with engine().sessions() as db:
+        who = authenticate(db, username, request.form.get("contrasena", ""))
+        generation = session_generation(db, who.username) if who else 0
+    if who is None:
+        throttle.failed(username)
         error = _("Usuario o contraseña incorrectos.")
-    status = 401 if error else 200
-    return render_template("auth/login.html", error=error, username=username), status
+        return render_template("auth/login.html", error=error, username=username), 401
+    start_session(SignedInUser(who, generation))
+    flash(_("Bienvenido(a), %(name)s.", name=who.full_name), "success")
+    return redirect(_safe_next(request.args.get("next")), code=303)
+
+
+def start_session(user: SignedInUser) -> None:
+    """Sign `user` in with a new CSRF token: one seen before signing in is worth nothing after."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    login_user(user)
 
 
 @blueprint.post("/salir")
 @login_required
 def logout() -> ResponseReturnValue:
+    end_sessions(engine(), actor().username)
     logout_user()
+    session.clear()
     flash(_("Cerró su sesión."), "success")
     return redirect(url_for("auth.login"), code=303)
 

@@ -13,9 +13,17 @@ from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from engine import InvalidDefinition, exit_code_for
-from engine.directory import DEMO_USERS, ensure_groups, load_demo_users
+from engine.directory import (
+    ADMINISTRATOR,
+    DEMO_USERS,
+    ensure_administrator,
+    ensure_groups,
+    load_demo_users,
+)
+from engine.password_policy import require_acceptable_password
 from storage.migrate import upgrade_to_head
 from web.app import create_app
+from web.cli_accounts import tokens_group
 from web.cli_operations import audit, incidents_group, scenarios, worker
 from web.cli_support import current_engine, engine_command, json_object, refuse_without_secret_key
 from web.secret_key import create_key_file
@@ -32,20 +40,43 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--demo", is_flag=True, help="Agrega usuarios de demostración para cada grupo.")
+@click.option(
+    "--admin-password",
+    default=None,
+    help="Contraseña del usuario admin (sin --demo); sin ella se genera una al azar.",
+)
 @engine_command
-def init(demo: bool) -> None:
-    """Crea o actualiza la base de datos y los grupos (y los usuarios de demostración)."""
+def init(demo: bool, admin_password: str | None) -> None:
+    """Crea o actualiza la base de datos y los grupos (y los usuarios de demostración).
+
+    Sin --demo no crea ninguna cuenta con una contraseña conocida: si no hay administrador,
+    crea `admin` con --admin-password (que debe cumplir la política) o con una contraseña al
+    azar que se muestra una sola vez.
+    """
+    if demo and admin_password is not None:
+        raise click.UsageError("--admin-password no se usa con --demo")
+    if admin_password is not None:
+        require_acceptable_password(
+            admin_password, ADMINISTRATOR.username, field="--admin-password"
+        )
     upgrade_to_head(current_app.extensions["database"])
     with current_engine().unit_of_work() as session:
         ensure_groups(session)
         created = load_demo_users(session) if demo else 0
-    click.echo(
-        f"base de datos lista; {created} usuarios de demostración creados"
-        if demo
-        else "base de datos lista"
-    )
-    if demo and created == 0:
-        click.echo(f"(los {len(DEMO_USERS)} usuarios de demostración ya existían)")
+        password = None if demo else ensure_administrator(session, admin_password)
+    if demo:
+        click.echo(f"base de datos lista; {created} usuarios de demostración creados")
+        if created == 0:
+            click.echo(f"(los {len(DEMO_USERS)} usuarios de demostración ya existían)")
+        return
+    click.echo("base de datos lista")
+    if password is not None and admin_password is None:
+        click.echo(
+            f"usuario admin creado con la contraseña {password} "
+            "(se muestra solo esta vez: cámbiela en /cuenta/contrasena)"
+        )
+    elif password is not None:
+        click.echo("usuario admin creado con la contraseña indicada")
 
 
 @cli.command()
@@ -159,7 +190,7 @@ def secret_key(path: Path) -> None:
     click.echo(f"clave secreta {'creada' if created else 'existente'}: {path}")
 
 
-for command in (audit, scenarios, worker, incidents_group):
+for command in (audit, scenarios, worker, incidents_group, tokens_group):
     cli.add_command(command)
 
 

@@ -23,13 +23,19 @@ def login_required(view: View) -> View:
 
 
 class SignedInUser(UserMixin):  # type: ignore[misc]  # UserMixin is untyped
-    """Flask-Login's user: the engine's `Actor`, reloaded on every request."""
+    """Flask-Login's user: the engine's `Actor`, reloaded on every request.
 
-    def __init__(self, actor: Actor) -> None:
+    A session stores `username:generation` (see `engine.accounts`); a call with a personal
+    access token has no session and carries the token's id instead.
+    """
+
+    def __init__(self, actor: Actor, generation: int = 0, *, token_id: int | None = None) -> None:
         self.actor = actor
+        self.generation = generation
+        self.token_id = token_id
 
     def get_id(self) -> str:
-        return self.actor.username
+        return f"{self.actor.username}:{self.generation}"
 
 
 def engine() -> Engine:

@@ -125,3 +125,28 @@ def test_mailbox_quality_and_incident_pages_are_accessible(
     expect(page.get_by_role("heading", name="Incidentes")).to_be_visible()
     screenshot(page, "12-incidentes")
     assert axe_violations(page) == []
+
+
+def test_account_pages_are_accessible_and_show_a_new_token_once(
+    page: Page, live_server: LiveServer
+) -> None:
+    sign_in(page, live_server.url, "planeacion")
+    page.get_by_role("link", name="Contraseña").click()
+    page.get_by_label("Contraseña actual", exact=True).fill("equivocada")
+    page.get_by_label("Nueva contraseña", exact=True).fill("caballo batería grapa correcta")
+    page.get_by_label("Repita la nueva contraseña").fill("caballo batería grapa correcta")
+    page.get_by_role("button", name="Cambiar la contraseña").click()
+    expect(page.get_by_text("la contraseña actual no es correcta").first).to_be_visible()
+    screenshot(page, "13-contrasena")
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="Tokens de acceso").click()
+    page.get_by_label("Nombre (para qué se usa)").fill("gestor documental")
+    page.get_by_role("button", name="Crear token").click()
+    secret = page.get_by_label("Token", exact=True).input_value()
+    assert secret.startswith("bg_")
+    screenshot(page, "14-tokens")
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/cuenta/tokens")
+    expect(page.get_by_role("cell", name="gestor documental", exact=True)).to_be_visible()
+    assert secret not in page.content()

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine
+from engine.access_tokens import create_token
 from engine.directory import DEMO_PASSWORD
 from web.app import create_app
 
@@ -70,3 +71,8 @@ def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw
 
 def start_p001(engine: Engine, **changes: str) -> str:
     return engine.start("P001", "despacho", {**INVITATION, **changes})
+
+
+def bearer(engine: Engine, username: str) -> dict[str, str]:
+    """The Authorization header of a new personal access token of `username`."""
+    return {"Authorization": f"Bearer {create_token(engine, username, 'pruebas').secret}"}

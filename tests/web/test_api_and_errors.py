@@ -21,13 +21,8 @@ from engine import (
 from engine.directory import DEMO_PASSWORD
 from storage.models import Attachment
 from tests.helpers import open_elements, task_for
-from tests.web.conftest import PDF, PROPOSAL, csrf_token, login, start_p001
+from tests.web.conftest import PDF, PROPOSAL, bearer, csrf_token, login, start_p001
 from web.errors import STATUS_FOR, status_for
-
-
-def _basic(username: str) -> dict[str, str]:
-    raw = base64.b64encode(f"{username}:{DEMO_PASSWORD}".encode()).decode()
-    return {"Authorization": f"Basic {raw}"}
 
 
 def test_engine_errors_map_to_http_codes_in_one_place() -> None:
@@ -42,20 +37,22 @@ def test_engine_errors_map_to_http_codes_in_one_place() -> None:
     assert status_for(ValidationError({"a": "b"})) == 422
 
 
-def test_api_lists_claims_and_completes_with_basic_credentials(
+def test_api_lists_claims_and_completes_with_a_personal_access_token(
     client: FlaskClient, p001: Engine
 ) -> None:
     key = start_p001(p001)
     task = task_for(p001, key, "proponer_delegado")
-    listed = client.get("/api/tareas?bandeja=grupos", headers=_basic("despacho"))
+    listed = client.get("/api/tareas?bandeja=grupos", headers=bearer(p001, "despacho"))
     assert listed.status_code == 200
     row = listed.json["tasks"][0]
     assert (row["id"], row["case"], row["assignee"]) == (task.id, key, None)
 
-    claimed = client.post(f"/api/tareas/{task.id}/reclamar", json={}, headers=_basic("despacho"))
+    claimed = client.post(
+        f"/api/tareas/{task.id}/reclamar", json={}, headers=bearer(p001, "despacho")
+    )
     assert claimed.json == {"ok": True, "task": task.id, "assignee": "despacho"}
     completed = client.post(
-        f"/api/tareas/{task.id}/completar", json=PROPOSAL, headers=_basic("despacho")
+        f"/api/tareas/{task.id}/completar", json=PROPOSAL, headers=bearer(p001, "despacho")
     )
     assert completed.status_code == 200 and completed.json["case"] == key
     assert open_elements(p001, key) == ["aprobar_delegacion"]
@@ -74,7 +71,7 @@ def test_api_accepts_files_as_data_urls(client: FlaskClient, p001: Engine) -> No
     response = client.post(
         f"/api/tareas/{task.id}/completar",
         json={"tipo_acto": "decreto", "borrador": data_url},
-        headers=_basic("despacho"),
+        headers=bearer(p001, "despacho"),
     )
     assert response.status_code == 200, response.json
     with p001.sessions() as session:
@@ -96,7 +93,7 @@ def test_api_refuses_a_forged_attachment_reference_and_changes_nothing(
     response = client.post(
         f"/api/tareas/{task.id}/completar",
         json={"tipo_acto": "decreto", "borrador": forged},
-        headers=_basic("despacho"),
+        headers=bearer(p001, "despacho"),
     )
     assert response.status_code == 422
     assert list(response.json["field_errors"]) == ["borrador"]
@@ -118,7 +115,7 @@ def test_api_errors_are_json(
 ) -> None:
     task = task_for(p001, start_p001(p001), "proponer_delegado")
     response = client.post(
-        f"/api/tareas/{task.id + task_offset}/reclamar", json={}, headers=_basic(who)
+        f"/api/tareas/{task.id + task_offset}/reclamar", json={}, headers=bearer(p001, who)
     )
     assert response.status_code == status
     assert response.json["error"] == error and response.json["message"]
@@ -127,7 +124,7 @@ def test_api_errors_are_json(
 def test_api_validation_error_is_422_with_field_errors(client: FlaskClient, p001: Engine) -> None:
     task = task_for(p001, start_p001(p001), "proponer_delegado")
     response = client.post(
-        f"/api/tareas/{task.id}/completar", json={"delegado": ""}, headers=_basic("despacho")
+        f"/api/tareas/{task.id}/completar", json={"delegado": ""}, headers=bearer(p001, "despacho")
     )
     assert response.status_code == 422
     assert set(response.json["field_errors"]) == {"delegado", "cargo_delegado"}
@@ -137,7 +134,7 @@ def test_api_completing_a_completed_task_is_409(client: FlaskClient, p001: Engin
     task = task_for(p001, start_p001(p001), "proponer_delegado")
     p001.complete(task.id, "despacho", PROPOSAL)
     response = client.post(
-        f"/api/tareas/{task.id}/completar", json=PROPOSAL, headers=_basic("despacho")
+        f"/api/tareas/{task.id}/completar", json=PROPOSAL, headers=bearer(p001, "despacho")
     )
     assert response.status_code == 409 and "ya fue completada" in response.json["message"]
 
@@ -145,8 +142,14 @@ def test_api_completing_a_completed_task_is_409(client: FlaskClient, p001: Engin
 def test_api_without_credentials_is_401_json(client: FlaskClient) -> None:
     response = client.get("/api/tareas")
     assert response.status_code == 401 and response.json["error"] == "Debe iniciar sesión"
-    wrong = client.get("/api/tareas", headers={"Authorization": "Basic ZGVzcGFjaG86bm8="})
+    wrong = client.get("/api/tareas", headers={"Authorization": "Bearer bg_no-es-un-token"})
     assert wrong.status_code == 401
+
+
+def test_api_no_longer_accepts_http_basic_passwords(client: FlaskClient) -> None:
+    raw = base64.b64encode(f"despacho:{DEMO_PASSWORD}".encode()).decode()
+    response = client.get("/api/tareas", headers={"Authorization": f"Basic {raw}"})
+    assert response.status_code == 401 and response.is_json
 
 
 def test_api_with_a_session_cookie_needs_the_csrf_header(client: FlaskClient, p001: Engine) -> None:
@@ -161,7 +164,7 @@ def test_api_with_a_session_cookie_needs_the_csrf_header(client: FlaskClient, p0
 def test_api_post_must_be_json(client: FlaskClient, p001: Engine) -> None:
     task = task_for(p001, start_p001(p001), "proponer_delegado")
     response = client.post(
-        f"/api/tareas/{task.id}/reclamar", data={"x": "1"}, headers=_basic("despacho")
+        f"/api/tareas/{task.id}/reclamar", data={"x": "1"}, headers=bearer(p001, "despacho")
     )
     assert response.status_code == 415 and response.is_json
 
@@ -201,7 +204,7 @@ def test_incident_is_a_500_that_names_what_failed(
 
     monkeypatch.setattr(p001, "complete", failing)
     response = client.post(
-        f"/api/tareas/{task.id}/completar", json=PROPOSAL, headers=_basic("despacho")
+        f"/api/tareas/{task.id}/completar", json=PROPOSAL, headers=bearer(p001, "despacho")
     )
     assert response.status_code == 500
     assert "el servidor de correo no responde" in response.json["message"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine
+from engine.directory import DEMO_PASSWORD
 from tests.web.conftest import csrf_token, login, make_app, post
 
 
@@ -82,3 +86,46 @@ def test_every_page_carries_the_security_headers(client: FlaskClient) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert 'lang="es-CO"' in response.text
+
+
+def test_signing_out_ends_every_session_of_that_user(app: Flask) -> None:
+    first, second = app.test_client(), app.test_client()
+    login(first, "despacho")
+    login(second, "despacho")
+    assert second.get("/").status_code == 200
+    assert post(first, "/salir").status_code == 303
+    response = second.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/ingresar")
+
+
+def test_signing_out_leaves_other_users_signed_in(app: Flask) -> None:
+    despacho, secretario = app.test_client(), app.test_client()
+    login(despacho, "despacho")
+    login(secretario, "secretario")
+    post(despacho, "/salir")
+    assert secretario.get("/").status_code == 200
+
+
+def test_a_session_cookie_copied_before_sign_out_is_refused_after_it(client: FlaskClient) -> None:
+    login(client, "despacho")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    post(client, "/salir")
+    client.set_cookie("session", cookie.value)
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_issues_a_new_csrf_token(client: FlaskClient) -> None:
+    before = csrf_token(client)
+    response = client.post(
+        "/ingresar",
+        data={"usuario": "despacho", "contrasena": DEMO_PASSWORD, "csrf_token": before},
+    )
+    assert response.status_code == 303
+    page = client.get("/")
+    after = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert after and after.group(1) != before
+    stale = client.post("/salir", data={"csrf_token": before})
+    assert stale.status_code == 400
+    assert client.get("/").status_code == 200

@@ -3,22 +3,19 @@ integer, control characters in `next=`) answers a clear 4xx, never a 500."""
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from flask.testing import FlaskClient
 
 from engine import Engine
 from engine.directory import DEMO_PASSWORD
 from tests.helpers import open_elements, task_for
-from tests.web.conftest import csrf_token, login, start_p001
+from tests.web.conftest import bearer, csrf_token, login, start_p001
 
 HUGE = 10**23
 
 
-def _basic(username: str) -> dict[str, str]:
-    raw = base64.b64encode(f"{username}:{DEMO_PASSWORD}".encode()).decode()
-    return {"Authorization": f"Basic {raw}", "Content-Type": "application/json"}
+def _api(engine: Engine, username: str) -> dict[str, str]:
+    return {**bearer(engine, username), "Content-Type": "application/json"}
 
 
 def test_a_deeply_nested_json_body_is_a_400_json_error(client: FlaskClient, p001: Engine) -> None:
@@ -26,7 +23,7 @@ def test_a_deeply_nested_json_body_is_a_400_json_error(client: FlaskClient, p001
     task = task_for(p001, key, "proponer_delegado")
     body = '{"delegado": ' + "[" * 5000 + "]" * 5000 + "}"
     response = client.post(
-        f"/api/tareas/{task.id}/completar", data=body, headers=_basic("despacho")
+        f"/api/tareas/{task.id}/completar", data=body, headers=_api(p001, "despacho")
     )
     assert response.status_code == 400 and response.is_json
     assert response.json["error"] == "Solicitud no válida"
@@ -39,7 +36,7 @@ def test_a_moderately_deep_json_body_is_refused_too(client: FlaskClient, p001: E
     task = task_for(p001, start_p001(p001), "proponer_delegado")
     body = '{"delegado": ' + "[" * 900 + "]" * 900 + "}"
     response = client.post(
-        f"/api/tareas/{task.id}/completar", data=body, headers=_basic("despacho")
+        f"/api/tareas/{task.id}/completar", data=body, headers=_api(p001, "despacho")
     )
     assert response.status_code == 400 and "anidado" in response.json["message"]
 
@@ -53,9 +50,9 @@ def test_a_moderately_deep_json_body_is_refused_too(client: FlaskClient, p001: E
     ],
 )
 def test_an_id_beyond_any_database_integer_is_a_404_json_error(
-    client: FlaskClient, method: str, path: str
+    client: FlaskClient, p001: Engine, method: str, path: str
 ) -> None:
-    response = getattr(client, method)(path, data="{}", headers=_basic("despacho"))
+    response = getattr(client, method)(path, data="{}", headers=_api(p001, "despacho"))
     assert response.status_code == 404 and response.is_json
     assert response.json["error"] == "No encontrado"
 

@@ -22,6 +22,7 @@ from engine.authorization import (
     Actor,
     load_actor,
     require_can_cancel,
+    require_can_deploy,
     require_can_reassign,
     require_can_start,
     require_can_work_on,
@@ -79,11 +80,15 @@ class Engine:
         return problems
 
     def deploy(self, paths: Sequence[Path], actor: str) -> list[Deployment]:
-        """Deploy every file; identical content is a no-op, changed content a new version."""
+        """Deploy every file; identical content is a no-op, changed content a new version.
+
+        Only process analysts and administrators deploy (`require_can_deploy`)."""
         with self.unit_of_work() as session:
+            who = load_actor(session, actor)
+            require_can_deploy(who)
             deployments = []
             for bundle in bundles_for(session, paths, self.services.names()):
-                deployments.append(deploy_bundle(session, bundle, actor, self.clock.now()))
+                deployments.append(deploy_bundle(session, bundle, who.username, self.clock.now()))
             return deployments
 
     # -- cases -------------------------------------------------------------------------------

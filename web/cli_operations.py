@@ -163,10 +163,11 @@ def incidents_group() -> None:
 
 
 @incidents_group.command("list")
+@click.option("--as", "actor", required=True, help="Un administrador.")
 @engine_command
-def incidents_list() -> None:
-    """Lista los incidentes abiertos."""
-    for incident in incidents(current_engine()):
+def incidents_list(actor: str) -> None:
+    """Lista los incidentes abiertos (solo administradores)."""
+    for incident in incidents(current_engine(), actor):
         click.echo(
             f"{incident.job_id}\t{incident.business_key}\t{incident.element}\t{incident.attempts} intentos\t{incident.error}"
         )
@@ -174,7 +175,7 @@ def incidents_list() -> None:
 
 @incidents_group.command("retry")
 @click.argument("job", type=int)
-@click.option("--as", "actor", required=True)
+@click.option("--as", "actor", required=True, help="Un administrador.")
 @engine_command
 def incidents_retry(job: int, actor: str) -> None:
     """Reintenta un incidente (el próximo paso del worker lo ejecuta)."""

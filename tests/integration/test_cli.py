@@ -45,6 +45,15 @@ def test_validate_accepts_every_procedure_in_processes(run) -> None:  # type: ig
     assert result.output.strip() == "ok"
 
 
+def test_deploy_names_who_deploys_and_an_administrator_lists_incidents(run) -> None:  # type: ignore[no-untyped-def]
+    deployed = run("deploy", str(BPMN / "P001_delegaciones.bpmn"), "--as", "analista")
+    assert deployed.exit_code == 0, deployed.output
+    assert deployed.output.strip() == "P001 v1 (nueva versión)"
+    listed = run("incidents", "list", "--as", "admin")
+    assert listed.exit_code == 0, listed.output
+    assert listed.output == ""
+
+
 def test_start_complete_and_list_tasks_through_the_cli(run) -> None:  # type: ignore[no-untyped-def]
     assert run("deploy", str(BPMN / "P001_delegaciones.bpmn")).exit_code == 0
     data = {
@@ -88,6 +97,11 @@ def test_start_complete_and_list_tasks_through_the_cli(run) -> None:  # type: ig
         (("start", "P001", "--as", "despacho", "--data", "{}"), 7, "instancia"),
         (("complete", "999", "--as", "despacho", "--data", "{}"), 3, "no existe"),
         (("cancel", "P001-2026-09999", "--as", "admin", "--reason", "x"), 3, "no existe"),
+        (("deploy", str(BPMN), "--as", "despacho"), 4, "no puede desplegar procedimientos"),
+        (("deploy", str(BPMN), "--as", "nadie"), 3, "usuario 'nadie' no existe"),
+        (("incidents", "list", "--as", "despacho"), 4, "no puede ver ni reintentar incidentes"),
+        (("incidents", "retry", "1", "--as", "analista"), 4, "solo administradores"),
+        (("incidents", "retry", "1", "--as", "admin"), 3, "el trabajo 1 no existe"),
     ],
 )
 def test_errors_are_one_line_on_stderr_with_an_exit_code(run, args, code, message) -> None:  # type: ignore[no-untyped-def]

@@ -98,14 +98,14 @@ def test_a_failing_timer_job_is_retried_with_backoff_then_becomes_an_incident_th
         clock.advance(timedelta(minutes=20))  # past the longest backoff (1, 2, 4, 8 minutes)
     assert statuses == ["retry"] * (MAX_ATTEMPTS - 1) + ["incident"]
     assert runner.acquire(batch=5) == []
-    [incident] = incidents(engine)
+    [incident] = incidents(engine, "admin")
     assert incident.business_key == key and "servidor de correo caído" in (incident.error or "")
     assert "servidor de correo caído" in (case_row(engine, key).last_error or "")
 
     failures.clear()
     retry_incident(engine, incident.job_id, "admin")
     assert [runner.run(job_id).status for job_id in runner.acquire(batch=5)] == ["done"]
-    assert incidents(engine) == []
+    assert incidents(engine, "admin") == []
     assert audit_actions(engine, key).count("timer_fired") == 1
     assert case_row(engine, key).last_error is None
     assert engine.verify_audit(key) == []
@@ -124,3 +124,26 @@ def test_retrying_something_that_is_not_an_incident_is_refused(
         retry_incident(p001, job_id, "admin")
     with pytest.raises(NotFound):
         retry_incident(p001, 999_999, "admin")
+
+
+@pytest.mark.parametrize("user", ["despacho", "analista", "calidad"])
+def test_only_administrators_list_and_retry_incidents(p001: Engine, user: str) -> None:
+    from engine import Forbidden, NotFound
+
+    runner = JobRunner(p001, "worker:1")
+    _approved_case(p001)
+    with p001.sessions() as session:
+        job_id = session.scalars(select(Job.id)).first()
+    assert job_id is not None
+    for _ in range(MAX_ATTEMPTS):
+        runner.record_failure(job_id, "servidor de correo caído")
+    with pytest.raises(Forbidden, match=f"{user} no puede ver ni reintentar incidentes"):
+        incidents(p001, user)
+    with pytest.raises(Forbidden, match="solo administradores"):
+        retry_incident(p001, job_id, user)
+    with pytest.raises(Forbidden):  # checked before the job is looked up: nothing is revealed
+        retry_incident(p001, 999_999, user)
+    [incident] = incidents(p001, "admin")  # still an incident: nothing changed
+    assert incident.job_id == job_id and incident.attempts == MAX_ATTEMPTS
+    with pytest.raises(NotFound):
+        incidents(p001, "nadie")

@@ -26,11 +26,12 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker)
+run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
 	@echo "worker de temporizadores y notificaciones en segundo plano (registro: var/worker.log)"
-	$(BIN)/buengobierno worker --poll 15 > var/worker.log 2>&1 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; $(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
+	@mkdir -p var && test -s var/audit.key || (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > var/audit.key)
+	export BUENGOBIERNO_AUDIT_KEY_FILE=$${BUENGOBIERNO_AUDIT_KEY_FILE:-var/audit.key}; $(BIN)/buengobierno worker --poll 15 > var/worker.log 2>&1 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; $(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/ruff check .

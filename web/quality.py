@@ -26,8 +26,10 @@ def index() -> ResponseReturnValue:
     _require_auditor()
     with engine().sessions() as session:
         figures = compliance(session, engine().clock.now())
-    broken = engine().verify_audit()
-    return render_template("quality/index.html", figures=figures, broken=broken)
+    report = engine().audit_report()
+    return render_template(
+        "quality/index.html", figures=figures, broken=report.broken, checkpoint=report.checkpoint
+    )
 
 
 @blueprint.get("/calidad/traza.<kind>")

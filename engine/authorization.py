@@ -86,6 +86,13 @@ AUDITOR_GROUPS = frozenset({"calidad"})
 ANALYST_GROUPS = frozenset({"analistas"})
 
 
+def require_can_audit(actor: Actor) -> None:
+    """The quality office's pages (chain status, compliance, trail exports)."""
+    if actor.is_admin or actor.groups & AUDITOR_GROUPS:
+        return
+    raise Forbidden("solo la Oficina de Calidad y los administradores ven la auditoría")
+
+
 def require_can_deploy(actor: Actor) -> None:
     """Process analysts and administrators deploy; nobody else changes what cases run."""
     if actor.is_admin or actor.groups & ANALYST_GROUPS:

@@ -5,8 +5,8 @@ PYTHON := $(VENV)/bin/python
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# The demo's own secret key, generated once (mode 0600); production sets BUENGOBIERNO_SECRET_KEY.
-DEMO_ENV := BUENGOBIERNO_SECRET_KEY_FILE=var/secret_key
+# The demo's own session and audit keys, generated once (mode 0600); production sets its own.
+DEMO_ENV := BUENGOBIERNO_SECRET_KEY_FILE=var/secret_key BUENGOBIERNO_AUDIT_KEY_FILE=var/audit.key
 
 .PHONY: help run test lint typecheck unit bench clean chromium
 
@@ -28,10 +28,11 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker)
+run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
 	$(BIN)/buengobierno secret-key --file var/secret_key
+	$(BIN)/buengobierno secret-key --file var/audit.key
 	@echo "worker de temporizadores y notificaciones en segundo plano (registro: var/worker.log)"
 	$(DEMO_ENV) $(BIN)/buengobierno worker --poll 15 > var/worker.log 2>&1 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; $(DEMO_ENV) $(BIN)/buengobierno serve --host $(HOST) --port $(PORT)
 

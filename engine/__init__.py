@@ -2,7 +2,8 @@
 
 Public surface (everything else is private to the package):
     Engine                  commands: deploy, validate, start, claim, unclaim, reassign,
-                            complete, cancel, verify_audit
+                            complete, cancel, verify_audit,
+                            audit_report, checkpoint_audit
     Clock, SystemClock, ManualClock
     ServiceRegistry, HandlerContext, CompletedTask   for handlers
     JobRunner, fire_due_timers, incidents, retry_incident   leased timer jobs (the worker)
@@ -25,6 +26,7 @@ from engine.errors import (
     Incident,
     InvalidDefinition,
     NotFound,
+    Unavailable,
     ValidationError,
     exit_code_for,
 )
@@ -48,6 +50,7 @@ __all__ = [
     "NotFound",
     "ServiceRegistry",
     "SystemClock",
+    "Unavailable",
     "ValidationError",
     "exit_code_for",
     "fire_due_timers",

@@ -1,24 +1,40 @@
-"""The tamper-evident audit trail: per case, each event hashes its content and its predecessor."""
+"""The tamper-evident audit trail: per case, each event hashes its content and its predecessor.
+
+The case row keeps its chain's head (last sequence and hash), written in the same transaction as
+the events: a chain that ends before its head was truncated. A checkpoint seals every case's
+head with an HMAC-SHA256 under a key kept outside the database, so deleting the last events and
+rewinding the head, or deleting a whole case, shows against the latest checkpoint too.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEvent, Case
+from engine.errors import Unavailable
+from storage.models import AuditCheckpoint, AuditEvent, Case
 
 GENESIS = "0" * 64
+KEY_VARIABLE = "BUENGOBIERNO_AUDIT_KEY"
+KEY_FILE_VARIABLE = "BUENGOBIERNO_AUDIT_KEY_FILE"
+MIN_KEY_LENGTH = 32
 
 
 def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return hashlib.sha256((prev_hash + _canonical(content)).encode()).hexdigest()
+
+
+def _canonical(content: Any) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _content(event: AuditEvent) -> dict[str, Any]:
@@ -51,61 +67,278 @@ def append_event(
     element_id: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    last = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.case_id == case.id)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+    """Chain a new event to the case's head and move the head, in the command's transaction.
+
+    The head lives on the case row the command already holds: no query for the previous event.
+    The case's optimistic lock (its `version`) makes two commands that append concurrently
+    conflict instead of forking the chain.
+    """
     event = AuditEvent(
         case_id=case.id,
-        seq=(last.seq + 1) if last else 1,
+        seq=(case.audit_seq or 0) + 1,
         at=at,
         actor=actor,
         action=action,
         element_id=element_id,
         definition_version=case.definition.version,
         payload=json.loads(json.dumps(payload or {}, default=str)),
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=case.audit_head or GENESIS,
     )
     event.hash = event_hash(event.prev_hash, _content(event))
+    case.audit_seq = event.seq
+    case.audit_head = event.hash
     session.add(event)
-    session.flush()
     return event
+
+
+# -- the key, kept apart from the database ------------------------------------------------------
+
+
+def load_audit_key(environ: Mapping[str, str]) -> bytes | None:
+    """The checkpoint key from `BUENGOBIERNO_AUDIT_KEY`, or from the file `BUENGOBIERNO_AUDIT_KEY_FILE`
+    names; None when neither is set. An unreadable or short key is `Unavailable`."""
+    value = environ.get(KEY_VARIABLE, "")
+    source = KEY_VARIABLE
+    if not value and environ.get(KEY_FILE_VARIABLE):
+        path = Path(environ[KEY_FILE_VARIABLE])
+        source = str(path)
+        try:
+            value = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise Unavailable(
+                f"no se pudo leer la clave de auditoría en {path} ({error.__class__.__name__})"
+            ) from None
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) < MIN_KEY_LENGTH:
+        raise Unavailable(
+            f"la clave de auditoría de {source} es demasiado corta "
+            f"(mínimo {MIN_KEY_LENGTH} caracteres)"
+        )
+    return value.encode()
+
+
+def _mac(key: bytes, checkpoint: AuditCheckpoint) -> str:
+    sealed = {
+        "id": checkpoint.id,
+        "created_at": _normalized(checkpoint.created_at),
+        "created_by": checkpoint.created_by,
+        "heads": checkpoint.heads,
+    }
+    return hmac.new(key, _canonical(sealed).encode(), hashlib.sha256).hexdigest()
+
+
+# -- checkpoints --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckpointSummary:
+    id: int
+    created_at: datetime
+    cases: int
+    mac: str
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.scalars(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)
+    ).first()
+
+
+def seal_checkpoint(session: Session, key: bytes, *, at: datetime, actor: str) -> CheckpointSummary:
+    """Seal every case's head (business key, seq, hash) as they stand in this transaction."""
+    heads = [
+        [business_key, seq, head]
+        for business_key, seq, head in session.execute(
+            select(Case.business_key, Case.audit_seq, Case.audit_head).order_by(Case.business_key)
+        )
+    ]
+    checkpoint = AuditCheckpoint(created_at=at, created_by=actor, heads=heads, mac="")
+    session.add(checkpoint)
+    session.flush()  # the id is part of what is sealed: an old checkpoint cannot be replayed
+    checkpoint.mac = _mac(key, checkpoint)
+    return CheckpointSummary(checkpoint.id, at, len(heads), checkpoint.mac)
+
+
+# -- verification -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class BrokenLink:
     business_key: str
     seq: int
-    event_id: int
+    event_id: int | None  # None: the event (or the whole case) is missing
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.business_key} evento #{self.seq} (id {self.event_id}): {self.reason}"
+        where = f" (id {self.event_id})" if self.event_id is not None else ""
+        return f"{self.business_key} evento #{self.seq}{where}: {self.reason}"
 
 
-def verify_chains(session: Session, business_key: str | None = None) -> list[BrokenLink]:
-    """Recompute every chain (or one case's); the first broken link of each broken case."""
-    cases = select(Case.id, Case.business_key).order_by(Case.id)
+CheckpointState = Literal["none", "verified", "tampered", "unchecked"]
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    """What became of the latest checkpoint: none yet, its seal verified, tampered, or not
+    checked because no key is configured (its heads were still compared, unauthenticated)."""
+
+    state: CheckpointState
+    id: int | None = None
+    created_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state != "tampered"
+
+    def __str__(self) -> str:
+        when = (
+            self.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if self.created_at
+            else ""
+        )
+        if self.state == "none":
+            return (
+                "no hay puntos de control: un truncamiento con la cabeza rebobinada o un caso "
+                "eliminado no se pueden detectar (ejecute 'buengobierno audit checkpoint')"
+            )
+        if self.state == "verified":
+            return f"punto de control #{self.id} ({when}) verificado: su sello es auténtico"
+        if self.state == "tampered":
+            return (
+                f"el punto de control #{self.id} ({when}) fue alterado: su sello HMAC no "
+                "coincide con la clave de auditoría"
+            )
+        return (
+            f"el punto de control #{self.id} ({when}) no se pudo comprobar: falta la clave de "
+            f"auditoría ({KEY_VARIABLE} o {KEY_FILE_VARIABLE}); sus cabezas se compararon sin "
+            "autenticar"
+        )
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    broken: list[BrokenLink]
+    checkpoint: CheckpointCheck
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken and self.checkpoint.ok
+
+
+def verify_chains(
+    session: Session, business_key: str | None = None, key: bytes | None = None
+) -> AuditReport:
+    """Recompute every chain (or one case's) against its case head and the latest checkpoint;
+    the first broken link of each broken case, and what became of the checkpoint."""
+    checkpoint = latest_checkpoint(session)
+    sealed: dict[str, tuple[int, str]] = {}
+    if checkpoint is None:
+        check = CheckpointCheck("none")
+    else:
+        if key is None:
+            state: CheckpointState = "unchecked"
+        elif hmac.compare_digest(checkpoint.mac, _mac(key, checkpoint)):
+            state = "verified"
+        else:
+            state = "tampered"
+        check = CheckpointCheck(state, checkpoint.id, checkpoint.created_at)
+        if state != "tampered":  # a forged seal says nothing about the cases
+            sealed = {str(k): (int(seq), str(head)) for k, seq, head in checkpoint.heads}
+    cases = select(Case.id, Case.business_key, Case.audit_seq, Case.audit_head).order_by(Case.id)
     if business_key is not None:
         cases = cases.where(Case.business_key == business_key)
+        sealed = {k: v for k, v in sealed.items() if k == business_key}
     broken: list[BrokenLink] = []
-    for case_id, key in session.execute(cases):
+    seen: set[str] = set()
+    for case_id, case_key, head_seq, head_hash in session.execute(cases):
+        seen.add(case_key)
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)
         )
-        prev_hash = GENESIS
-        for expected_seq, event in enumerate(events, start=1):
-            reason = None
-            if event.seq != expected_seq:
-                reason = f"falta el evento #{expected_seq} (cadena interrumpida)"
-            elif event.prev_hash != prev_hash:
-                reason = "no enlaza con el evento anterior"
-            elif event.hash != event_hash(prev_hash, _content(event)):
-                reason = "su contenido fue modificado (hash no coincide)"
-            if reason:
-                broken.append(BrokenLink(key, event.seq, event.id, reason))
-                break
-            prev_hash = event.hash
-    return broken
+        link = _verify_case(case_key, events, head_seq, head_hash, sealed.get(case_key), check.id)
+        if link is not None:
+            broken.append(link)
+    for missing in sorted(set(sealed) - seen):
+        seq, _head = sealed[missing]
+        broken.append(
+            BrokenLink(
+                missing,
+                seq,
+                None,
+                f"el caso fue eliminado (el punto de control #{check.id} lo selló con {seq} eventos)",
+            )
+        )
+    return AuditReport(broken, check)
+
+
+def _verify_case(
+    business_key: str,
+    events: Any,
+    head_seq: int,
+    head_hash: str,
+    seal: tuple[int, str] | None,
+    checkpoint_id: int | None,
+) -> BrokenLink | None:
+    prev_hash, last_seq, last_id = GENESIS, 0, None
+    sealed_hash: str | None = None
+    for expected_seq, event in enumerate(events, start=1):
+        reason = None
+        if event.seq != expected_seq:
+            reason = f"falta el evento #{expected_seq} (cadena interrumpida)"
+        elif event.prev_hash != prev_hash:
+            reason = "no enlaza con el evento anterior"
+        elif event.hash != event_hash(prev_hash, _content(event)):
+            reason = "su contenido fue modificado (hash no coincide)"
+        if reason:
+            return BrokenLink(business_key, event.seq, event.id, reason)
+        prev_hash, last_seq, last_id = event.hash, event.seq, event.id
+        if seal is not None and event.seq == seal[0]:
+            sealed_hash = event.hash
+    if last_seq == 0 and head_seq == 0:
+        return BrokenLink(
+            business_key, 1, None, "el caso no tiene eventos de auditoría (fueron eliminados)"
+        )
+    if last_seq < head_seq:
+        return BrokenLink(
+            business_key,
+            last_seq + 1,
+            None,
+            f"faltan los eventos #{last_seq + 1} a #{head_seq}: la cadena termina antes de la "
+            "cabeza registrada en el caso (eventos finales eliminados)",
+        )
+    if last_seq > head_seq:
+        return BrokenLink(
+            business_key,
+            head_seq + 1,
+            None,
+            f"la cadena sigue después de la cabeza registrada en el caso (#{head_seq}): "
+            "eventos agregados por fuera del motor o cabeza rebobinada",
+        )
+    if prev_hash != head_hash:
+        return BrokenLink(
+            business_key,
+            last_seq,
+            last_id,
+            "el último evento no coincide con la cabeza registrada en el caso",
+        )
+    if seal is not None:
+        if last_seq < seal[0]:
+            return BrokenLink(
+                business_key,
+                last_seq + 1,
+                None,
+                f"la cadena retrocedió: el punto de control #{checkpoint_id} selló el evento "
+                f"#{seal[0]} y ahora termina en el #{last_seq} (eventos finales eliminados y "
+                "cabeza rebobinada)",
+            )
+        if sealed_hash != seal[1]:
+            return BrokenLink(
+                business_key,
+                seal[0],
+                None,
+                f"el evento #{seal[0]} no es el que selló el punto de control #{checkpoint_id} "
+                "(historia reescrita)",
+            )
+    return None

@@ -1,4 +1,4 @@
-"""Who may see, start, claim and complete what. Every such check lives here."""
+"""Who may see, start, claim, complete, deploy and operate what. Every such check lives here."""
 
 from __future__ import annotations
 
@@ -82,6 +82,38 @@ def require_can_cancel(actor: Actor, start_group: str | None, started_by: str) -
 
 # Groups whose members may read every case (the quality office audits, read-only).
 AUDITOR_GROUPS = frozenset({"calidad"})
+# Groups whose members deploy diagrams and forms (the process analysts).
+ANALYST_GROUPS = frozenset({"analistas"})
+
+
+def require_can_audit(actor: Actor) -> None:
+    """The quality office's pages (chain status, compliance, trail exports)."""
+    if actor.is_admin or actor.groups & AUDITOR_GROUPS:
+        return
+    raise Forbidden("solo la Oficina de Calidad y los administradores ven la auditoría")
+
+
+def require_can_deploy(actor: Actor) -> None:
+    """Process analysts and administrators deploy; nobody else changes what cases run."""
+    if actor.is_admin or actor.groups & ANALYST_GROUPS:
+        return
+    raise Forbidden(
+        f"{actor.username} no puede desplegar procedimientos "
+        "(solo los analistas de procesos y los administradores)"
+    )
+
+
+def can_manage_incidents(actor: Actor) -> bool:
+    return actor.is_admin
+
+
+def require_can_manage_incidents(actor: Actor) -> None:
+    """Incidents (jobs that used all their retries) are listed and retried by administrators."""
+    if can_manage_incidents(actor):
+        return
+    raise Forbidden(
+        f"{actor.username} no puede ver ni reintentar incidentes (solo administradores)"
+    )
 
 
 def can_work_on(actor: Actor, task: Task) -> bool:

@@ -6,8 +6,9 @@ handler or script) are then recorded on the case in a transaction of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import attachments, spiff_state
-from engine.audit import BrokenLink, append_event, verify_chains
+from engine.audit import (
+    KEY_FILE_VARIABLE,
+    KEY_VARIABLE,
+    AuditReport,
+    BrokenLink,
+    CheckpointSummary,
+    append_event,
+    latest_checkpoint,
+    seal_checkpoint,
+    verify_chains,
+)
 from engine.authorization import (
     SYSTEM,
     Actor,
     load_actor,
     require_can_cancel,
+    require_can_deploy,
     require_can_reassign,
     require_can_start,
     require_can_work_on,
@@ -29,7 +41,7 @@ from engine.authorization import (
 from engine.calendar import local_date
 from engine.clock import Clock, SystemClock
 from engine.deployment import Deployment, bundles_for, deploy_bundle, latest_definition
-from engine.errors import Conflict, Incident, InvalidDefinition, NotFound
+from engine.errors import Conflict, Incident, InvalidDefinition, NotFound, Unavailable
 from engine.forms import validate_form
 from engine.queries import TaskView, open_tasks
 from engine.runtime import CaseRun, previous_element
@@ -40,7 +52,11 @@ from storage.models import BusinessKeyCounter, Case, Definition, Task
 
 
 class Engine:
-    """Commands over cases; `sessions` makes database sessions, `services` the handlers."""
+    """Commands over cases; `sessions` makes database sessions, `services` the handlers.
+
+    `audit_key` seals and checks audit checkpoints: the key itself, or a function that reads it
+    (from outside the database, see `engine.audit.load_audit_key`) when first needed.
+    """
 
     def __init__(
         self,
@@ -48,10 +64,16 @@ class Engine:
         *,
         services: ServiceRegistry | None = None,
         clock: Clock | None = None,
+        audit_key: bytes | Callable[[], bytes | None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.services = services or ServiceRegistry()
         self.clock = clock or SystemClock()
+        self._audit_key = audit_key
+
+    def audit_key(self) -> bytes | None:
+        key = self._audit_key
+        return key() if callable(key) else key
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -79,11 +101,15 @@ class Engine:
         return problems
 
     def deploy(self, paths: Sequence[Path], actor: str) -> list[Deployment]:
-        """Deploy every file; identical content is a no-op, changed content a new version."""
+        """Deploy every file; identical content is a no-op, changed content a new version.
+
+        Only process analysts and administrators deploy (`require_can_deploy`)."""
         with self.unit_of_work() as session:
+            who = load_actor(session, actor)
+            require_can_deploy(who)
             deployments = []
             for bundle in bundles_for(session, paths, self.services.names()):
-                deployments.append(deploy_bundle(session, bundle, actor, self.clock.now()))
+                deployments.append(deploy_bundle(session, bundle, who.username, self.clock.now()))
             return deployments
 
     # -- cases -------------------------------------------------------------------------------
@@ -300,10 +326,39 @@ class Engine:
         return case
 
     def verify_audit(self, business_key: str | None = None) -> list[BrokenLink]:
+        """The broken links of every chain (or one case's); see `audit_report` for the checkpoint."""
+        return self.audit_report(business_key).broken
+
+    def audit_report(self, business_key: str | None = None) -> AuditReport:
+        """Every chain against its case head and the latest checkpoint, and the checkpoint's seal.
+
+        A case sealed in the checkpoint but no longer in the database is reported, not NotFound.
+        """
+        key = self.audit_key()
         with self.sessions() as session:
-            if business_key is not None:
+            report = verify_chains(session, business_key, key)
+            if business_key is not None and not report.broken:
                 self._case(session, business_key)
-            return verify_chains(session, business_key)
+            return report
+
+    def checkpoint_audit(
+        self, actor: str = SYSTEM.username, *, unless_within: timedelta | None = None
+    ) -> CheckpointSummary | None:
+        """Seal every case's chain head under the audit key; with `unless_within`, only when
+        the latest checkpoint is older than that (None: nothing sealed)."""
+        key = self.audit_key()
+        if key is None:
+            raise Unavailable(
+                f"no hay clave de auditoría: defina {KEY_VARIABLE} o {KEY_FILE_VARIABLE} "
+                "(guardada fuera de la base de datos)"
+            )
+        with self.unit_of_work() as session:
+            now = self.clock.now()
+            if unless_within is not None:
+                latest = latest_checkpoint(session)
+                if latest is not None and latest.created_at > now - unless_within:
+                    return None
+            return seal_checkpoint(session, key, at=now, actor=actor)
 
     def tasks(self, actor: str | None = None) -> list[TaskView]:
         """Open tasks `actor` may work on (assigned to them or offered to their groups)."""

@@ -6,7 +6,8 @@
     ├── Conflict           the state moved on: stale version, task already completed or claimed
     ├── InvalidDefinition  a BPMN bundle that does not parse or lint (lists every problem)
     ├── ValidationError    data that violates the task's form schema (lists field errors)
-    └── Incident           a handler or script failed while the case advanced
+    ├── Incident           a handler or script failed while the case advanced
+    └── Unavailable        something the command needs is missing (the audit key)
 
 `web/` maps them to HTTP status codes and the CLI to exit codes (see `EXIT_CODES`).
 """
@@ -50,6 +51,10 @@ class Incident(EngineError):
     pass
 
 
+class Unavailable(EngineError):
+    pass
+
+
 EXIT_CODES: dict[type[EngineError], int] = {
     NotFound: 3,
     Forbidden: 4,
@@ -57,6 +62,7 @@ EXIT_CODES: dict[type[EngineError], int] = {
     InvalidDefinition: 6,
     ValidationError: 7,
     Incident: 8,
+    Unavailable: 2,
 }
 
 

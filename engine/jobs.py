@@ -19,9 +19,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.audit import append_event
-from engine.authorization import SYSTEM, load_actor
+from engine.authorization import SYSTEM, load_actor, require_can_manage_incidents
 from engine.commands import Engine
-from engine.errors import Conflict, EngineError, Forbidden, NotFound
+from engine.errors import Conflict, EngineError, NotFound
 from engine.runtime import CaseRun
 from storage.models import Case, Job
 
@@ -160,8 +160,10 @@ def fire_due_timers(engine: Engine) -> int:
     return sum(outcome.status == "done" for outcome in outcomes)
 
 
-def incidents(engine: Engine) -> list[IncidentView]:
+def incidents(engine: Engine, actor: str) -> list[IncidentView]:
+    """Jobs that used all their attempts, for an administrator (`require_can_manage_incidents`)."""
     with engine.sessions() as session:
+        require_can_manage_incidents(load_actor(session, actor))
         rows = session.execute(
             select(Job, Case.business_key)
             .outerjoin(Case, Case.id == Job.case_id)
@@ -178,8 +180,7 @@ def retry_incident(engine: Engine, job_id: int, actor: str) -> None:
     """Give an incident its attempts back; the next worker pass runs it now."""
     with engine.unit_of_work() as session:
         who = load_actor(session, actor)
-        if not who.is_admin:
-            raise Forbidden(f"{who.username} no puede reintentar incidentes (solo administradores)")
+        require_can_manage_incidents(who)
         job = session.get(Job, job_id)
         if job is None:
             raise NotFound(f"el trabajo {job_id} no existe")

@@ -1,7 +1,9 @@
 """The worker process: fires due timers and delivers notifications until told to stop.
 
 SIGTERM (or SIGINT) lets the current job finish, then the loop ends; the leases of jobs it had
-acquired but not started simply expire and another worker takes them. Logs are one line per
+acquired but not started simply expire and another worker takes them. With `checkpoint_every`,
+the worker also seals an audit checkpoint when the latest one (by any worker) is older than
+that; each sealed checkpoint is logged, a copy outside the database. Logs are one line per
 event with `key=value` fields (job, case, status) for the log collector.
 """
 
@@ -12,9 +14,10 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 
+from engine.errors import EngineError
 from engine.jobs import JobRunner
 from engine.outbox import MailTransport, deliver_notifications
 
@@ -26,6 +29,7 @@ class WorkerStats:
     jobs: int = 0
     failures: int = 0
     notifications: int = 0
+    checkpoints: int = 0
 
 
 class Worker:
@@ -37,6 +41,7 @@ class Worker:
         base_url: str = "http://127.0.0.1:5000",
         batch: int = 10,
         poll: timedelta = timedelta(seconds=5),
+        checkpoint_every: timedelta | None = None,
         progress: Callable[[WorkerStats], None] | None = None,
     ) -> None:
         self.runner = runner
@@ -45,8 +50,35 @@ class Worker:
         self.batch = batch
         self.poll = poll
         self.progress = progress
+        self.checkpoint_every = checkpoint_every
         self.stats = WorkerStats()
         self._stopping = threading.Event()
+        self._next_checkpoint: datetime | None = None
+
+    def checkpoint_if_due(self) -> None:
+        """Seal an audit checkpoint unless one is younger than `checkpoint_every`; a missing
+        key is logged (once per interval), never fatal: timers and notifications go on."""
+        if self.checkpoint_every is None:
+            return
+        engine = self.runner.engine
+        now = engine.clock.now()
+        if self._next_checkpoint is not None and now < self._next_checkpoint:
+            return
+        self._next_checkpoint = now + min(self.checkpoint_every, timedelta(minutes=1))
+        try:
+            sealed = engine.checkpoint_audit(unless_within=self.checkpoint_every)
+        except EngineError as error:
+            self._next_checkpoint = now + self.checkpoint_every
+            log.warning("event=checkpoint status=failed error=%s", error)
+            return
+        if sealed is not None:
+            self.stats.checkpoints += 1
+            log.info(
+                "event=checkpoint status=sealed checkpoint=%s cases=%s mac=%s",
+                sealed.id,
+                sealed.cases,
+                sealed.mac,
+            )
 
     def stop(self, *_args: object) -> None:
         if not self._stopping.is_set():
@@ -64,6 +96,7 @@ class Worker:
         """Work until stopped; with `once`, until nothing is due."""
         log.info("event=started owner=%s", self.runner.owner)
         while not self._stopping.is_set():
+            self.checkpoint_if_due()
             acquired = self.runner.acquire(self.batch)
             for job_id in acquired:
                 if self._stopping.is_set():

@@ -123,6 +123,9 @@ class Case(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Head of the case's audit chain (last sequence and hash), written with the events.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_head: Mapped[str] = mapped_column(String(64), default="0" * 64, server_default="0" * 64)
 
     definition: Mapped[Definition] = relationship()
 
@@ -200,6 +203,19 @@ class AuditEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """Every case's chain head (business key, seq, hash) sealed with an HMAC-SHA256 under a key
+    kept outside the database: truncated chains and deleted cases show against it."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80))
+    heads: Mapped[list[Any]] = mapped_column(JSON)  # [[business_key, seq, hash], ...] by key
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 class Commitment(Base):

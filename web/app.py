@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Clock, Engine, ManualClock, SystemClock
+from engine.audit import load_audit_key
 from engine.login_throttle import (
     CounterStore,
     DatabaseCounters,
@@ -82,7 +84,13 @@ def create_app(
         database = create_database_engine(
             app.config["DATABASE_URL"], schema=app.config["DATABASE_SCHEMA"]
         )
-        engine = Engine(session_factory(database), services=service_registry(), clock=clock)
+        engine = Engine(
+            session_factory(database),
+            services=service_registry(),
+            clock=clock,
+            # Read when a checkpoint is sealed or checked: the key never sits in the database.
+            audit_key=lambda: load_audit_key(os.environ),
+        )
     app.extensions["database"] = engine.sessions.kw["bind"]
     app.extensions["engine"] = engine
 

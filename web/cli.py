@@ -81,7 +81,13 @@ def init(demo: bool, admin_password: str | None) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--as", "actor", default="admin", show_default=True, help="Quién despliega.")
+@click.option(
+    "--as",
+    "actor",
+    default="admin",
+    show_default=True,
+    help="Quién despliega (un analista de procesos o un administrador).",
+)
 @engine_command
 def deploy(paths: tuple[Path, ...], actor: str) -> None:
     """Despliega diagramas BPMN (archivos o carpetas) con sus formularios."""

@@ -33,13 +33,29 @@ def audit() -> None:
 @click.argument("case", required=False)
 @engine_command
 def audit_verify(case: str | None) -> None:
-    """Verifica la cadena de auditoría de un caso o de todos."""
-    broken = current_engine().verify_audit(case)
-    for link in broken:
+    """Verifica la cadena de auditoría de un caso o de todos, contra el último punto de control."""
+    report = current_engine().audit_report(case)
+    for link in report.broken:
         click.echo(f"error: cadena rota en {link}", err=True)
-    if broken:
+    if report.checkpoint.state == "tampered":
+        click.echo(f"error: {report.checkpoint}", err=True)
+    elif report.checkpoint.state != "verified":
+        click.echo(f"advertencia: {report.checkpoint}", err=True)
+    if not report.ok:
         sys.exit(9)
-    click.echo("cadena de auditoría íntegra")
+    click.echo(
+        "cadena de auditoría íntegra"
+        + ("" if report.checkpoint.state == "verified" else " (punto de control sin comprobar)")
+    )
+
+
+@audit.command("checkpoint")
+@engine_command
+def audit_checkpoint() -> None:
+    """Sella la cabeza de la cadena de cada caso con la clave de auditoría (HMAC-SHA256)."""
+    sealed = current_engine().checkpoint_audit()
+    assert sealed is not None
+    click.echo(f"punto de control #{sealed.id}: {sealed.cases} casos sellados")
 
 
 @audit.command("export")
@@ -135,8 +151,15 @@ def scenarios_coverage(paths: tuple[Path, ...]) -> None:
 @click.option("--once", is_flag=True, help="Termina cuando no quede nada pendiente.")
 @click.option("--batch", default=10, show_default=True, help="Trabajos por adquisición.")
 @click.option("--poll", default=5.0, show_default=True, help="Segundos de espera sin trabajo.")
+@click.option(
+    "--checkpoint-every",
+    default=60.0,
+    show_default=True,
+    envvar="BUENGOBIERNO_AUDIT_CHECKPOINT_MINUTES",
+    help="Minutos entre puntos de control de auditoría (0: ninguno).",
+)
 @engine_command
-def worker(once: bool, batch: int, poll: float) -> None:
+def worker(once: bool, batch: int, poll: float, checkpoint_every: float) -> None:
     """Dispara temporizadores y envía notificaciones (varios pueden correr a la vez)."""
     refuse_without_secret_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -148,6 +171,7 @@ def worker(once: bool, batch: int, poll: float) -> None:
         base_url=current_app.config["BASE_URL"],
         batch=batch,
         poll=timedelta(seconds=poll),
+        checkpoint_every=timedelta(minutes=checkpoint_every) if checkpoint_every > 0 else None,
         progress=lambda stats: click.echo(
             f"procesados: {stats.jobs} trabajos ({stats.failures} con error), "
             f"{stats.notifications} notificaciones",
@@ -164,10 +188,11 @@ def incidents_group() -> None:
 
 
 @incidents_group.command("list")
+@click.option("--as", "actor", required=True, help="Un administrador.")
 @engine_command
-def incidents_list() -> None:
-    """Lista los incidentes abiertos."""
-    for incident in incidents(current_engine()):
+def incidents_list(actor: str) -> None:
+    """Lista los incidentes abiertos (solo administradores)."""
+    for incident in incidents(current_engine(), actor):
         click.echo(
             f"{incident.job_id}\t{incident.business_key}\t{incident.element}\t{incident.attempts} intentos\t{incident.error}"
         )
@@ -175,7 +200,7 @@ def incidents_list() -> None:
 
 @incidents_group.command("retry")
 @click.argument("job", type=int)
-@click.option("--as", "actor", required=True)
+@click.option("--as", "actor", required=True, help="Un administrador.")
 @engine_command
 def incidents_retry(job: int, actor: str) -> None:
     """Reintenta un incidente (el próximo paso del worker lo ejecuta)."""

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
-from engine import Forbidden
-from engine.authorization import AUDITOR_GROUPS
+from engine.authorization import require_can_audit
 from engine.quality import compliance, export_csv, export_xes
 from web.current import actor, engine, login_required
 
@@ -15,9 +13,7 @@ blueprint = Blueprint("quality", __name__)
 
 
 def _require_auditor() -> None:
-    who = actor()
-    if not (who.is_admin or who.groups & AUDITOR_GROUPS):
-        raise Forbidden(_("solo la Oficina de Calidad y los administradores ven la auditoría"))
+    require_can_audit(actor())
 
 
 @blueprint.get("/calidad")
@@ -26,8 +22,10 @@ def index() -> ResponseReturnValue:
     _require_auditor()
     with engine().sessions() as session:
         figures = compliance(session, engine().clock.now())
-    broken = engine().verify_audit()
-    return render_template("quality/index.html", figures=figures, broken=broken)
+    report = engine().audit_report()
+    return render_template(
+        "quality/index.html", figures=figures, broken=report.broken, checkpoint=report.checkpoint
+    )
 
 
 @blueprint.get("/calidad/traza.<kind>")

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import Engine as DatabaseEngine
+from sqlalchemy import text
 
 from tests.conftest import BPMN
 from web.app import create_app
@@ -43,6 +44,15 @@ def test_validate_accepts_every_procedure_in_processes(run) -> None:  # type: ig
     result = run("validate", str(BPMN))
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "ok"
+
+
+def test_deploy_names_who_deploys_and_an_administrator_lists_incidents(run) -> None:  # type: ignore[no-untyped-def]
+    deployed = run("deploy", str(BPMN / "P001_delegaciones.bpmn"), "--as", "analista")
+    assert deployed.exit_code == 0, deployed.output
+    assert deployed.output.strip() == "P001 v1 (nueva versión)"
+    listed = run("incidents", "list", "--as", "admin")
+    assert listed.exit_code == 0, listed.output
+    assert listed.output == ""
 
 
 def test_start_complete_and_list_tasks_through_the_cli(run) -> None:  # type: ignore[no-untyped-def]
@@ -88,6 +98,11 @@ def test_start_complete_and_list_tasks_through_the_cli(run) -> None:  # type: ig
         (("start", "P001", "--as", "despacho", "--data", "{}"), 7, "instancia"),
         (("complete", "999", "--as", "despacho", "--data", "{}"), 3, "no existe"),
         (("cancel", "P001-2026-09999", "--as", "admin", "--reason", "x"), 3, "no existe"),
+        (("deploy", str(BPMN), "--as", "despacho"), 4, "no puede desplegar procedimientos"),
+        (("deploy", str(BPMN), "--as", "nadie"), 3, "usuario 'nadie' no existe"),
+        (("incidents", "list", "--as", "despacho"), 4, "no puede ver ni reintentar incidentes"),
+        (("incidents", "retry", "1", "--as", "analista"), 4, "solo administradores"),
+        (("incidents", "retry", "1", "--as", "admin"), 3, "el trabajo 1 no existe"),
     ],
 )
 def test_errors_are_one_line_on_stderr_with_an_exit_code(run, args, code, message) -> None:  # type: ignore[no-untyped-def]
@@ -97,3 +112,54 @@ def test_errors_are_one_line_on_stderr_with_an_exit_code(run, args, code, messag
     assert len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_audit_checkpoint_and_verify_through_the_cli(run, monkeypatch, database) -> None:  # type: ignore[no-untyped-def]
+    run("deploy", str(BPMN / "P001_delegaciones.bpmn"))
+    data = json.dumps(
+        {
+            "instancia": "Consejo de Seguridad",
+            "asunto": "Sesión",
+            "fecha_sesion": "2026-12-04",
+            "tipo_delegacion": "puntual",
+        }
+    )
+    key = run("start", "P001", "--as", "despacho", "--data", data).output.strip()
+    monkeypatch.delenv("BUENGOBIERNO_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("BUENGOBIERNO_AUDIT_KEY_FILE", raising=False)
+    refused = run("audit", "checkpoint")
+    assert refused.exit_code == 2 and "no hay clave de auditoría" in refused.stderr
+
+    monkeypatch.setenv("BUENGOBIERNO_AUDIT_KEY", "k" * 40)
+    sealed = run("audit", "checkpoint")
+    assert sealed.exit_code == 0, sealed.output
+    assert sealed.stdout.strip() == "punto de control #1: 1 casos sellados"
+    verified = run("audit", "verify")
+    assert verified.exit_code == 0 and verified.stdout.strip() == "cadena de auditoría íntegra"
+    assert verified.stderr == ""
+
+    monkeypatch.delenv("BUENGOBIERNO_AUDIT_KEY")
+    unchecked = run("audit", "verify")
+    assert unchecked.exit_code == 0
+    assert "advertencia: el punto de control #1" in unchecked.stderr
+    assert "no se pudo comprobar" in unchecked.stderr
+    assert "(punto de control sin comprobar)" in unchecked.stdout
+
+    monkeypatch.setenv("BUENGOBIERNO_AUDIT_KEY", "k" * 40)
+    with database.begin() as connection:  # truncate the chain and rewind the head
+        last_seq, prev = connection.execute(
+            text("SELECT seq, prev_hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        ).one()
+        connection.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": last_seq})
+        connection.execute(
+            text("UPDATE cases SET audit_seq = :s, audit_head = :h"), {"s": last_seq - 1, "h": prev}
+        )
+    broken = run("audit", "verify")
+    assert broken.exit_code == 9
+    assert f"error: cadena rota en {key} evento #{last_seq}: la cadena retrocedió" in broken.stderr
+
+    with database.begin() as connection:
+        connection.execute(text("UPDATE audit_checkpoints SET heads = '[]'"))
+    tampered = run("audit", "verify")
+    assert tampered.exit_code == 9
+    assert "error: el punto de control #1" in tampered.stderr and "fue alterado" in tampered.stderr

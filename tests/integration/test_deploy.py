@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import Engine, InvalidDefinition
+from engine import Engine, Forbidden, InvalidDefinition, NotFound
 from storage.models import Definition
 from tests.conftest import BPMN, PROCESSES
 from tests.helpers import case_row, complete, task_for
@@ -87,3 +87,35 @@ def test_a_folder_deploys_every_procedure_in_it(engine: Engine) -> None:
     assert {d.key for d in deployed} == {path.stem.split("_")[0] for path in BPMN.glob("*.bpmn")}
     with engine.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Definition)) == len(deployed)
+
+
+@pytest.mark.parametrize("user", ["analista", "admin"])
+def test_analysts_and_administrators_deploy(engine: Engine, user: str) -> None:
+    deployed = engine.deploy([BPMN / "P001_delegaciones.bpmn"], user)
+    assert [(d.key, d.version, d.created) for d in deployed] == [("P001", 1, True)]
+    with engine.sessions() as session:
+        assert session.scalars(select(Definition.deployed_by)).all() == [user]
+
+
+@pytest.mark.parametrize("user", ["despacho", "calidad", "secretario"])
+def test_someone_who_is_not_an_analyst_cannot_deploy_and_nothing_changes(
+    engine: Engine, user: str
+) -> None:
+    with pytest.raises(Forbidden, match=f"{user} no puede desplegar procedimientos"):
+        engine.deploy([BPMN / "P001_delegaciones.bpmn"], user)
+    assert _definitions(engine) == []
+
+
+def test_an_unknown_user_cannot_deploy_and_nothing_changes(engine: Engine) -> None:
+    with pytest.raises(NotFound, match="usuario 'nadie' no existe"):
+        engine.deploy([BPMN / "P001_delegaciones.bpmn"], "nadie")
+    assert _definitions(engine) == []
+
+
+def test_a_non_analyst_cannot_replace_a_deployed_version(engine: Engine, tmp_path: Path) -> None:
+    bpmn = _copy_processes(tmp_path)
+    engine.deploy([bpmn], "analista")
+    bpmn.write_text(bpmn.read_text().replace("Proponer delegado", "Proponer otra cosa"))
+    with pytest.raises(Forbidden):
+        engine.deploy([bpmn], "despacho")
+    assert _definitions(engine) == [("P001", 1)]

@@ -35,7 +35,7 @@ def test_an_administrator_sees_an_incident_and_retries_it_with_the_button(
     [job_id] = runner.acquire(batch=5)
     for _ in range(MAX_ATTEMPTS):  # as a handler failing every time would
         runner.record_failure(job_id, "servidor de correo caído")
-    assert [i.job_id for i in incidents(p001)] == [job_id]
+    assert [i.job_id for i in incidents(p001, "admin")] == [job_id]
 
     login(client, "admin")
     page = client.get("/incidentes").text
@@ -44,6 +44,6 @@ def test_an_administrator_sees_an_incident_and_retries_it_with_the_button(
         f"/incidentes/{job_id}/reintentar", data={"csrf_token": csrf_token(client)}
     )
     assert response.status_code == 303
-    assert incidents(p001) == []
+    assert incidents(p001, "admin") == []
     assert [runner.run(j).status for j in runner.acquire(batch=5)] == ["done"]
     assert case_row(p001, key).last_error is None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from engine import Engine
-from storage.models import AuditEvent
-from tests.web.conftest import login, start_p001
+from storage.models import AuditEvent, Case
+from tests.web.conftest import login, make_app, start_p001
 
 
 def test_the_auditor_sees_compliance_and_downloads_the_trail(
@@ -32,3 +32,27 @@ def test_a_tampered_event_shows_on_the_quality_page(client: FlaskClient, p001: E
     login(client, "calidad")
     page = client.get("/calidad").text
     assert "La cadena está rota" in page and key in page
+
+
+def test_the_quality_page_shows_the_checkpoint_and_a_truncated_chain(
+    client: FlaskClient, p001: Engine
+) -> None:
+    key = start_p001(p001)
+    login(client, "calidad")
+    assert "no hay puntos de control" in client.get("/calidad").text
+    keyed = Engine(p001.sessions, clock=p001.clock, audit_key=b"k" * 32)
+    sealed = keyed.checkpoint_audit()
+    assert sealed is not None
+    # This app's engine has no key: the checkpoint shows as not checked, never as fine.
+    assert "no se pudo comprobar: falta la clave de auditoría" in client.get("/calidad").text
+    keyed_client = make_app(keyed).test_client()
+    login(keyed_client, "calidad")
+    page = keyed_client.get("/calidad").text
+    assert f"punto de control #{sealed.id}" in page and "verificado" in page
+    with p001.unit_of_work() as session:
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert last is not None
+        session.execute(delete(AuditEvent).where(AuditEvent.id == last.id))
+        session.execute(update(Case).values(audit_seq=last.seq - 1, audit_head=last.prev_hash))
+    page = keyed_client.get("/calidad").text
+    assert "La cadena está rota" in page and key in page and "la cadena retrocedió" in page

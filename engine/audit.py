@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Unavailable
@@ -57,9 +57,70 @@ def _normalized(instant: datetime) -> str:
     return instant.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
+class CaseChain:
+    """A command's new events for one case, chained in memory from the head the case row holds.
+
+    Events are hashed as they are recorded and written together by `write()`, with the moved
+    head, in the command's transaction: no query for the previous event, no flush per event.
+    The case's optimistic lock (its `version`) makes two commands that append concurrently
+    conflict instead of forking the chain.
+    """
+
+    def __init__(self, case: Case, definition_version: int) -> None:
+        self.case = case
+        self.definition_version = definition_version
+        self.seq = case.audit_seq or 0
+        self.head = case.audit_head or GENESIS
+        self.pending: list[AuditEvent] = []
+
+    def record(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        element_id: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        event = AuditEvent(
+            case_id=self.case.id,
+            seq=self.seq + 1,
+            at=at,
+            actor=actor,
+            action=action,
+            element_id=element_id,
+            definition_version=self.definition_version,
+            payload=json.loads(json.dumps(payload or {}, default=str)),
+            prev_hash=self.head,
+        )
+        event.hash = event_hash(event.prev_hash, _content(event))
+        self.seq, self.head = event.seq, event.hash
+        self.pending.append(event)
+        return event
+
+    def write(self, session: Session) -> None:
+        """All pending events in one INSERT, and the case's new head (flushed with the case)."""
+        if not self.pending:
+            return
+        self.case.audit_seq = self.seq
+        self.case.audit_head = self.head
+        # Autoflush writes the case row (with its new head) first, in one UPDATE.
+        session.execute(insert(AuditEvent), [_row(event) for event in self.pending])
+        self.pending = []
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {
+        column: getattr(event, column)
+        for column in ("case_id", "seq", "at", "actor", "action", "element_id",
+                       "definition_version", "payload", "prev_hash", "hash")
+    }  # fmt: skip
+
+
 def append_event(
     session: Session,
     case: Case,
+    definition_version: int,
     *,
     at: datetime,
     actor: str,
@@ -67,27 +128,10 @@ def append_event(
     element_id: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Chain a new event to the case's head and move the head, in the command's transaction.
-
-    The head lives on the case row the command already holds: no query for the previous event.
-    The case's optimistic lock (its `version`) makes two commands that append concurrently
-    conflict instead of forking the chain.
-    """
-    event = AuditEvent(
-        case_id=case.id,
-        seq=(case.audit_seq or 0) + 1,
-        at=at,
-        actor=actor,
-        action=action,
-        element_id=element_id,
-        definition_version=case.definition.version,
-        payload=json.loads(json.dumps(payload or {}, default=str)),
-        prev_hash=case.audit_head or GENESIS,
-    )
-    event.hash = event_hash(event.prev_hash, _content(event))
-    case.audit_seq = event.seq
-    case.audit_head = event.hash
-    session.add(event)
+    """One event chained to the case's head, for commands that record a single event."""
+    chain = CaseChain(case, definition_version)
+    event = chain.record(at=at, actor=actor, action=action, element_id=element_id, payload=payload)
+    chain.write(session)
     return event
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from engine.errors import Forbidden, NotFound
 from storage.models import Membership, Task, User
@@ -27,11 +27,16 @@ SYSTEM = Actor("sistema", "Sistema", frozenset(), frozenset(), is_admin=True)
 
 
 def load_actor(session: Session, username: str) -> Actor:
-    user = session.scalars(
-        select(User)
-        .where(User.username == username)
-        .options(selectinload(User.memberships).selectinload(Membership.group))
-    ).first()
+    # One statement: every command starts by loading its actor.
+    user = (
+        session.scalars(
+            select(User)
+            .where(User.username == username)
+            .options(joinedload(User.memberships).joinedload(Membership.group))
+        )
+        .unique()
+        .first()
+    )
     if user is None or not user.active:
         raise NotFound(f"usuario '{username}' no existe o está inactivo")
     return Actor(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import attachments, spiff_state
@@ -40,6 +41,7 @@ from engine.authorization import (
 )
 from engine.calendar import local_date
 from engine.clock import Clock, SystemClock
+from engine.definition_cache import DefinitionCache
 from engine.deployment import Deployment, bundles_for, deploy_bundle, latest_definition
 from engine.errors import Conflict, Incident, InvalidDefinition, NotFound, Unavailable
 from engine.forms import validate_form
@@ -69,6 +71,7 @@ class Engine:
         self.sessions = sessions
         self.services = services or ServiceRegistry()
         self.clock = clock or SystemClock()
+        self.definitions = DefinitionCache()
         self._audit_key = audit_key
 
     def audit_key(self) -> bytes | None:
@@ -153,7 +156,10 @@ class Engine:
             attachments.store(session, case, None, files, who.username, self.clock.now())
             workflow = spiff_state.new_workflow(definition.spec)
             workflow.task_tree.data.update(data)
-            run = CaseRun(session, case, who, self.clock, self.services, workflow)
+            run = CaseRun(
+                session, case, who, self.clock, self.services, workflow,
+                definitions=self.definitions, locked=True,
+            )  # fmt: skip
             run.record("case_started", element_id=start.get("id"), payload={"data": data})
             run.advance()
             return case.business_key
@@ -216,26 +222,21 @@ class Engine:
             with self.unit_of_work() as session:
                 who, task = self._open_task(session, task_id, actor)
                 require_can_work_on(who, task)
-                definition = task.case.definition
+                case = _lock_case(session, task.case_id)
+                definition = self.definitions.get(session, case.definition_id)
                 data, files = attachments.prepare(uploads or {}, data)
                 validate_form(definition.forms.get(task.form_key or ""), data)
-                attachments.check_references(session, task.case_id, data, files)
-                attachments.store(
-                    session, task.case, task.id, files, who.username, self.clock.now()
-                )
-                run = CaseRun(session, task.case, who, self.clock, self.services)
-                session.refresh(task)  # the case lock may have waited for another completion
-                if task.state != "open":
-                    raise Conflict(
-                        f"la tarea {task_id} ya fue {_STATE_WORDS.get(task.state, task.state)}"
-                    )
+                attachments.check_references(session, case.id, data, files)
+                attachments.store(session, case, task.id, files, who.username, self.clock.now())
+                run = CaseRun(
+                    session, case, who, self.clock, self.services,
+                    definitions=self.definitions, locked=True,
+                )  # fmt: skip
+                # The state was loaded under the case lock: a completion that won the race has
+                # already taken the task out of it.
                 spiff_task = run.ready_user_task(task.spiff_id)
                 run.submit(spiff_task, data)
-                task.state = "completed"
-                task.assignee = task.assignee or who.username
-                task.completed_by = who.username
-                task.completed_at = self.clock.now()
-                task.data = data
+                _mark_completed(session, task, who, data, self.clock.now())
                 run.record(
                     "task_completed",
                     element_id=task.element_id,
@@ -260,7 +261,9 @@ class Engine:
             if case.status != "running":
                 raise Conflict(f"el caso {business_key} ya está {case.status}")
             require_can_cancel(who, start_element(case.definition).get("lane"), case.started_by)
-            run = CaseRun(session, case, who, self.clock, self.services)
+            run = CaseRun(
+                session, case, who, self.clock, self.services, definitions=self.definitions
+            )
             if case.status != "running":  # finished while we waited for the case's lock
                 raise Conflict(f"el caso {business_key} ya está {case.status}")
             run.workflow.cancel()
@@ -282,6 +285,7 @@ class Engine:
             append_event(
                 session,
                 case,
+                self.definitions.get(session, case.definition_id).version,
                 at=self.clock.now(),
                 actor=SYSTEM.username,
                 action="incident",
@@ -308,9 +312,11 @@ class Engine:
         action: str,
         payload: dict[str, Any] | None = None,
     ) -> None:
+        case = task.case
         append_event(
             session,
-            task.case,
+            case,
+            self.definitions.get(session, case.definition_id).version,
             at=self.clock.now(),
             actor=who.username,
             action=action,
@@ -368,6 +374,44 @@ class Engine:
 
 
 _STATE_WORDS = {"completed": "completada", "cancelled": "cancelada"}
+
+
+def _lock_case(session: Session, case_id: int) -> Case:
+    """The case row, locked: commands on one case queue up (its audit chain is one sequence)."""
+    case = session.get(Case, case_id, with_for_update=True, populate_existing=True)
+    assert case is not None  # a task's case is never deleted
+    return case
+
+
+def _mark_completed(
+    session: Session, task: Task, who: Actor, data: dict[str, Any], now: datetime
+) -> None:
+    """Complete the task row only as it was read: a claim or reassignment that slipped in
+    between is a Conflict, not an overwrite."""
+    values = {
+        "state": "completed",
+        "assignee": task.assignee or who.username,
+        "completed_by": who.username,
+        "completed_at": now,
+        "data": data,
+    }
+    completed = session.execute(
+        update(Task)
+        .where(
+            Task.id == task.id,
+            Task.state == "open",
+            Task.assignee.is_not_distinct_from(task.assignee),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if completed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"la tarea {task.id} cambió mientras se completaba (otra persona la reclamó); "
+            "recargue e intente de nuevo"
+        )
+    for name, value in values.items():  # what handlers reading completed tasks will see
+        set_committed_value(task, name, value)
 
 
 def start_element(definition: Definition) -> dict[str, Any]:

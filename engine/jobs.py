@@ -108,7 +108,10 @@ class JobRunner:
             if case is None or case.status != "running":
                 session.delete(job)
                 return JobOutcome(job_id, key, "done")
-            CaseRun(session, case, SYSTEM, self.engine.clock, self.engine.services).advance()
+            CaseRun(
+                session, case, SYSTEM, self.engine.clock, self.engine.services,
+                definitions=self.engine.definitions,
+            ).advance()  # fmt: skip
             still_waiting = session.get(Job, job_id)
             if still_waiting is not None:
                 still_waiting.lease_owner = None
@@ -200,6 +203,7 @@ def _record(
     append_event(
         session,
         case,
+        engine.definitions.get(session, case.definition_id).version,
         at=engine.clock.now(),
         actor=SYSTEM.username,
         action=action,

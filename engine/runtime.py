@@ -16,13 +16,14 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import spiff_state
-from engine.audit import append_event
+from engine.audit import CaseChain
 from engine.authorization import Actor
 from engine.clock import Clock
+from engine.definition_cache import DefinitionCache
 from engine.errors import Conflict, Incident
 from engine.linter import DYNAMIC_LANES
 from engine.sandbox import Sandbox, ScriptError, ScriptLimitExceeded, UnsafeScript
@@ -44,6 +45,9 @@ class CaseRun:
         clock: Clock,
         services: ServiceRegistry,
         workflow: BpmnWorkflow | None = None,
+        *,
+        definitions: DefinitionCache | None = None,
+        locked: bool = False,
     ) -> None:
         self.session = session
         self.case = case
@@ -51,13 +55,21 @@ class CaseRun:
         self.clock = clock
         self.services = services
         self.sandbox = Sandbox(clock)
-        # Commands on one case queue up behind each other (the audit chain of a case is a strict
-        # sequence); the refresh also picks up what a command that just committed wrote.
-        session.refresh(case, with_for_update=True)
-        definition = case.definition
-        self.elements: dict[str, dict[str, Any]] = definition.elements
-        self.workflow = workflow or spiff_state.load_workflow(case.state, definition.spec)
+        if not locked:
+            # Commands on one case queue up behind each other (the audit chain of a case is a
+            # strict sequence); the refresh also picks up what a command just committed.
+            session.refresh(case, with_for_update=True)
+        self.definition = (definitions or DefinitionCache()).get(session, case.definition_id)
+        self.elements: dict[str, dict[str, Any]] = self.definition.elements
+        self.workflow = workflow or spiff_state.load_workflow(case.state, self.definition.spec)
         self.workflow.script_engine = SandboxScriptEngine(self.sandbox, self._call_service)
+        self.chain = CaseChain(case, self.definition.version)
+        # What the rows say now, as the last save left them: open task rows are the ready user
+        # tasks and timer jobs the waiting timers, so changes are derived without a query.
+        self._open_rows = set(self._ready_user_tasks())
+        self._timer_jobs = set(self._waiting_timers())
+        self._submitted: set[str] = set()
+        self._notifications: list[dict[str, Any]] = []
         self._automatic: list[Any] = []
         self._touched: Any = None
 
@@ -80,7 +92,7 @@ class CaseRun:
         `fin_recordatorio`): audit events of a called process's elements name their process.
         """
         process = self.element(task).get("process")
-        return {"process": process} if process and process != self.case.definition.key else {}
+        return {"process": process} if process and process != self.definition.key else {}
 
     def ready_user_task(self, spiff_id: str) -> Any:
         try:
@@ -109,6 +121,7 @@ class CaseRun:
         `Incident`, like a failure in `step`.
         """
         spiff_task.data.update(data)
+        self._submitted.add(str(spiff_task.id))
         try:
             spiff_task.run()  # runs the task's postScript
         except _RUN_FAILURES as error:
@@ -156,13 +169,18 @@ class CaseRun:
         if due:
             self.workflow.refresh_timers()
 
-    def sync_timer_jobs(self) -> None:
-        """One job per waiting timer, due when it fires; fired or cancelled timers lose theirs."""
-        waiting = {
+    def _waiting_timers(self) -> dict[str, tuple[Any, Any]]:
+        return {
             str(task.id): (task, at)
             for task in self.workflow.get_tasks(state=TaskState.WAITING)
             if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task))
         }
+
+    def sync_timer_jobs(self) -> None:
+        """One job per waiting timer, due when it fires; fired or cancelled timers lose theirs."""
+        waiting = self._waiting_timers()
+        if set(waiting) == self._timer_jobs:
+            return
         jobs = self.session.scalars(
             select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
         ).all()
@@ -181,6 +199,7 @@ class CaseRun:
                         created_at=self.clock.now(),
                     )
                 )
+        self._timer_jobs = set(waiting)
 
     def _describe_failure(self, error: Exception) -> str:
         task = getattr(error, "task", None)
@@ -206,14 +225,15 @@ class CaseRun:
         return handler(context)
 
     def _notify(self, recipient: str, subject: str, body: str) -> None:
-        self.session.add(
-            Notification(
-                case_id=self.case.id,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                created_at=self.clock.now(),
-            )
+        """Queued with the command's other rows; written by `save()`, in the same transaction."""
+        self._notifications.append(
+            {
+                "case_id": self.case.id,
+                "recipient": recipient,
+                "subject": subject,
+                "body": body,
+                "created_at": self.clock.now(),
+            }
         )
 
     def _completed_tasks(self) -> Iterator[CompletedTask]:
@@ -243,9 +263,7 @@ class CaseRun:
     def record(
         self, action: str, *, element_id: str | None = None, payload: dict[str, Any] | None = None
     ) -> None:
-        append_event(
-            self.session,
-            self.case,
+        self.chain.record(
             at=self.clock.now(),
             actor=self.actor.username,
             action=action,
@@ -253,23 +271,34 @@ class CaseRun:
             payload=payload,
         )
 
+    def _ready_user_tasks(self) -> dict[str, Any]:
+        return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+
     def sync_tasks(self) -> None:
         """Make the open inbox rows match the workflow's ready user tasks."""
-        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        open_rows = self.session.scalars(
-            select(Task).where(Task.case_id == self.case.id, Task.state == "open")
-        ).all()
-        for row in open_rows:
-            if row.spiff_id not in ready:
+        ready = self._ready_user_tasks()
+        gone = self._open_rows - set(ready) - self._submitted
+        if gone:
+            for row in self.session.scalars(
+                select(Task).where(
+                    Task.case_id == self.case.id, Task.state == "open", Task.spiff_id.in_(gone)
+                )
+            ):
                 row.state = "cancelled"
                 row.completed_at = self.clock.now()
                 self.record("task_cancelled", element_id=row.element_id, payload={"task": row.id})
-        known = {row.spiff_id for row in open_rows}
-        for spiff_id, task in ready.items():
-            if spiff_id not in known:
-                self._open_task(spiff_id, task)
+        opened = [
+            (spiff_id, task) for spiff_id, task in ready.items() if spiff_id not in self._open_rows
+        ]
+        rows = [self._task_row(spiff_id, task) for spiff_id, task in opened]
+        if rows:
+            self.session.add_all(rows)
+            self.session.flush()  # one INSERT for all of them; their ids go into the audit trail
+        for row, (_, task) in zip(rows, opened, strict=True):
+            self._announce(row, task)
+        self._open_rows = set(ready)
 
-    def _open_task(self, spiff_id: str, task: Any) -> None:
+    def _task_row(self, spiff_id: str, task: Any) -> Task:
         element = self.element(task)
         properties: dict[str, str] = element.get("properties", {})
         data = task.data
@@ -290,7 +319,7 @@ class CaseRun:
             raise Incident(
                 f"{self.case.business_key} en '{element['id']}': no se pudo asignar la tarea: {error}"
             ) from error
-        row = Task(
+        return Task(
             case_id=self.case.id,
             spiff_id=spiff_id,
             element_id=element["id"],
@@ -302,20 +331,22 @@ class CaseRun:
             form_key=properties.get("formJsonSchemaFilename"),
             created_at=self.clock.now(),
         )
-        self.session.add(row)
-        self.session.flush()
+
+    def _announce(self, row: Task, task: Any) -> None:
+        """The new task's audit event and its notification to the assignee or the group."""
         self.record(
             "task_created",
             element_id=row.element_id,
             payload={
                 "task": row.id,
-                "group": group,
-                "assignee": assignee,
-                "due": due,
+                "group": row.candidate_group,
+                "assignee": row.assignee,
+                "due": row.due_date,
                 **self.called_process(task),
             },
         )
-        recipient = assignee or group
+        recipient = row.assignee or row.candidate_group
+        due = row.due_date
         if recipient:
             due_text = f" Vence el {due.isoformat()}." if due else ""
             self._notify(
@@ -334,6 +365,10 @@ class CaseRun:
             self.record("case_completed")
         self.case.data = _json_safe(self._current_data())
         self.case.state = spiff_state.dump_workflow(self.workflow)
+        self.chain.write(self.session)
+        if self._notifications:
+            self.session.execute(insert(Notification), self._notifications)
+            self._notifications = []
         self.session.flush()
 
     def _current_data(self) -> dict[str, Any]:

@@ -6,7 +6,9 @@
     ├── Conflict           the state moved on: stale version, task already completed or claimed
     ├── InvalidDefinition  a BPMN bundle that does not parse or lint (lists every problem)
     ├── ValidationError    data that violates the task's form schema (lists field errors)
-    └── Incident           a handler or script failed while the case advanced
+    ├── Incident           a handler or script failed while the case advanced
+    └── UnreadableState    a saved case state of a format this code does not know (newer,
+                           unknown, or a migration failed); the case was not touched
 
 `web/` maps them to HTTP status codes and the CLI to exit codes (see `EXIT_CODES`).
 """
@@ -50,6 +52,10 @@ class Incident(EngineError):
     pass
 
 
+class UnreadableState(EngineError):
+    """Not an `Incident`: recording one would change the case, and nothing may change."""
+
+
 EXIT_CODES: dict[type[EngineError], int] = {
     NotFound: 3,
     Forbidden: 4,
@@ -57,6 +63,7 @@ EXIT_CODES: dict[type[EngineError], int] = {
     InvalidDefinition: 6,
     ValidationError: 7,
     Incident: 8,
+    UnreadableState: 9,
 }
 
 

@@ -56,7 +56,9 @@ class CaseRun:
         session.refresh(case, with_for_update=True)
         definition = case.definition
         self.elements: dict[str, dict[str, Any]] = definition.elements
-        self.workflow = workflow or spiff_state.load_workflow(case.state, definition.spec)
+        self.workflow = workflow or spiff_state.load_workflow(
+            case.state, definition.spec, case=case.business_key
+        )
         self.workflow.script_engine = SandboxScriptEngine(self.sandbox, self._call_service)
         self._automatic: list[Any] = []
         self._touched: Any = None

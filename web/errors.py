@@ -23,6 +23,7 @@ from engine import (
     Incident,
     InvalidDefinition,
     NotFound,
+    UnreadableState,
     ValidationError,
 )
 
@@ -36,6 +37,7 @@ STATUS_FOR: dict[type[EngineError], int] = {
     ValidationError: 422,
     InvalidDefinition: 422,
     Incident: 500,
+    UnreadableState: 500,
 }
 
 TITLES = {
@@ -103,6 +105,8 @@ def engine_error(error: EngineError) -> ResponseReturnValue:
         return error_response(status, str(error), field_errors=error.field_errors)
     if isinstance(error, Incident):
         log.warning("incident: %s", error)
+    if isinstance(error, UnreadableState):
+        log.error("unreadable case state: %s", error)
     return error_response(status, _sentence(str(error)))
 
 

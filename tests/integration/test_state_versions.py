@@ -109,6 +109,14 @@ def test_committed_states_of_the_current_format_cover_every_representative_case(
     assert {path.parent.name for path in COMMITTED} >= {"v1", f"v{STATE_FORMAT}"}
 
 
+def test_current_fixtures_were_written_by_the_installed_spiffworkflow_serializer() -> None:
+    # A SpiffWorkflow upgrade that changes its serializer version fails here first.
+    versions = {decoded(p.read_bytes())[SPIFF_VERSION_KEY] for p in CURRENT.glob("*.state")}
+    specs = {json.loads(p.read_text())[SPIFF_VERSION_KEY] for p in CURRENT.glob("*.spec.json")}
+
+    assert versions | specs == {SPIFF_VERSION}
+
+
 def test_every_older_format_has_a_migration_to_the_next() -> None:
     assert sorted(MIGRATIONS) == list(range(1, STATE_FORMAT))
 

@@ -105,8 +105,6 @@ def engine_error(error: EngineError) -> ResponseReturnValue:
         return error_response(status, str(error), field_errors=error.field_errors)
     if isinstance(error, Incident):
         log.warning("incident: %s", error)
-    if isinstance(error, UnreadableState):
-        log.error("unreadable case state: %s", error)
     return error_response(status, _sentence(str(error)))
 
 

@@ -27,6 +27,7 @@ from engine.errors import (
     InvalidDefinition,
     NotFound,
     Unavailable,
+    UnreadableState,
     ValidationError,
     exit_code_for,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "ServiceRegistry",
     "SystemClock",
     "Unavailable",
+    "UnreadableState",
     "ValidationError",
     "exit_code_for",
     "fire_due_timers",

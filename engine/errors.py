@@ -7,7 +7,9 @@
     ├── InvalidDefinition  a BPMN bundle that does not parse or lint (lists every problem)
     ├── ValidationError    data that violates the task's form schema (lists field errors)
     ├── Incident           a handler or script failed while the case advanced
-    └── Unavailable        something the command needs is missing (the audit key)
+    ├── Unavailable        something the command needs is missing (the audit key)
+    └── UnreadableState    a saved case state of a format this code does not know (newer,
+                           unknown, or a migration failed); the case was not touched
 
 `web/` maps them to HTTP status codes and the CLI to exit codes (see `EXIT_CODES`).
 """
@@ -55,6 +57,10 @@ class Unavailable(EngineError):
     pass
 
 
+class UnreadableState(EngineError):
+    """Not an `Incident`: recording one would change the case, and nothing may change."""
+
+
 EXIT_CODES: dict[type[EngineError], int] = {
     NotFound: 3,
     Forbidden: 4,
@@ -63,6 +69,7 @@ EXIT_CODES: dict[type[EngineError], int] = {
     ValidationError: 7,
     Incident: 8,
     Unavailable: 2,
+    UnreadableState: 12,
 }
 
 

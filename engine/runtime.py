@@ -61,7 +61,9 @@ class CaseRun:
             session.refresh(case, with_for_update=True)
         self.definition = (definitions or DefinitionCache()).get(session, case.definition_id)
         self.elements: dict[str, dict[str, Any]] = self.definition.elements
-        self.workflow = workflow or spiff_state.load_workflow(case.state, self.definition.spec)
+        self.workflow = workflow or spiff_state.load_workflow(
+            case.state, self.definition.spec, case=case.business_key
+        )
         self.workflow.script_engine = SandboxScriptEngine(self.sandbox, self._call_service)
         self.chain = CaseChain(case, self.definition.version)
         # What the rows say now, as the last save left them: open task rows are the ready user
@@ -270,6 +272,21 @@ class CaseRun:
             element_id=element_id,
             payload=payload,
         )
+
+    def take_rows_from_database(self) -> None:
+        """Diff against the rows as stored, not as the loaded state implies: for a state that
+        was replaced wholesale (a migration), whose rows still describe the old one."""
+        self._open_rows = set(
+            self.session.scalars(
+                select(Task.spiff_id).where(Task.case_id == self.case.id, Task.state == "open")
+            )
+        )
+        self._timer_jobs = {
+            str(job.payload.get("task"))
+            for job in self.session.scalars(
+                select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
+            )
+        }
 
     def _ready_user_tasks(self) -> dict[str, Any]:
         return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}

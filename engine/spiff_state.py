@@ -19,6 +19,9 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import (
     TimerConditionalEventDefinitionConverter,
 )
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.migration.version_migration import (
+    MIGRATIONS as SPIFF_MIGRATIONS,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
@@ -28,6 +31,16 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import UnreadableState
+from engine.state_format import (
+    FORMAT_1_SPIFF_VERSION,
+    FORMAT_KEY,
+    SPIFF_VERSION,
+    SPIFF_VERSION_KEY,
+    STATE_FORMAT,
+    upgrade,
+)
 
 
 class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
@@ -97,13 +110,11 @@ def fire_timer(task: Any) -> None:
     task._set_internal_data(event_fired=True)
 
 
-STATE_FORMAT = 1
-
-
 def serialize_spec(spec: Any, subprocess_specs: dict[str, Any]) -> str:
     registry = _SERIALIZER.registry
     return json.dumps(
         {
+            SPIFF_VERSION_KEY: SPIFF_VERSION,
             "spec": registry.convert(spec),
             "subprocess_specs": {name: registry.convert(s) for name, s in subprocess_specs.items()},
         }
@@ -114,6 +125,15 @@ def serialize_spec(spec: Any, subprocess_specs: dict[str, Any]) -> str:
 def _spec_parts(spec_json: str) -> tuple[Any, dict[str, Any]]:
     # Specs are immutable once deployed, so restored objects are shared between cases.
     parts = json.loads(spec_json)
+    version = parts.pop(SPIFF_VERSION_KEY, FORMAT_1_SPIFF_VERSION)
+    if version != SPIFF_VERSION:
+        # A spec deployed under an older SpiffWorkflow, alone: no task refers to it yet.
+        parts.update(tasks={}, subprocesses={})
+        _migrate_spiff(parts, version, f"la definición {parts['spec'].get('name')}")
+    return _restore_spec(parts)
+
+
+def _restore_spec(parts: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     registry = _SERIALIZER.registry
     return registry.restore(parts["spec"]), {
         name: registry.restore(s) for name, s in parts["subprocess_specs"].items()
@@ -130,18 +150,89 @@ def dump_workflow(workflow: BpmnWorkflow) -> bytes:
     state = _SERIALIZER.to_dict(workflow)
     state.pop("spec")
     state.pop("subprocess_specs")
-    state["format"] = STATE_FORMAT
+    state[FORMAT_KEY] = STATE_FORMAT
+    state[SPIFF_VERSION_KEY] = SPIFF_VERSION
     return zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 1)
 
 
-def load_workflow(state: bytes, spec_json: str) -> BpmnWorkflow:
-    parts = json.loads(zlib.decompress(state))
-    parts.pop("format", None)
-    spec, subprocess_specs = _spec_parts(spec_json)
+def load_workflow(state: bytes, spec_json: str, *, case: str) -> BpmnWorkflow:
+    """Restore a case's workflow (`case` names it in errors), upgrading an older saved state.
+
+    Raises `UnreadableState`, having changed nothing, for a format or a SpiffWorkflow
+    serializer version this code does not know, or a state that does not decode.
+    """
+    parts = _decode(state, case)
+    upgrade(parts, case)
+    parts.pop(FORMAT_KEY)
+    version = parts.pop(SPIFF_VERSION_KEY, None)
+    if version == SPIFF_VERSION:
+        spec, subprocess_specs = _spec_parts(spec_json)
+    else:
+        spec, subprocess_specs = _migrate_with_spec(parts, version, spec_json, case)
     parts["spec"] = spec
     parts["subprocess_specs"] = subprocess_specs
     workflow: BpmnWorkflow = _SERIALIZER.from_dict(parts)
     return workflow
+
+
+def _decode(state: bytes, case: str) -> dict[str, Any]:
+    try:
+        parts = json.loads(zlib.decompress(state))
+    except (zlib.error, ValueError) as error:
+        raise UnreadableState(
+            f"el estado guardado del caso {case} no se pudo leer ({error}); no se cambió nada"
+        ) from error
+    if not isinstance(parts, dict):
+        raise UnreadableState(
+            f"el estado guardado del caso {case} no es un estado del motor; no se cambió nada"
+        )
+    return parts
+
+
+def _migrate_with_spec(
+    parts: dict[str, Any], version: object, spec_json: str, case: str
+) -> tuple[Any, dict[str, Any]]:
+    """Run SpiffWorkflow's migrations over a state saved by an older SpiffWorkflow.
+
+    Its migrations change task specs and tasks together, so they run over the whole workflow
+    dictionary: the state with its definition's spec as stored (not the shared, cached objects),
+    which must be of the same serializer version.
+    """
+    stored_spec = json.loads(spec_json)
+    spec_version = stored_spec.pop(SPIFF_VERSION_KEY, FORMAT_1_SPIFF_VERSION)
+    if spec_version != version:
+        _check_known(version, f"el caso {case}")
+        raise UnreadableState(
+            f"el caso {case} fue guardado con la versión {version} del serializador de "
+            f"SpiffWorkflow y su definición con la {spec_version}: no se pueden migrar juntos; "
+            "no se cambió nada"
+        )
+    parts.update(stored_spec)
+    _migrate_spiff(parts, version, f"el caso {case}")
+    return _restore_spec(parts)
+
+
+def _check_known(version: object, what: str) -> None:
+    if version == SPIFF_VERSION or version in SPIFF_MIGRATIONS:
+        return
+    raise UnreadableState(
+        f"{what} está guardado con la versión {version!r} del serializador de SpiffWorkflow, "
+        f"que esta versión (SpiffWorkflow con serializador {SPIFF_VERSION}) no sabe leer "
+        "(¿más nueva?); no se cambió nada"
+    )
+
+
+def _migrate_spiff(parts: dict[str, Any], version: object, what: str) -> None:
+    """SpiffWorkflow's own upgrade of its dictionary, as its `deserialize_json` runs it."""
+    _check_known(version, what)
+    parts[SPIFF_VERSION_KEY] = version
+    try:
+        _SERIALIZER.migrate(parts)
+    except Exception as error:  # a migration over a state it did not foresee: refuse, unchanged
+        raise UnreadableState(
+            f"{what}: la migración de SpiffWorkflow desde la versión {version} falló ({error!r}); "
+            "no se cambió nada"
+        ) from error
 
 
 def _prune_finished_history(workflow: BpmnWorkflow) -> None:

@@ -23,6 +23,7 @@ from engine import (
     Incident,
     InvalidDefinition,
     NotFound,
+    UnreadableState,
     ValidationError,
 )
 
@@ -36,6 +37,7 @@ STATUS_FOR: dict[type[EngineError], int] = {
     ValidationError: 422,
     InvalidDefinition: 422,
     Incident: 500,
+    UnreadableState: 500,
 }
 
 TITLES = {

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from engine import spiff_state
@@ -238,12 +238,20 @@ class CaseRun:
             }
         )
 
-    def _completed_tasks(self) -> Iterator[CompletedTask]:
-        rows = self.session.scalars(
-            select(Task)
-            .where(Task.case_id == self.case.id, Task.state == "completed")
-            .order_by(Task.id)
-        ).all()
+    def _completed_tasks(self, since: str | None = None) -> Iterator[CompletedTask]:
+        completed = select(Task).where(Task.case_id == self.case.id, Task.state == "completed")
+        if since:
+            round_start = (
+                select(func.max(Task.id))
+                .where(
+                    Task.case_id == self.case.id,
+                    Task.state == "completed",
+                    Task.element_id == since,
+                )
+                .scalar_subquery()
+            )
+            completed = completed.where(Task.id >= func.coalesce(round_start, 0))
+        rows = self.session.scalars(completed.order_by(Task.id)).all()
         groups: dict[str, set[str]] = {}
         for username, code in self.session.execute(
             select(User.username, Group.code)

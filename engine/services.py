@@ -37,7 +37,9 @@ class HandlerContext:
     clock: Clock
     session: Session
     notify: Notifier
-    completed_tasks: Callable[[], Iterator[CompletedTask]]
+    # `completed_tasks(since=element_id)`: only tasks after that element's latest completion
+    # (the start of a round), so a case's long history does not slow each round down.
+    completed_tasks: Callable[..., Iterator[CompletedTask]]
     params: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -23,7 +23,7 @@ def require_vistos_buenos(context: HandlerContext) -> dict[str, Any]:
     organism = str(context.params.get("organismo") or context.data.get("organismo_productor") or "")
     new_round = context.params.get("nueva_ronda_con")
     granted: dict[str, str] = {}
-    for task in context.completed_tasks():
+    for task in context.completed_tasks(since=new_round):
         if new_round and task.element_id == new_round:
             granted.clear()
         if task.data.get("visto_bueno_dagjp") == GRANTED and DAGJP in task.groups:

@@ -31,7 +31,10 @@ def empty_database(tmp_path_factory: pytest.TempPathFactory) -> DatabaseEngine:
 
 @pytest.fixture
 def invoke(empty_database: DatabaseEngine) -> Invoke:
-    app = create_app({"DATABASE_URL": empty_database.url.render_as_string(hide_password=False)})
+    app = create_app(
+        {"DATABASE_URL": empty_database.url.render_as_string(hide_password=False)},
+        require_secret=False,
+    )
     runner = CliRunner()
 
     def run(*args: str) -> Result:

@@ -22,7 +22,7 @@ from engine.authorization import (
     can_work_on,
     require_can_view_case,
 )
-from engine.commands import start_element
+from engine.case_commands import start_element
 from engine.deployment import latest_definitions
 from engine.errors import Forbidden, NotFound
 from engine.inbox import MAX_PAGE

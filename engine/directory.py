@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -130,9 +131,15 @@ def add_user(
 
 def load_demo_users(session: Session) -> int:
     """Create the demo users that do not exist yet; returns how many were created."""
-    # One hash for every demo user: they share a published password, and argon2 is slow on purpose.
-    password_hash = hash_password(DEMO_PASSWORD)
+    password_hash = _demo_password_hash()
     return sum(add_user(session, user, password_hash=password_hash) for user in DEMO_USERS)
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # One hash for every demo user, once per process: they share a published password, and
+    # argon2 is slow on purpose (a test suite loads the demo directory a thousand times).
+    return hash_password(DEMO_PASSWORD)
 
 
 def ensure_administrator(session: Session, password: str | None = None) -> str | None:

@@ -27,7 +27,6 @@ from engine.authorization import (
     require_can_work_on,
 )
 from engine.calendar import local_date
-from engine.definition_cache import DeployedDefinition
 from engine.deployment import latest_definition
 from engine.errors import Conflict, Incident, InvalidDefinition, NotFound
 from engine.executor import CommandContext
@@ -200,16 +199,10 @@ class RecordIncident:
             return
         case = _lock_case(session, task.case_id)
         case.last_error = self.error
-        append_event(
-            session,
-            case,
-            _definition(context, case).version,
-            at=context.engine.clock.now(),
-            actor=SYSTEM.username,
-            action="incident",
-            element_id=task.element_id,
-            payload={"error": self.error, "actor": self.actor},
-        )
+        _append(
+            context, case, SYSTEM.username, "incident", task.element_id,
+            {"error": self.error, "actor": self.actor},
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -250,10 +243,6 @@ def _case_run(engine: Engine, session: Session, case: Case, who: Actor, **option
     )  # fmt: skip
 
 
-def _definition(context: CommandContext, case: Case) -> DeployedDefinition:
-    return context.engine.definitions.get(context.session, case.definition_id)
-
-
 def _next_business_key(session: Session, key: str, now: datetime) -> str:
     year = local_date(now).year
     number = next_value(session, BusinessKeyCounter, procedure=key, year=year)
@@ -277,16 +266,29 @@ def _record(
     action: str,
     payload: dict[str, Any] | None = None,
 ) -> None:
-    case = task.case
+    _append(
+        context, task.case, who.username, action, task.element_id,
+        {"task": task.id, **(payload or {})},
+    )  # fmt: skip
+
+
+def _append(
+    context: CommandContext,
+    case: Case,
+    actor: str,
+    action: str,
+    element_id: str | None,
+    payload: dict[str, Any],
+) -> None:
     append_event(
         context.session,
         case,
-        _definition(context, case).version,
+        context.engine.definitions.get(context.session, case.definition_id).version,
         at=context.engine.clock.now(),
-        actor=who.username,
+        actor=actor,
         action=action,
-        element_id=task.element_id,
-        payload={"task": task.id, **(payload or {})},
+        element_id=element_id,
+        payload=payload,
     )
 
 

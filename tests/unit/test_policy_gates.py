@@ -35,7 +35,7 @@ def _context(
         clock=ManualClock(datetime(2026, 12, 1, tzinfo=UTC)),
         session=None,  # type: ignore[arg-type]  # these rules read no tables
         notify=lambda *args: None,
-        completed_tasks=lambda: iter(tasks),
+        completed_tasks=lambda since=None: iter(tasks),  # the handler clears at a new round itself
         params=params,
     )
 

@@ -25,6 +25,7 @@ from engine.errors import (
     Incident,
     InvalidDefinition,
     NotFound,
+    Unavailable,
     ValidationError,
     exit_code_for,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "NotFound",
     "ServiceRegistry",
     "SystemClock",
+    "Unavailable",
     "ValidationError",
     "exit_code_for",
     "fire_due_timers",

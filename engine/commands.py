@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import attachments, spiff_state
+from engine import attachments, database_faults, spiff_state
 from engine.audit import BrokenLink, append_event, verify_chains
 from engine.authorization import (
     SYSTEM,
@@ -55,9 +55,13 @@ class Engine:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction; a row changed by a concurrent command (optimistic lock) is a Conflict."""
+        """One transaction; a row changed by a concurrent command (optimistic lock) is a Conflict.
+
+        A database that does not answer (down, connection lost) is `Unavailable`; see
+        `engine.database_faults` for what counts.
+        """
         try:
-            with self.sessions() as session, session.begin():
+            with database_faults.translated(), self.sessions() as session, session.begin():
                 session.connection(execution_options={WRITE_OPTION: True})
                 yield session
         except StaleDataError:
@@ -66,12 +70,18 @@ class Engine:
                 "recargue e intente de nuevo"
             ) from None
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads; a database that does not answer is `Unavailable`."""
+        with database_faults.translated(), self.sessions() as session:
+            yield session
+
     # -- definitions -------------------------------------------------------------------------
 
     def validate(self, paths: Sequence[Path]) -> list[str]:
         """Every problem of the given files or folders; an empty list means deployable."""
         problems: list[str] = []
-        with self.sessions() as session:
+        with self.reading() as session:
             try:
                 bundles_for(session, paths, self.services.names())
             except InvalidDefinition as error:
@@ -300,14 +310,14 @@ class Engine:
         return case
 
     def verify_audit(self, business_key: str | None = None) -> list[BrokenLink]:
-        with self.sessions() as session:
+        with self.reading() as session:
             if business_key is not None:
                 self._case(session, business_key)
             return verify_chains(session, business_key)
 
     def tasks(self, actor: str | None = None) -> list[TaskView]:
         """Open tasks `actor` may work on (assigned to them or offered to their groups)."""
-        with self.sessions() as session:
+        with self.reading() as session:
             who = load_actor(session, actor) if actor is not None else None
             return open_tasks(session, who)
 

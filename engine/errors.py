@@ -6,7 +6,12 @@
     ├── Conflict           the state moved on: stale version, task already completed or claimed
     ├── InvalidDefinition  a BPMN bundle that does not parse or lint (lists every problem)
     ├── ValidationError    data that violates the task's form schema (lists field errors)
-    └── Incident           a handler or script failed while the case advanced
+    ├── Incident           a handler or script failed while the case advanced
+    └── Unavailable        the database does not answer (down, unreachable, connection lost);
+                           nothing was changed and the same request may succeed later
+
+What is unavailability and what is the request's (or the job's) own failure is decided in one
+place, `engine.database_faults`: see docs/engine-decisions.md.
 
 `web/` maps them to HTTP status codes and the CLI to exit codes (see `EXIT_CODES`).
 """
@@ -50,6 +55,14 @@ class Incident(EngineError):
     pass
 
 
+class Unavailable(EngineError):
+    """The database does not answer; `detail` is the driver's own words, for operators."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"la base de datos no responde: {detail}")
+
+
 EXIT_CODES: dict[type[EngineError], int] = {
     NotFound: 3,
     Forbidden: 4,
@@ -57,6 +70,7 @@ EXIT_CODES: dict[type[EngineError], int] = {
     InvalidDefinition: 6,
     ValidationError: 7,
     Incident: 8,
+    Unavailable: 11,
 }
 
 

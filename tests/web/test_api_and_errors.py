@@ -16,6 +16,7 @@ from engine import (
     Incident,
     InvalidDefinition,
     NotFound,
+    Unavailable,
     ValidationError,
 )
 from engine.directory import DEMO_PASSWORD
@@ -33,6 +34,7 @@ def test_engine_errors_map_to_http_codes_in_one_place() -> None:
         ValidationError: 422,
         InvalidDefinition: 422,
         Incident: 500,
+        Unavailable: 503,
     } == STATUS_FOR
     assert status_for(ValidationError({"a": "b"})) == 422
 

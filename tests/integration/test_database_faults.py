@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,9 +59,8 @@ def test_a_database_that_cannot_be_reached_is_unavailable_for_commands_and_reads
 ) -> None:
     unreachable = create_database_engine(unreachable_url(database.dialect.name, tmp_path))
     engine = Engine(session_factory(unreachable))
-    with pytest.raises(Unavailable) as raised:
-        with engine.unit_of_work() as session:
-            session.execute(text("SELECT 1"))
+    with pytest.raises(Unavailable) as raised, engine.unit_of_work() as session:
+        session.execute(text("SELECT 1"))
     assert str(raised.value).startswith("la base de datos no responde: ")
     assert exit_code_for(raised.value) == 11
     with pytest.raises(Unavailable):
@@ -70,18 +70,23 @@ def test_a_database_that_cannot_be_reached_is_unavailable_for_commands_and_reads
 
 
 def test_a_missing_schema_is_not_unavailability(database: DatabaseEngine, tmp_path: Path) -> None:
+    schema = f"bg_empty_{uuid.uuid4().hex[:12]}"
     if database.dialect.name == "sqlite":
         empty = create_database_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     else:
-        with database.connect() as connection:
-            connection.execute(text("CREATE SCHEMA IF NOT EXISTS bg_empty_schema"))
-            connection.commit()
-        empty = create_database_engine(POSTGRES_URL, schema="bg_empty_schema")
-    engine = Engine(session_factory(empty))
-    with pytest.raises(Exception) as raised:
-        engine.tasks("secretario")
-    assert not isinstance(raised.value, Unavailable)
-    assert is_missing_schema(raised.value) and not is_unavailable(raised.value)
+        with database.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        empty = create_database_engine(POSTGRES_URL, schema=schema)
+    try:
+        with pytest.raises(Exception) as raised:
+            Engine(session_factory(empty)).tasks("secretario")
+        assert not isinstance(raised.value, Unavailable)
+        assert is_missing_schema(raised.value) and not is_unavailable(raised.value)
+    finally:
+        empty.dispose()
+        if database.dialect.name == "postgresql":
+            with database.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}"'))
 
 
 @postgres_only
@@ -100,9 +105,8 @@ def test_a_statement_timeout_is_the_statements_failure_not_unavailability(
 def test_a_connection_lost_in_a_command_is_unavailable_and_the_next_command_reconnects(
     p001: Engine,
 ) -> None:
-    with pytest.raises(Unavailable) as raised:
-        with p001.unit_of_work() as session:
-            session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+    with pytest.raises(Unavailable) as raised, p001.unit_of_work() as session:
+        session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
     assert "terminating connection" in raised.value.detail
     assert p001.tasks("secretario") == []  # the pool threw the dead connection away
 
@@ -313,7 +317,7 @@ def test_the_worker_logs_a_lost_connection_retries_and_goes_on_without_exiting(
     def work() -> None:
         try:
             worker.run()
-        except BaseException as error:  # noqa: BLE001  reported to the test below
+        except BaseException as error:
             failures.append(error)
 
     caplog.set_level(logging.INFO, logger="buengobierno.worker")

@@ -87,8 +87,9 @@ def test_the_cli_says_the_database_does_not_answer_in_one_line_with_exit_code_11
     database: DatabaseEngine, tmp_path: Path
 ) -> None:
     url = unreachable_url(database.dialect.name, tmp_path)
-    app = create_app({"DATABASE_URL": url}, require_secret=False)
-    for command in (["tasks", "--as", "secretario"], ["incidents", "list"]):
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "k" * 40}, require_secret=False)
+    commands = (["tasks", "--as", "secretario"], ["incidents", "list"], ["worker", "--once"])
+    for command in commands:
         code, output = _cli(app, *command)
         assert code == 11, output
         [line] = output.strip().splitlines()

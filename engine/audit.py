@@ -20,7 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.errors import Unavailable
+from engine.errors import Misconfigured
 from storage.models import AuditCheckpoint, AuditEvent, Case
 
 GENESIS = "0" * 64
@@ -140,7 +140,7 @@ def append_event(
 
 def load_audit_key(environ: Mapping[str, str]) -> bytes | None:
     """The checkpoint key from `BUENGOBIERNO_AUDIT_KEY`, or from the file `BUENGOBIERNO_AUDIT_KEY_FILE`
-    names; None when neither is set. An unreadable or short key is `Unavailable`."""
+    names; None when neither is set. An unreadable or short key is `Misconfigured`."""
     value = environ.get(KEY_VARIABLE, "")
     source = KEY_VARIABLE
     if not value and environ.get(KEY_FILE_VARIABLE):
@@ -149,14 +149,14 @@ def load_audit_key(environ: Mapping[str, str]) -> bytes | None:
         try:
             value = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise Unavailable(
+            raise Misconfigured(
                 f"no se pudo leer la clave de auditoría en {path} ({error.__class__.__name__})"
             ) from None
     value = value.strip()
     if not value:
         return None
     if len(value) < MIN_KEY_LENGTH:
-        raise Unavailable(
+        raise Misconfigured(
             f"la clave de auditoría de {source} es demasiado corta "
             f"(mínimo {MIN_KEY_LENGTH} caracteres)"
         )

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import attachments
+from engine import attachments, database_faults
 from engine.admin_commands import DeployBundles, SealAuditCheckpoint
 from engine.audit import (
     KEY_FILE_VARIABLE,
@@ -44,7 +44,7 @@ from engine.case_commands import (
 from engine.clock import Clock, SystemClock
 from engine.definition_cache import DefinitionCache
 from engine.deployment import Deployment, bundles_for
-from engine.errors import Conflict, InvalidDefinition, Unavailable
+from engine.errors import Conflict, InvalidDefinition, Misconfigured
 from engine.executor import CommandExecutor
 from engine.queries import TaskView, open_tasks
 from engine.services import ServiceRegistry
@@ -79,9 +79,13 @@ class Engine:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction; a row changed by a concurrent command (optimistic lock) is a Conflict."""
+        """One transaction; a row changed by a concurrent command (optimistic lock) is a Conflict.
+
+        A database that does not answer (down, connection lost) is `Unavailable`; see
+        `engine.database_faults` for what counts.
+        """
         try:
-            with self.sessions() as session, session.begin():
+            with database_faults.translated(), self.sessions() as session, session.begin():
                 session.connection(execution_options={WRITE_OPTION: True})
                 yield session
         except StaleDataError:
@@ -90,12 +94,18 @@ class Engine:
                 "recargue e intente de nuevo"
             ) from None
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads; a database that does not answer is `Unavailable`."""
+        with database_faults.translated(), self.sessions() as session:
+            yield session
+
     # -- definitions -------------------------------------------------------------------------
 
     def validate(self, paths: Sequence[Path]) -> list[str]:
         """Every problem of the given files or folders; an empty list means deployable."""
         problems: list[str] = []
-        with self.sessions() as session:
+        with self.reading() as session:
             try:
                 bundles_for(session, paths, self.services.names())
             except InvalidDefinition as error:
@@ -160,7 +170,7 @@ class Engine:
         A case sealed in the checkpoint but no longer in the database is reported, not NotFound.
         """
         key = self.audit_key()
-        with self.sessions() as session:
+        with self.reading() as session:
             report = verify_chains(session, business_key, key)
             if business_key is not None and not report.broken:
                 case_by_key(session, business_key)
@@ -173,7 +183,7 @@ class Engine:
         the latest checkpoint is older than that (None: nothing sealed)."""
         key = self.audit_key()
         if key is None:
-            raise Unavailable(
+            raise Misconfigured(
                 f"no hay clave de auditoría: defina {KEY_VARIABLE} o {KEY_FILE_VARIABLE} "
                 "(guardada fuera de la base de datos)"
             )
@@ -181,6 +191,6 @@ class Engine:
 
     def tasks(self, actor: str | None = None) -> list[TaskView]:
         """Open tasks `actor` may work on (assigned to them or offered to their groups)."""
-        with self.sessions() as session:
+        with self.reading() as session:
             who = load_actor(session, actor) if actor is not None else None
             return open_tasks(session, who)

@@ -7,9 +7,14 @@
     ├── InvalidDefinition  a BPMN bundle that does not parse or lint (lists every problem)
     ├── ValidationError    data that violates the task's form schema (lists field errors)
     ├── Incident           a handler or script failed while the case advanced
-    ├── Unavailable        something the command needs is missing (the audit key)
+    ├── Misconfigured      a setting the command needs is missing or unusable (the audit key)
+    ├── Unavailable        the database does not answer (down, unreachable, connection lost);
+                           nothing was changed and the same request may succeed later
     └── UnreadableState    a saved case state of a format this code does not know (newer,
                            unknown, or a migration failed); the case was not touched
+
+What is unavailability and what is the request's (or the job's) own failure is decided in one
+place, `engine.database_faults`: see docs/engine-decisions.md.
 
 `web/` maps them to HTTP status codes and the CLI to exit codes (see `EXIT_CODES`).
 """
@@ -54,6 +59,14 @@ class Incident(EngineError):
 
 
 class Unavailable(EngineError):
+    """The database does not answer; `detail` is the driver's own words, for operators."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"la base de datos no responde: {detail}")
+
+
+class Misconfigured(EngineError):
     pass
 
 
@@ -68,7 +81,8 @@ EXIT_CODES: dict[type[EngineError], int] = {
     InvalidDefinition: 6,
     ValidationError: 7,
     Incident: 8,
-    Unavailable: 2,
+    Misconfigured: 2,
+    Unavailable: 11,
     UnreadableState: 12,
 }
 

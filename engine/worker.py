@@ -1,7 +1,9 @@
 """The worker process: fires due timers and delivers notifications until told to stop.
 
 SIGTERM (or SIGINT) lets the current job finish, then the loop ends; the leases of jobs it had
-acquired but not started simply expire and another worker takes them. With `checkpoint_every`,
+acquired but not started simply expire and another worker takes them. A database that does not
+answer (down, restarting, connection lost) does not end the process: the worker logs
+`event=database_unavailable` and tries again with backoff. With `checkpoint_every`,
 the worker also seals an audit checkpoint when the latest one (by any worker) is older than
 that; each sealed checkpoint is logged, a copy outside the database. Logs are one line per
 event with `key=value` fields (job, case, status) for the log collector.
@@ -17,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
 
-from engine.errors import EngineError
-from engine.jobs import JobRunner
+from engine.errors import EngineError, Unavailable
+from engine.jobs import JobOutcome, JobRunner
 from engine.outbox import MailTransport, deliver_notifications
 
 log = logging.getLogger("buengobierno.worker")
@@ -43,6 +45,7 @@ class Worker:
         poll: timedelta = timedelta(seconds=5),
         checkpoint_every: timedelta | None = None,
         progress: Callable[[WorkerStats], None] | None = None,
+        outage_backoff_max: timedelta = timedelta(seconds=30),
     ) -> None:
         self.runner = runner
         self.transport = transport
@@ -51,6 +54,7 @@ class Worker:
         self.poll = poll
         self.progress = progress
         self.checkpoint_every = checkpoint_every
+        self.outage_backoff_max = outage_backoff_max
         self.stats = WorkerStats()
         self._stopping = threading.Event()
         self._next_checkpoint: datetime | None = None
@@ -67,6 +71,8 @@ class Worker:
         self._next_checkpoint = now + min(self.checkpoint_every, timedelta(minutes=1))
         try:
             sealed = engine.checkpoint_audit(unless_within=self.checkpoint_every)
+        except Unavailable:
+            raise  # the database is down: the run loop waits for it
         except EngineError as error:
             self._next_checkpoint = now + self.checkpoint_every
             log.warning("event=checkpoint status=failed error=%s", error)
@@ -93,29 +99,39 @@ class Worker:
         signal.signal(signal.SIGINT, handler)
 
     def run(self, *, once: bool = False) -> WorkerStats:
-        """Work until stopped; with `once`, until nothing is due."""
+        """Work until stopped; with `once`, until nothing is due.
+
+        A database that does not answer never ends the loop: it is logged and tried again with
+        backoff (1 s doubling up to `outage_backoff_max`) until it answers. With `once` the
+        `Unavailable` error is raised instead (the CLI exits with its code).
+        """
         log.info("event=started owner=%s", self.runner.owner)
+        outage = 0
         while not self._stopping.is_set():
-            self.checkpoint_if_due()
-            acquired = self.runner.acquire(self.batch)
-            for job_id in acquired:
-                if self._stopping.is_set():
-                    break
-                outcome = self.runner.run(job_id)
-                self.stats.jobs += 1
-                self.stats.failures += outcome.status in ("retry", "incident")
-                level = logging.WARNING if outcome.error else logging.INFO
-                log.log(
-                    level,
-                    "event=job job=%s case=%s status=%s error=%s",
-                    outcome.job_id,
-                    outcome.business_key or "-",
-                    outcome.status,
-                    outcome.error or "-",
+            try:
+                self.checkpoint_if_due()
+                acquired = self.runner.acquire(self.batch)
+                self.runner.run_batch(acquired, stopping=self._stopping.is_set, ran=self._ran)
+                sent = deliver_notifications(
+                    self.runner.engine, self.transport, base_url=self.base_url, batch=self.batch * 5
                 )
-            sent = deliver_notifications(
-                self.runner.engine, self.transport, base_url=self.base_url, batch=self.batch * 5
-            )
+            except Unavailable as error:
+                if once:
+                    raise
+                outage += 1
+                delay = min(self.outage_backoff_max, timedelta(seconds=2 ** (outage - 1)))
+                log.error(
+                    "event=database_unavailable owner=%s attempt=%s retry_in=%ss error=%s",
+                    self.runner.owner,
+                    outage,
+                    delay.total_seconds(),
+                    error.detail,
+                )
+                self._stopping.wait(delay.total_seconds())
+                continue
+            if outage:
+                log.info("event=database_available owner=%s after=%s", self.runner.owner, outage)
+                outage = 0
             self.stats.notifications += sent
             if (acquired or sent) and self.progress is not None:
                 self.progress(self.stats)
@@ -130,3 +146,16 @@ class Worker:
             self.stats.notifications,
         )
         return self.stats
+
+    def _ran(self, outcome: JobOutcome) -> None:
+        self.stats.jobs += 1
+        self.stats.failures += outcome.status in ("retry", "incident")
+        level = logging.WARNING if outcome.error else logging.INFO
+        log.log(
+            level,
+            "event=job job=%s case=%s status=%s error=%s",
+            outcome.job_id,
+            outcome.business_key or "-",
+            outcome.status,
+            outcome.error or "-",
+        )

@@ -11,18 +11,25 @@ from typing import Any, TypeVar
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine import Engine, EngineError, InvalidDefinition, exit_code_for
+from engine.database_faults import describe, is_missing_schema, unavailable_from
 from web.app import engine_of
 from web.secret_key import MissingSecretKey, require_secret_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_MISSING_SECRET = 10
+EXIT_DATABASE = 2  # a schema that is missing (run `init`) or a statement the database refused
 
 
 def engine_command(function: F) -> F:
-    """Run inside the app context; an EngineError becomes one line on stderr and an exit code."""
+    """Run inside the app context; an EngineError becomes one line on stderr and an exit code.
+
+    A raw database error from a read is told apart the same way the engine does: a database that
+    does not answer is `Unavailable` (exit 11), a missing schema asks for `buengobierno init`.
+    """
 
     @wraps(function)
     @with_appcontext
@@ -36,12 +43,21 @@ def engine_command(function: F) -> F:
         except EngineError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(exit_code_for(error))
-        except (OperationalError, ProgrammingError) as error:
-            click.echo(
-                f"error: base de datos no disponible o sin inicializar (ejecute 'buengobierno init'): {error.orig}",
-                err=True,
-            )
-            sys.exit(2)
+        except (DBAPIError, PoolTimeout) as error:
+            unavailable = unavailable_from(error)
+            if unavailable is not None:
+                click.echo(f"error: {unavailable}", err=True)
+                sys.exit(exit_code_for(unavailable))
+            if is_missing_schema(error):
+                click.echo(
+                    f"error: la base de datos no está inicializada (ejecute 'buengobierno init'): {describe(error)}",
+                    err=True,
+                )
+            else:
+                click.echo(
+                    f"error: la base de datos rechazó la operación: {describe(error)}", err=True
+                )
+            sys.exit(EXIT_DATABASE)
 
     return wrapper  # type: ignore[return-value]
 

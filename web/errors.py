@@ -2,6 +2,9 @@
 
 `STATUS_FOR` is the only mapping from the engine's exception tree to HTTP status codes.
 Pages under `/api/` get JSON; every other page gets a Spanish error page, never a traceback.
+A database that does not answer is 503 with `Retry-After`, whether the engine raised
+`Unavailable` or a view's own read met the raw SQLAlchemy error (told apart by
+`engine.database_faults`); its page does not touch the database (no signed-in user shown).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,9 +26,12 @@ from engine import (
     Incident,
     InvalidDefinition,
     NotFound,
+    Unavailable,
     UnreadableState,
     ValidationError,
 )
+from engine.database_faults import unavailable_from
+from web.extensions import login_manager
 
 blueprint = Blueprint("errors", __name__)
 log = logging.getLogger(__name__)
@@ -38,7 +44,10 @@ STATUS_FOR: dict[type[EngineError], int] = {
     InvalidDefinition: 422,
     Incident: 500,
     UnreadableState: 500,
+    Unavailable: 503,
 }
+# Seconds a client should wait before trying again while the database does not answer.
+RETRY_AFTER_SECONDS = 10
 
 TITLES = {
     400: _l("Solicitud no válida"),
@@ -52,6 +61,7 @@ TITLES = {
     422: _l("Datos no válidos"),
     429: _l("Demasiados intentos"),
     500: _l("Error del sistema"),
+    503: _l("Servicio no disponible por el momento"),
 }
 
 EXPLANATIONS = {
@@ -68,6 +78,9 @@ EXPLANATIONS = {
     429: _l("Espere un momento antes de intentarlo de nuevo."),
     500: _l(
         "Ocurrió un problema inesperado. Nada quedó a medias: intente de nuevo o avise a la mesa de ayuda."
+    ),
+    503: _l(
+        "La base de datos no responde. Espere un momento e intente de nuevo; si estaba enviando un formulario, revise si quedó guardado antes de repetirlo."
     ),
 }
 
@@ -88,7 +101,7 @@ def error_response(status: int, message: str | None = None, **extra: Any) -> Res
         return body, status
     return (
         render_template(
-            "errors/error.html",
+            "errors/unavailable.html" if status == 503 else "errors/error.html",
             status=status,
             title=title,
             message=message,
@@ -100,6 +113,8 @@ def error_response(status: int, message: str | None = None, **extra: Any) -> Res
 
 @blueprint.app_errorhandler(EngineError)
 def engine_error(error: EngineError) -> ResponseReturnValue:
+    if isinstance(error, Unavailable):
+        return database_unavailable(error)
     status = status_for(error)
     if isinstance(error, ValidationError):
         return error_response(status, str(error), field_errors=error.field_errors)
@@ -122,8 +137,24 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
 
 @blueprint.app_errorhandler(Exception)
 def unexpected_error(error: Exception) -> ResponseReturnValue:
+    unavailable = unavailable_from(error)
+    if unavailable is not None:
+        return database_unavailable(unavailable)
     log.exception("unexpected error", exc_info=error)
     return error_response(500)
+
+
+def database_unavailable(error: Unavailable) -> ResponseReturnValue:
+    """503 and `Retry-After`; the driver's words go to the log, not to the client."""
+    log.warning("database unavailable: %s", error.detail)
+    # Templates get `current_user` from Flask-Login, which would load the user from the database
+    # (again): for this answer nobody is signed in.
+    g._login_user = login_manager.anonymous_user()
+    response = make_response(
+        error_response(503, _("La base de datos no responde; intente de nuevo en unos momentos."))
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _sentence(text: str) -> str:

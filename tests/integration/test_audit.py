@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, event, select, update
 
-from engine import Engine, ManualClock, Unavailable
+from engine import Engine, ManualClock, Misconfigured
 from engine.audit import BrokenLink, load_audit_key
 from storage.models import (
     Attachment,
@@ -257,7 +257,7 @@ def test_without_the_key_verify_says_the_checkpoint_could_not_be_checked(
 
 def test_sealing_needs_the_key_and_writes_nothing_without_it(p001: Engine) -> None:
     _case_with_history(p001)
-    with pytest.raises(Unavailable, match="no hay clave de auditoría"):
+    with pytest.raises(Misconfigured, match="no hay clave de auditoría"):
         p001.checkpoint_audit()
     with p001.sessions() as session:
         assert session.scalars(select(AuditCheckpoint)).all() == []
@@ -282,9 +282,9 @@ def test_the_audit_key_comes_from_the_environment_or_a_file(tmp_path: Path) -> N
     path = tmp_path / "audit.key"
     path.write_text("b" * 64 + "\n")
     assert load_audit_key({"BUENGOBIERNO_AUDIT_KEY_FILE": str(path)}) == b"b" * 64
-    with pytest.raises(Unavailable, match="demasiado corta"):
+    with pytest.raises(Misconfigured, match="demasiado corta"):
         load_audit_key({"BUENGOBIERNO_AUDIT_KEY": "corta"})
-    with pytest.raises(Unavailable, match="no se pudo leer la clave de auditoría"):
+    with pytest.raises(Misconfigured, match="no se pudo leer la clave de auditoría"):
         load_audit_key({"BUENGOBIERNO_AUDIT_KEY_FILE": str(tmp_path / "no-existe")})
 
 

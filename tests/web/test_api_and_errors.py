@@ -16,6 +16,7 @@ from engine import (
     Incident,
     InvalidDefinition,
     NotFound,
+    Unavailable,
     UnreadableState,
     ValidationError,
 )
@@ -35,6 +36,7 @@ def test_engine_errors_map_to_http_codes_in_one_place() -> None:
         InvalidDefinition: 422,
         Incident: 500,
         UnreadableState: 500,
+        Unavailable: 503,
     } == STATUS_FOR
     assert status_for(ValidationError({"a": "b"})) == 422
 

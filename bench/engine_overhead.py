@@ -36,8 +36,8 @@ from engine import (  # noqa: E402
     ManualClock,
     spiff_state,
 )
-from engine.directory import ensure_groups, load_demo_users  # noqa: E402
-from engine.sandbox.functions import business_functions  # noqa: E402
+from engine.bpm.sandbox.functions import business_functions  # noqa: E402
+from engine.people.directory import ensure_groups, load_demo_users  # noqa: E402
 from handlers import service_registry  # noqa: E402
 from storage.database import create_database_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402

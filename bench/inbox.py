@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from engine import Engine, ManualClock  # noqa: E402
 from engine.authorization import load_actor  # noqa: E402
-from engine.directory import GROUPS, DemoUser, add_user, ensure_groups, load_demo_users  # noqa: E402
-from engine.inbox import SCOPES, InboxFilter, count_statement, inbox_statement  # noqa: E402
+from engine.people.directory import GROUPS, DemoUser, add_user, ensure_groups, load_demo_users  # noqa: E402
+from engine.read.inbox import SCOPES, InboxFilter, count_statement, inbox_statement  # noqa: E402
 from handlers import service_registry  # noqa: E402
 from storage.database import create_database_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import Engine, ManualClock  # noqa: E402
-from engine.directory import ensure_groups, load_demo_users  # noqa: E402
+from engine.people.directory import ensure_groups, load_demo_users  # noqa: E402
 from handlers import service_registry  # noqa: E402
 from storage.database import create_database_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402

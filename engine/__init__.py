@@ -10,15 +10,16 @@ Public surface (everything else is private to the package):
     EngineError and its subclasses                   see engine.errors
 
 Accounts, imported from their modules by the web and the CLI:
-    engine.accounts         passwords (argon2), password change, session generations
-    engine.password_policy  12 characters, not the username, not a common password
-    engine.access_tokens    personal access tokens for the JSON API (SHA-256, expiry, last use)
-    engine.login_throttle   sign-in limits per account and address (database or Redis)
+    engine.people.accounts         passwords (argon2), password change, session generations
+    engine.people.password_policy  12 characters, not the username, not a common password
+    engine.people.access_tokens    personal access tokens for the JSON API (SHA-256, expiry, last use)
+    engine.people.login_throttle   sign-in limits per account and address (database or Redis)
 """
 
-from engine.clock import Clock, ManualClock, SystemClock
-from engine.commands import Engine
-from engine.deployment import Deployment
+from engine.bpm.clock import Clock, ManualClock, SystemClock
+from engine.bpm.deployment import Deployment
+from engine.bpm.services import CompletedTask, HandlerContext, ServiceRegistry
+from engine.commands.facade import Engine
 from engine.errors import (
     Conflict,
     EngineError,
@@ -32,8 +33,7 @@ from engine.errors import (
     ValidationError,
     exit_code_for,
 )
-from engine.jobs import JobOutcome, JobRunner, fire_due_timers, incidents, retry_incident
-from engine.services import CompletedTask, HandlerContext, ServiceRegistry
+from engine.jobs.runner import JobOutcome, JobRunner, fire_due_timers, incidents, retry_incident
 
 __all__ = [
     "Clock",

@@ -14,7 +14,7 @@
                            unknown, or a migration failed); the case was not touched
 
 What is unavailability and what is the request's (or the job's) own failure is decided in one
-place, `engine.database_faults`: see docs/engine-decisions.md.
+place, `engine.commands.database_faults`: see docs/engine-decisions.md.
 
 `web/` maps them to HTTP status codes and the CLI to exit codes (see `EXIT_CODES`).
 """

@@ -261,7 +261,7 @@ class Attachment(Base):
     """A file uploaded with a form; the form data holds its reference (`adjunto:<sha256>/<name>`).
 
     The content stays in the database so a case, its audit trail and its files back up and
-    restore together; the limits in `engine.attachments` keep rows small.
+    restore together; the limits in `engine.commands.attachments` keep rows small.
     """
 
     __tablename__ = "attachments"

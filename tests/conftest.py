@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Engine, ManualClock
-from engine.directory import ensure_groups, load_demo_users
+from engine.people.directory import ensure_groups, load_demo_users
 from handlers import service_registry
 from storage.database import create_database_engine, session_factory
 from storage.migrate import upgrade_to_head

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import Engine, ManualClock, fire_due_timers
-from engine.directory import ensure_groups, load_demo_users
+from engine.people.directory import ensure_groups, load_demo_users
 from handlers import service_registry
 from storage.database import create_database_engine, session_factory
 from storage.migrate import upgrade_to_head

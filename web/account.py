@@ -7,8 +7,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import ValidationError
-from engine.access_tokens import DEFAULT_DAYS, MAX_DAYS, create_token, list_tokens, revoke_token
-from engine.accounts import change_password
+from engine.people.access_tokens import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    create_token,
+    list_tokens,
+    revoke_token,
+)
+from engine.people.accounts import change_password
 from web.auth import start_session
 from web.current import SignedInUser, actor, engine, login_required
 

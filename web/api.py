@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import ValidationError
-from engine.attachments import uploads_from_data_urls
-from engine.case_views import task_detail
-from engine.inbox import inbox
+from engine.commands.attachments import uploads_from_data_urls
+from engine.read.case_views import task_detail
+from engine.read.inbox import inbox
 from web.current import actor, engine, login_required, today
 from web.errors import error_response
 from web.extensions import csrf

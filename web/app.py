@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Clock, Engine, ManualClock, SystemClock
-from engine.audit import load_audit_key
-from engine.login_throttle import (
+from engine.audit.trail import load_audit_key
+from engine.people.login_throttle import (
     CounterStore,
     DatabaseCounters,
     LoginThrottle,

@@ -20,9 +20,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from engine.access_tokens import use_token
-from engine.accounts import actor_for_session, authenticate, end_sessions, session_generation
-from engine.login_throttle import LoginThrottle
+from engine.people.access_tokens import use_token
+from engine.people.accounts import actor_for_session, authenticate, end_sessions, session_generation
+from engine.people.login_throttle import LoginThrottle
 from web.current import SignedInUser, actor, engine, login_required
 from web.extensions import login_manager
 

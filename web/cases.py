@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
-from engine.case_views import attachment_file, case_detail, case_diagram, my_cases
+from engine.read.case_views import attachment_file, case_detail, case_diagram, my_cases
 from web.current import actor, engine, login_required, today
 
 blueprint = Blueprint("cases", __name__)

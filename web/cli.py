@@ -13,14 +13,14 @@ from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from engine import InvalidDefinition, exit_code_for
-from engine.directory import (
+from engine.people.directory import (
     ADMINISTRATOR,
     DEMO_USERS,
     ensure_administrator,
     ensure_groups,
     load_demo_users,
 )
-from engine.password_policy import require_acceptable_password
+from engine.people.password_policy import require_acceptable_password
 from storage.migrate import upgrade_to_head
 from web.app import create_app
 from web.cli_accounts import tokens_group

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine.access_tokens import DEFAULT_DAYS, create_token, list_tokens, revoke_token
+from engine.people.access_tokens import DEFAULT_DAYS, create_token, list_tokens, revoke_token
 from web.cli_support import current_engine, engine_command
 
 

@@ -14,9 +14,9 @@ import click
 from flask import current_app
 
 from engine import JobRunner, incidents, retry_incident
-from engine.outbox import SmtpTransport
-from engine.quality import compliance, export_csv, export_xes
-from engine.worker import Worker
+from engine.audit.quality import compliance, export_csv, export_xes
+from engine.jobs.outbox import SmtpTransport
+from engine.jobs.worker import Worker
 from web.app import PROCESSES_DIRECTORY
 from web.cli_support import current_engine, engine_command, refuse_without_secret_key
 from web.scratch import run_scenarios_in_scratch_database

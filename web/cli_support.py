@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine import Engine, EngineError, InvalidDefinition, exit_code_for
-from engine.database_faults import describe, is_missing_schema, unavailable_from
+from engine.commands.database_faults import describe, is_missing_schema, unavailable_from
 from web.app import engine_of
 from web.secret_key import MissingSecretKey, require_secret_key
 

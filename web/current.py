@@ -12,7 +12,7 @@ from flask_login import login_required as _login_required
 
 from engine import Engine
 from engine.authorization import Actor
-from engine.calendar import local_date
+from engine.bpm.calendar import local_date
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -25,7 +25,7 @@ def login_required(view: View) -> View:
 class SignedInUser(UserMixin):  # type: ignore[misc]  # UserMixin is untyped
     """Flask-Login's user: the engine's `Actor`, reloaded on every request.
 
-    A session stores `username:generation` (see `engine.accounts`); a call with a personal
+    A session stores `username:generation` (see `engine.people.accounts`); a call with a personal
     access token has no session and carries the token's id instead.
     """
 

@@ -4,7 +4,7 @@
 Pages under `/api/` get JSON; every other page gets a Spanish error page, never a traceback.
 A database that does not answer is 503 with `Retry-After`, whether the engine raised
 `Unavailable` or a view's own read met the raw SQLAlchemy error (told apart by
-`engine.database_faults`); its page does not touch the database (no signed-in user shown).
+`engine.commands.database_faults`); its page does not touch the database (no signed-in user shown).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from engine import (
     UnreadableState,
     ValidationError,
 )
-from engine.database_faults import unavailable_from
+from engine.commands.database_faults import unavailable_from
 from web.extensions import login_manager
 
 blueprint = Blueprint("errors", __name__)

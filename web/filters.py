@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from engine.calendar import business_days_between
-from engine.case_views import FormSpec
+from engine.bpm.calendar import business_days_between
+from engine.read.case_views import FormSpec
 from web.schema_form import Field, build_fields
 
 ACTIONS = {

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from engine.database_faults import describe
+from engine.commands.database_faults import describe
 from web.errors import RETRY_AFTER_SECONDS
 
 blueprint = Blueprint("health", __name__)

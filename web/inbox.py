@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from engine.inbox import STATES, InboxFilter, inbox, procedures
+from engine.read.inbox import STATES, InboxFilter, inbox, procedures
 from web.current import actor, engine, login_required, today
 
 blueprint = Blueprint("inbox", __name__)

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import incidents, retry_incident
-from engine.mailbox import mailbox
+from engine.read.mailbox import mailbox
 from web.current import actor, engine, login_required
 
 blueprint = Blueprint("mailbox", __name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
+from engine.audit.quality import compliance, export_csv, export_xes
 from engine.authorization import require_can_audit
-from engine.quality import compliance, export_csv, export_xes
 from web.current import actor, engine, login_required
 
 blueprint = Blueprint("quality", __name__)

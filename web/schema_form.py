@@ -15,7 +15,12 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine.attachments import ACCEPTED_EXTENSIONS, MAX_ATTACHMENT_BYTES, Upload, parse_reference
+from engine.commands.attachments import (
+    ACCEPTED_EXTENSIONS,
+    MAX_ATTACHMENT_BYTES,
+    Upload,
+    parse_reference,
+)
 
 ACTION_FIELD = "_accion"
 ROWS_FIELD_PREFIX = "_filas."

@@ -7,8 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 from engine import Engine, ManualClock
-from engine.directory import ensure_groups, load_demo_users
-from engine.scenarios import Flow, ScenarioResult, load_scenarios, run_scenario, untaken_flows
+from engine.analysis.scenarios import (
+    Flow,
+    ScenarioResult,
+    load_scenarios,
+    run_scenario,
+    untaken_flows,
+)
+from engine.people.directory import ensure_groups, load_demo_users
 from handlers import service_registry
 from storage.database import create_database_engine, session_factory
 from storage.migrate import upgrade_to_head

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import ValidationError
-from engine.case_views import Startable, startable, startable_procedures
+from engine.read.case_views import Startable, startable, startable_procedures
 from web.current import actor, engine, login_required
 from web.schema_form import build_fields, read_submission
 

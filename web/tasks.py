@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import Conflict, ValidationError
-from engine.case_views import TaskDetail, task_detail
+from engine.read.case_views import TaskDetail, task_detail
 from web.current import actor, engine, login_required, today
 from web.schema_form import build_fields, decision_field, read_submission
 

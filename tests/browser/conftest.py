@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from engine import Engine, ManualClock
-from engine.directory import ensure_groups, load_demo_users
+from engine.people.directory import ensure_groups, load_demo_users
 from handlers import service_registry
 from storage.database import create_database_engine, session_factory
 from storage.migrate import upgrade_to_head

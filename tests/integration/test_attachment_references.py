@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Engine, ValidationError
-from engine.attachments import Upload
+from engine.commands.attachments import Upload
 from storage.models import Attachment, AuditEvent, Case
 from tests.conftest import BPMN
 from tests.helpers import case_row, open_elements, task_for

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, event, select, update
 
 from engine import Engine, ManualClock, Misconfigured
-from engine.audit import BrokenLink, load_audit_key
+from engine.audit.trail import BrokenLink, load_audit_key
 from storage.models import (
     Attachment,
     AuditCheckpoint,

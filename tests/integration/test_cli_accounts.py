@@ -12,9 +12,9 @@ from sqlalchemy import Engine as DatabaseEngine
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.access_tokens import use_token
-from engine.accounts import authenticate
-from engine.directory import DEMO_PASSWORD, DemoUser, add_user
+from engine.people.access_tokens import use_token
+from engine.people.accounts import authenticate
+from engine.people.directory import DEMO_PASSWORD, DemoUser, add_user
 from storage.database import create_database_engine
 from storage.models import User
 from web.app import create_app, engine_of

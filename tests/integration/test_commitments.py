@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import Engine, ManualClock
-from engine.scenarios import load_scenarios, run_scenario
+from engine.analysis.scenarios import load_scenarios, run_scenario
 from storage.models import Case, Commitment
 from tests.conftest import BPMN, PROCESSES
 

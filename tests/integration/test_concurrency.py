@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 
 from engine import Conflict, Engine
 from engine.authorization import load_actor
-from engine.runtime import CaseRun
+from engine.bpm.runtime import CaseRun
 from storage.models import AuditEvent, Case
 from tests.helpers import audit_actions, complete, open_elements, race, task_for
 from tests.integration.test_p001_paths import PROPOSAL, start

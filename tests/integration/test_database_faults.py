@@ -21,10 +21,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Engine, HandlerContext, JobRunner, ManualClock, ServiceRegistry, Unavailable
-from engine.database_faults import is_missing_schema, is_unavailable
+from engine.commands.database_faults import is_missing_schema, is_unavailable
 from engine.errors import exit_code_for
-from engine.jobs import MAX_ATTEMPTS
-from engine.worker import Worker
+from engine.jobs.runner import MAX_ATTEMPTS
+from engine.jobs.worker import Worker
 from handlers import acts, commitments, viability
 from handlers.notifications import notify
 from storage.database import create_database_engine, session_factory

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from engine import Engine, Incident
-from engine.case_commands import ClaimTask, CompleteTask
-from engine.executor import (
+from engine.commands.cases import ClaimTask, CompleteTask
+from engine.commands.executor import (
     DEFAULT_CHAIN,
     Command,
     CommandContext,

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from engine import Engine
-from engine.outbox import SmtpTransport, deliver_notifications
+from engine.jobs.outbox import SmtpTransport, deliver_notifications
 from storage.models import Notification
 from tests.helpers import complete
 from tests.integration.test_p001_paths import PROPOSAL, start

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import Engine
-from engine.attachments import Upload
+from engine.commands.attachments import Upload
 from storage.models import Commitment, Notification
 from tests.helpers import (
     audit_actions,

@@ -12,8 +12,8 @@ import pytest
 from lxml import etree
 
 from engine import Engine, ManualClock
-from engine.quality import compliance, export_csv, export_xes
-from engine.scenarios import load_scenarios, run_scenario
+from engine.analysis.scenarios import load_scenarios, run_scenario
+from engine.audit.quality import compliance, export_csv, export_xes
 from tests.conftest import BPMN, PROCESSES
 from tests.helpers import complete
 from tests.integration.test_script_incidents import SCRIPTS

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine import Engine, ManualClock
-from engine.scenarios import Scenario, load_scenarios, run_scenario, untaken_flows
+from engine.analysis.scenarios import Scenario, load_scenarios, run_scenario, untaken_flows
 from tests.conftest import BPMN, PROCESSES
 
 SCENARIOS = load_scenarios([PROCESSES / "scenarios"])

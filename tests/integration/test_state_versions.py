@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from engine import Engine, ManualClock, UnreadableState, exit_code_for
 from engine.authorization import SYSTEM
-from engine.definition_cache import DefinitionCache
-from engine.runtime import CaseRun
-from engine.state_format import MIGRATIONS, SPIFF_VERSION, SPIFF_VERSION_KEY, STATE_FORMAT
+from engine.bpm.definition_cache import DefinitionCache
+from engine.bpm.runtime import CaseRun
+from engine.bpm.state_format import MIGRATIONS, SPIFF_VERSION, SPIFF_VERSION_KEY, STATE_FORMAT
 from storage.models import AuditEvent, Case
 from tests.conftest import BPMN
 from tests.helpers import open_elements, task_for
@@ -81,7 +81,9 @@ def install(
         # A deployed spec never changes in production, so the engine caches it: this test
         # replaced one, and drops the cache.
         engine.definitions = DefinitionCache()
-        run = CaseRun(session, case, SYSTEM, clock, engine.services, definitions=engine.definitions)
+        run = CaseRun(
+            session, case, SYSTEM, clock, engine.services, definitions=engine.definitions
+        )
         run.take_rows_from_database()
         run.sync_tasks()
         run.sync_timer_jobs()

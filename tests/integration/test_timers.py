@@ -149,7 +149,7 @@ def test_elements_of_the_called_process_are_not_marked_on_the_callers_diagram(
     """P005's `fin_recordatorio` (its commitment reminder) shares its id with P001's ficha
     reminder end: the case page must not show P001's reminder as passed when only P005's ran."""
     from engine.authorization import load_actor
-    from engine.case_views import case_detail
+    from engine.read.case_views import case_detail
     from storage.models import AuditEvent
 
     key = _approved_case(p001)

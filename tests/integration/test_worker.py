@@ -19,8 +19,8 @@ from engine import (
     incidents,
     retry_incident,
 )
-from engine.jobs import MAX_ATTEMPTS
-from engine.worker import Worker
+from engine.jobs.runner import MAX_ATTEMPTS
+from engine.jobs.worker import Worker
 from handlers import acts, commitments, viability
 from handlers.notifications import notify
 from storage.models import AuditCheckpoint, AuditEvent, Job

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Engine, ManualClock
-from engine.directory import ensure_groups, load_demo_users
+from engine.people.directory import ensure_groups, load_demo_users
 from handlers import service_registry
 from storage.database import create_database_engine, session_factory
 from storage.migrate import upgrade_to_head

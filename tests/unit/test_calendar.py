@@ -7,7 +7,12 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.calendar import add_business_days, business_days_between, is_business_day, is_holiday
+from engine.bpm.calendar import (
+    add_business_days,
+    business_days_between,
+    is_business_day,
+    is_holiday,
+)
 
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.clock import ManualClock
-from engine.sandbox import (
+from engine.bpm.clock import ManualClock
+from engine.bpm.sandbox import (
     Sandbox,
     ScriptLimitExceeded,
     UnsafeScript,
     compile_checked,
 )
-from engine.sandbox.pool import SandboxProcess
+from engine.bpm.sandbox.pool import SandboxProcess
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine
-from engine.access_tokens import create_token
-from engine.directory import DEMO_PASSWORD
+from engine.people.access_tokens import create_token
+from engine.people.directory import DEMO_PASSWORD
 from web.app import create_app
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

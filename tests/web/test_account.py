@@ -10,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine, ManualClock
-from engine.access_tokens import create_token, hash_token, list_tokens
-from engine.accounts import authenticate
-from engine.directory import DEMO_PASSWORD
-from engine.password_policy import common_passwords, password_problems
+from engine.people.access_tokens import create_token, hash_token, list_tokens
+from engine.people.accounts import authenticate
+from engine.people.directory import DEMO_PASSWORD
+from engine.people.password_policy import common_passwords, password_problems
 from storage.models import AccessToken
 from tests.helpers import task_for
 from tests.web.conftest import bearer, login, post, start_p001

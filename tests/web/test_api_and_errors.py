@@ -20,7 +20,7 @@ from engine import (
     UnreadableState,
     ValidationError,
 )
-from engine.directory import DEMO_PASSWORD
+from engine.people.directory import DEMO_PASSWORD
 from storage.models import Attachment
 from tests.helpers import open_elements, task_for
 from tests.web.conftest import PDF, PROPOSAL, bearer, csrf_token, login, start_p001

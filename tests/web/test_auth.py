@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine
-from engine.directory import DEMO_PASSWORD
+from engine.people.directory import DEMO_PASSWORD
 from tests.web.conftest import csrf_token, login, make_app, post
 
 

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import Engine
-from engine.attachments import Upload
+from engine.commands.attachments import Upload
 from storage.models import Attachment
 from tests.helpers import task_for
 from tests.web.conftest import INVITATION, PDF, PROPOSAL, csrf_token, login, start_p001

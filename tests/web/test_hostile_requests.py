@@ -7,7 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from engine import Engine
-from engine.directory import DEMO_PASSWORD
+from engine.people.directory import DEMO_PASSWORD
 from tests.helpers import open_elements, task_for
 from tests.web.conftest import bearer, csrf_token, login, start_p001
 

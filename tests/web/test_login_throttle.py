@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine, ManualClock
-from engine.directory import DEMO_PASSWORD
-from engine.login_throttle import parse_limits
+from engine.people.directory import DEMO_PASSWORD
+from engine.people.login_throttle import parse_limits
 from tests.web.conftest import csrf_token, make_app
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

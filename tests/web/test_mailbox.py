@@ -7,7 +7,7 @@ from datetime import datetime
 from flask.testing import FlaskClient
 
 from engine import Engine, JobRunner, ManualClock, incidents
-from engine.jobs import MAX_ATTEMPTS
+from engine.jobs.runner import MAX_ATTEMPTS
 from tests.conftest import BOGOTA
 from tests.helpers import case_row
 from tests.integration.test_timers import _approved_case

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import Engine
-from engine.attachments import Upload
-from engine.directory import DEMO_PASSWORD
+from engine.commands.attachments import Upload
+from engine.people.directory import DEMO_PASSWORD
 from storage.models import Attachment
 from tests.helpers import task_for
 from tests.web.conftest import PDF, PROPOSAL, login, start_p001

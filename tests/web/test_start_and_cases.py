@@ -67,7 +67,7 @@ def test_case_page_shows_header_tasks_timeline_and_diagram_marks(
 
 
 def test_case_page_lists_attachments(client: FlaskClient, p001: Engine) -> None:
-    from engine.attachments import Upload
+    from engine.commands.attachments import Upload
 
     key = start_p001(p001, tipo_delegacion="permanente")
     p001.complete(task_for(p001, key, "proponer_delegado").id, "despacho", PROPOSAL)

@@ -1,0 +1,1 @@
+"""Analysts' tooling: scenario files run against the procedures, and their flow coverage."""

@@ -1,0 +1,134 @@
+"""Deployment of BPMN bundles: parse and lint a set of files, store new versions.
+
+Identical content is a no-op; changed content is version n+1 of the process key. Processes
+reached through call activities resolve to the files being deployed, else to the deployed
+versions, else to the files next to a file being deployed (deploying one file of a folder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.bpm.bpmn_xml import executable_processes, parse_xml
+from engine.bpm.definitions import Bundle, SourceFile, build_bundle, forms_for, read_bpmn_sources
+from engine.errors import InvalidDefinition, NotFound
+from engine.people.directory import known_group_codes
+from storage.models import Definition
+
+
+@dataclass(frozen=True)
+class Deployment:
+    key: str
+    version: int
+    created: bool
+
+
+def bundles_for(
+    session: Session, paths: Sequence[Path], operators: Collection[str]
+) -> list[Bundle]:
+    """Every file's bundle, or `InvalidDefinition` listing the problems of all of them."""
+    files = read_bpmn_sources(paths)
+    sources = {path: SourceFile(path.name, path.read_bytes()) for path in files}
+    # Called processes resolve to the files being deployed, else to the deployed versions,
+    # else to the files next to a file being deployed (deploying one file of a folder).
+    neighbours = {
+        sibling
+        for path in files
+        for sibling in path.parent.glob("*.bpmn")
+        if sibling not in sources
+    }
+    library = _sources_by_process(
+        SourceFile(path.name, path.read_bytes()) for path in sorted(neighbours)
+    )
+    library.update(_deployed_sources(session))
+    library.update(_sources_by_process(sources.values()))
+    known_groups = known_group_codes(session)
+    bundles, problems = [], []
+    for path, source in sources.items():
+        try:
+            bundles.append(build_bundle(source, forms_for(path), library, known_groups, operators))
+        except InvalidDefinition as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InvalidDefinition(problems)
+    return bundles
+
+
+def latest_definitions(session: Session) -> dict[str, Definition]:
+    """The latest deployed version of every procedure, by key (older versions are not loaded)."""
+    newest = (
+        select(Definition.key, func.max(Definition.version).label("version"))
+        .group_by(Definition.key)
+        .subquery()
+    )
+    query = select(Definition).join(
+        newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version)
+    )
+    return {definition.key: definition for definition in session.scalars(query)}
+
+
+def _deployed_sources(session: Session) -> dict[str, SourceFile]:
+    return {
+        key: SourceFile(f"{key} v{d.version}", d.bpmn_xml.encode(), d.forms)
+        for key, d in latest_definitions(session).items()
+    }
+
+
+def deploy_bundle(session: Session, bundle: Bundle, actor: str, now: datetime) -> Deployment:
+    """Store `bundle` as a new version unless the latest has the same content."""
+    latest = latest_definition(session, bundle.key, required=False)
+    if latest is not None and latest.sha256 == bundle.sha256:
+        return Deployment(bundle.key, latest.version, created=False)
+    version = (latest.version + 1) if latest else 1
+    session.add(
+        Definition(
+            key=bundle.key,
+            version=version,
+            name=bundle.name,
+            sha256=bundle.sha256,
+            bpmn_xml=bundle.bpmn_xml,
+            forms=bundle.forms,
+            elements=bundle.elements_by_process,
+            spec=bundle.spec,
+            deployed_by=actor,
+            deployed_at=now,
+        )
+    )
+    session.flush()
+    return Deployment(bundle.key, version, created=True)
+
+
+def latest_definition(session: Session, key: str, *, required: bool = True) -> Definition | None:
+    definition = session.scalars(
+        select(Definition).where(Definition.key == key).order_by(Definition.version.desc()).limit(1)
+    ).first()
+    if definition is None and required:
+        raise NotFound(f"el procedimiento '{key}' no está desplegado")
+    return definition
+
+
+def _sources_by_process(sources: Iterable[SourceFile]) -> dict[str, SourceFile]:
+    found: dict[str, SourceFile] = {}
+    for source in sources:
+        try:
+            tree = parse_xml(source.content, source.filename)
+        except InvalidDefinition:
+            continue
+        for process in executable_processes(tree):
+            found[process.get("id", "")] = source
+    return found
+
+
+def start_element(definition: Definition) -> dict[str, Any]:
+    process = definition.elements.get(definition.key, {})
+    for element in process.values():
+        if element["kind"] == "startEvent" and element.get("container") is None:
+            return dict(element)
+    raise InvalidDefinition([f"{definition.key}: el proceso no tiene evento de inicio"])

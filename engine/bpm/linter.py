@@ -1,0 +1,160 @@
+"""Rules a diagram must follow before it is deployed; every problem names its element and line."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+
+from engine.bpm.bpmn_xml import NS, Element
+from engine.bpm.forms import top_level_fields
+from engine.bpm.sandbox import RESERVED_NAMES, UnsafeScript, compile_checked
+
+DYNAMIC_LANES = {
+    "organismo": "candidateGroupExpression",
+    "delegado": "assigneeExpression",
+    "responsable": "assigneeExpression",
+}
+ASSIGNMENT_PROPERTIES = ("candidateGroupExpression", "assigneeExpression")
+DIVERGING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
+
+
+def lint_process(
+    filename: str,
+    process: etree._Element,
+    elements: Mapping[str, Element],
+    forms: Mapping[str, Any],
+    known_groups: Collection[str],
+    operators: Collection[str],
+) -> list[str]:
+    problems: list[str] = []
+
+    def problem(element: Element | etree._Element, message: str) -> None:
+        if isinstance(element, Element):
+            problems.append(f"{filename}:{element.line}: elemento '{element.id}': {message}")
+        else:
+            ident = element.get("id", "?")
+            problems.append(f"{filename}:{element.sourceline}: elemento '{ident}': {message}")
+
+    for lane in process.iterfind(".//bpmn:lane", NS):
+        name = lane.get("name", "")
+        if name not in known_groups and name not in DYNAMIC_LANES:
+            problem(lane, f"el carril '{name}' no corresponde a ningún grupo conocido")
+
+    for element in elements.values():
+        _lint_element(element, forms, known_groups, operators, problem)
+
+    _lint_flows(process, elements, problem)
+
+    diagram_ids = {
+        shape.get("bpmnElement")
+        for shape in process.getroottree().iterfind(".//bpmndi:BPMNShape", NS)
+    }
+    if not diagram_ids:
+        problems.append(
+            f"{filename}: falta el diagrama (bpmndi); el archivo no abriría en un modelador"
+        )
+    else:
+        for element in elements.values():
+            if element.id not in diagram_ids:
+                problem(element, "no tiene forma en el diagrama (bpmndi)")
+    return problems
+
+
+def _lint_element(
+    element: Element,
+    forms: Mapping[str, Any],
+    known_groups: Collection[str],
+    operators: Collection[str],
+    problem: Any,
+) -> None:
+    if element.kind == "startEvent" and element.container is None and element.lane in DYNAMIC_LANES:
+        problem(
+            element,
+            f"el evento de inicio está en el carril '{element.lane}', que se decide por caso: "
+            "nadie podría iniciar el procedimiento (póngalo en el carril del grupo que lo inicia)",
+        )
+    if element.kind == "userTask":
+        if not element.form:
+            problem(element, "la tarea de usuario no tiene formulario (formJsonSchemaFilename)")
+        if element.lane is None and not any(p in element.properties for p in ASSIGNMENT_PROPERTIES):
+            problem(element, "la tarea de usuario no está en ningún carril (grupo)")
+        required = DYNAMIC_LANES.get(element.lane or "")
+        if required and required not in element.properties:
+            problem(
+                element, f"en el carril '{element.lane}' la tarea necesita la propiedad {required}"
+            )
+    for form in (element.form, element.ui_form):
+        if form and form not in forms:
+            problem(element, f"el formulario '{form}' no existe")
+    if element.form and element.form in forms:
+        try:
+            Draft202012Validator.check_schema(forms[element.form])
+        except SchemaError as error:
+            problem(
+                element,
+                f"el formulario '{element.form}' no es un JSON Schema válido: {error.message}",
+            )
+        for field in sorted(top_level_fields(forms[element.form])):
+            if field in RESERVED_NAMES or field.startswith("_"):
+                problem(
+                    element,
+                    f"el campo '{field}' del formulario '{element.form}' usa un nombre reservado "
+                    "de las expresiones (cámbielo: ocultaría esa función o sería inaccesible)",
+                )
+    if element.kind == "serviceTask":
+        if element.operator is None:
+            problem(
+                element,
+                "la tarea de servicio no declara operador (spiffworkflow:serviceTaskOperator)",
+            )
+        elif element.operator not in operators:
+            problem(element, f"el operador '{element.operator}' no está registrado")
+    for expression in element.expressions:
+        _check(expression, "eval", element, problem)
+    for script in element.scripts:
+        _check(script, "exec", element, problem)
+    if element.kind == "callActivity" and not element.called_element:
+        problem(element, "la actividad de llamada no indica el proceso llamado (calledElement)")
+
+
+def _check(source: str, mode: str, element: Element, problem: Any) -> None:
+    try:
+        compile_checked(source, mode)
+    except UnsafeScript as error:
+        label = "guion" if mode == "exec" else "expresión"
+        first_line = source.strip().splitlines()[0] if source.strip() else ""
+        problem(element, f"{label} '{first_line}': {error}")
+
+
+def _lint_flows(process: etree._Element, elements: Mapping[str, Element], problem: Any) -> None:
+    flows = list(process.iterfind(".//bpmn:sequenceFlow", NS))
+    outgoing: dict[str, list[etree._Element]] = {}
+    for flow in flows:
+        for end in ("sourceRef", "targetRef"):
+            ref = flow.get(end, "")
+            if ref not in elements:
+                problem(flow, f"el flujo apunta a un elemento inexistente ({end}='{ref}')")
+        outgoing.setdefault(flow.get("sourceRef", ""), []).append(flow)
+    for element in elements.values():
+        if element.kind not in DIVERGING_GATEWAYS:
+            continue
+        gateway_flows = outgoing.get(element.id, [])
+        if len(gateway_flows) < 2:
+            continue
+        gateway = process.find(f".//bpmn:{element.kind}[@id='{element.id}']", NS)
+        default = gateway.get("default") if gateway is not None else None
+        for flow in gateway_flows:
+            condition = flow.find("bpmn:conditionExpression", NS)
+            if flow.get("id") == default:
+                continue
+            if condition is None or not (condition.text or "").strip():
+                problem(
+                    flow,
+                    f"sale de la compuerta '{element.id}' sin condición ni ser el flujo por defecto",
+                )
+            else:
+                _check(condition.text or "", "eval", elements[element.id], problem)

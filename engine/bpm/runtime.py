@@ -1,0 +1,432 @@
+"""One case inside one command: run the workflow, derive inbox rows and audit events, save.
+
+`CaseRun` is the unit of work's view of a case. It never commits: the command that opened the
+transaction does, after `save()` has passed the optimistic lock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from engine.audit.trail import CaseChain
+from engine.authorization import Actor
+from engine.bpm import spiff_state
+from engine.bpm.clock import Clock
+from engine.bpm.definition_cache import DefinitionCache
+from engine.bpm.linter import DYNAMIC_LANES
+from engine.bpm.sandbox import Sandbox, ScriptError, ScriptLimitExceeded, UnsafeScript
+from engine.bpm.scripting import SandboxScriptEngine
+from engine.bpm.services import CompletedTask, HandlerContext, ServiceRegistry
+from engine.errors import Conflict, Incident
+from storage.models import Case, Group, Job, Membership, Notification, Task, User
+
+TIMER_JOB = "timer"
+# What a failing script, expression or handler raises inside Spiff: an `Incident` for callers.
+_RUN_FAILURES = (SpiffWorkflowException, UnsafeScript, ScriptLimitExceeded, ScriptError)
+
+
+class CaseRun:
+    def __init__(
+        self,
+        session: Session,
+        case: Case,
+        actor: Actor,
+        clock: Clock,
+        services: ServiceRegistry,
+        workflow: BpmnWorkflow | None = None,
+        *,
+        definitions: DefinitionCache | None = None,
+        locked: bool = False,
+    ) -> None:
+        self.session = session
+        self.case = case
+        self.actor = actor
+        self.clock = clock
+        self.services = services
+        self.sandbox = Sandbox(clock)
+        if not locked:
+            # Commands on one case queue up behind each other (the audit chain of a case is a
+            # strict sequence); the refresh also picks up what a command just committed.
+            session.refresh(case, with_for_update=True)
+        self.definition = (definitions or DefinitionCache()).get(session, case.definition_id)
+        self.elements: dict[str, dict[str, Any]] = self.definition.elements
+        self.workflow = workflow or spiff_state.load_workflow(
+            case.state, self.definition.spec, case=case.business_key
+        )
+        self.workflow.script_engine = SandboxScriptEngine(self.sandbox, self._call_service)
+        self.chain = CaseChain(case, self.definition.version)
+        # What the rows say now, as the last save left them: open task rows are the ready user
+        # tasks and timer jobs the waiting timers, so changes are derived without a query.
+        self._open_rows = set(self._ready_user_tasks())
+        self._timer_jobs = set(self._waiting_timers())
+        self._submitted: set[str] = set()
+        self._notifications: list[dict[str, Any]] = []
+        self._automatic: list[Any] = []
+        self._touched: Any = None
+
+    # -- running -----------------------------------------------------------------------------
+
+    def element(self, task: Any) -> dict[str, Any]:
+        """The task's BPMN element; `process` is the key of the process that holds it."""
+        workflow = task.workflow
+        while workflow is not None:
+            process = self.elements.get(workflow.spec.name)
+            if process is not None and task.task_spec.bpmn_id in process:
+                return {**process[task.task_spec.bpmn_id], "process": workflow.spec.name}
+            workflow = workflow.parent_workflow
+        return {"id": task.task_spec.bpmn_id, "kind": "", "name": task.task_spec.bpmn_name or ""}
+
+    def called_process(self, task: Any) -> dict[str, str]:
+        """`{"process": key}` for an element of a called process (call activity), else `{}`.
+
+        Element ids are unique per process only (P001 and the P005 it calls both have a
+        `fin_recordatorio`): audit events of a called process's elements name their process.
+        """
+        process = self.element(task).get("process")
+        return {"process": process} if process and process != self.definition.key else {}
+
+    def ready_user_task(self, spiff_id: str) -> Any:
+        try:
+            task = self.workflow.get_task_from_id(UUID(spiff_id))
+        except TaskNotFoundException:  # completed and pruned by a command that committed first
+            task = None
+        if task is None or task.state != TaskState.READY:
+            raise Conflict(
+                "la tarea ya no está disponible (otra persona la completó o el caso cambió)"
+            )
+        return task
+
+    def advance(self) -> None:
+        """Run to the next wait state, derive inbox rows and timer jobs, save."""
+        self.step()
+        self.sync_tasks()
+        self.sync_timer_jobs()
+        self.save()
+
+    def submit(self, spiff_task: Any, data: dict[str, Any]) -> None:
+        """Complete a user task with its form data, which becomes case data.
+
+        Parallel branches each carry a copy of the data taken at the split, and a join keeps the
+        last branch's copy: without sharing, a value submitted in one branch (a new visto bueno)
+        would be overwritten by the stale copy of a sibling branch. A failing postScript is an
+        `Incident`, like a failure in `step`.
+        """
+        spiff_task.data.update(data)
+        self._submitted.add(str(spiff_task.id))
+        try:
+            spiff_task.run()  # runs the task's postScript
+        except _RUN_FAILURES as error:
+            raise Incident(self._describe_failure(error)) from error
+        self._touched = spiff_task
+        for sibling in spiff_task.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            sibling.data.update(data)
+
+    def step(self) -> None:
+        """Run everything the engine can run now (timers due by the engine's clock included);
+        a failure becomes an `Incident`."""
+        try:
+            self._fire_due_timers()
+            self.workflow.do_engine_steps(did_complete_task=self._automatic.append)
+        except _RUN_FAILURES as error:
+            raise Incident(self._describe_failure(error)) from error
+        for task in self._automatic:
+            self._touched = task
+            element = self.element(task)
+            if element["id"]:
+                self.record(
+                    "element_completed",
+                    element_id=element["id"],
+                    payload={
+                        "name": element["name"],
+                        "kind": element["kind"],
+                        "from": previous_element(task),
+                        **self.called_process(task),
+                    },
+                )
+        self._automatic.clear()
+
+    def _fire_due_timers(self) -> None:
+        now = self.clock.now()
+        due = [
+            task
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task)) and at <= now
+        ]
+        for task in due:
+            spiff_state.fire_timer(task)
+            self.record(
+                "timer_fired", element_id=task.task_spec.bpmn_id, payload=self.called_process(task)
+            )
+        if due:
+            self.workflow.refresh_timers()
+
+    def _waiting_timers(self) -> dict[str, tuple[Any, Any]]:
+        return {
+            str(task.id): (task, at)
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task))
+        }
+
+    def sync_timer_jobs(self) -> None:
+        """One job per waiting timer, due when it fires; fired or cancelled timers lose theirs."""
+        waiting = self._waiting_timers()
+        if set(waiting) == self._timer_jobs:
+            return
+        jobs = self.session.scalars(
+            select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
+        ).all()
+        for job in jobs:
+            if job.payload.get("task") not in waiting:
+                self.session.delete(job)
+        known = {job.payload.get("task") for job in jobs}
+        for spiff_id, (task, at) in waiting.items():
+            if spiff_id not in known:
+                self.session.add(
+                    Job(
+                        kind=TIMER_JOB,
+                        case_id=self.case.id,
+                        due_at=at,
+                        payload={"task": spiff_id, "element": task.task_spec.bpmn_id},
+                        created_at=self.clock.now(),
+                    )
+                )
+        self._timer_jobs = set(waiting)
+
+    def _describe_failure(self, error: Exception) -> str:
+        task = getattr(error, "task", None)
+        where = f" en '{task.task_spec.bpmn_id}'" if task is not None else ""
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return f"{self.case.business_key}{where}: {message}"
+
+    def _call_service(self, task: Any, operator: str, params: dict[str, Any]) -> dict[str, Any]:
+        handler = self.services.get(operator)
+        if handler is None:
+            raise LookupError(f"el operador '{operator}' no está registrado")
+        context = HandlerContext(
+            case=self.case,
+            element_id=task.task_spec.bpmn_id,
+            data=dict(task.data),
+            actor=self.actor.username,
+            clock=self.clock,
+            session=self.session,
+            notify=self._notify,
+            completed_tasks=self._completed_tasks,
+            params=params,
+        )
+        return handler(context)
+
+    def _notify(self, recipient: str, subject: str, body: str) -> None:
+        """Queued with the command's other rows; written by `save()`, in the same transaction."""
+        self._notifications.append(
+            {
+                "case_id": self.case.id,
+                "recipient": recipient,
+                "subject": subject,
+                "body": body,
+                "created_at": self.clock.now(),
+            }
+        )
+
+    def _completed_tasks(self, since: str | None = None) -> Iterator[CompletedTask]:
+        completed = select(Task).where(Task.case_id == self.case.id, Task.state == "completed")
+        if since:
+            round_start = (
+                select(func.max(Task.id))
+                .where(
+                    Task.case_id == self.case.id,
+                    Task.state == "completed",
+                    Task.element_id == since,
+                )
+                .scalar_subquery()
+            )
+            completed = completed.where(Task.id >= func.coalesce(round_start, 0))
+        rows = self.session.scalars(completed.order_by(Task.id)).all()
+        groups: dict[str, set[str]] = {}
+        for username, code in self.session.execute(
+            select(User.username, Group.code)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Group, Group.id == Membership.group_id)
+            .where(User.username.in_({row.completed_by for row in rows}))
+        ):
+            groups.setdefault(username, set()).add(code)
+        for row in rows:
+            yield CompletedTask(
+                row.element_id,
+                row.completed_by or "",
+                frozenset(groups.get(row.completed_by or "", ())),
+                row.data or {},
+            )
+
+    # -- deriving rows -----------------------------------------------------------------------
+
+    def record(
+        self, action: str, *, element_id: str | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
+        self.chain.record(
+            at=self.clock.now(),
+            actor=self.actor.username,
+            action=action,
+            element_id=element_id,
+            payload=payload,
+        )
+
+    def take_rows_from_database(self) -> None:
+        """Diff against the rows as stored, not as the loaded state implies: for a state that
+        was replaced wholesale (a migration), whose rows still describe the old one."""
+        self._open_rows = set(
+            self.session.scalars(
+                select(Task.spiff_id).where(Task.case_id == self.case.id, Task.state == "open")
+            )
+        )
+        self._timer_jobs = {
+            str(job.payload.get("task"))
+            for job in self.session.scalars(
+                select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
+            )
+        }
+
+    def _ready_user_tasks(self) -> dict[str, Any]:
+        return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+    def sync_tasks(self) -> None:
+        """Make the open inbox rows match the workflow's ready user tasks."""
+        ready = self._ready_user_tasks()
+        gone = self._open_rows - set(ready) - self._submitted
+        if gone:
+            for row in self.session.scalars(
+                select(Task).where(
+                    Task.case_id == self.case.id, Task.state == "open", Task.spiff_id.in_(gone)
+                )
+            ):
+                row.state = "cancelled"
+                row.completed_at = self.clock.now()
+                self.record("task_cancelled", element_id=row.element_id, payload={"task": row.id})
+        opened = [
+            (spiff_id, task) for spiff_id, task in ready.items() if spiff_id not in self._open_rows
+        ]
+        rows = [self._task_row(spiff_id, task) for spiff_id, task in opened]
+        if rows:
+            self.session.add_all(rows)
+            self.session.flush()  # one INSERT for all of them; their ids go into the audit trail
+        for row, (_, task) in zip(rows, opened, strict=True):
+            self._announce(row, task)
+        self._open_rows = set(ready)
+
+    def _task_row(self, spiff_id: str, task: Any) -> Task:
+        element = self.element(task)
+        properties: dict[str, str] = element.get("properties", {})
+        data = task.data
+        lane = element.get("lane")
+        group = None if lane in DYNAMIC_LANES else lane
+        assignee = None
+        due: date | None = None
+        try:
+            if properties.get("candidateGroupExpression"):
+                group = str(self.sandbox.evaluate(properties["candidateGroupExpression"], data))
+            if properties.get("assigneeExpression"):
+                assignee = str(self.sandbox.evaluate(properties["assigneeExpression"], data))
+            if properties.get("dueDateExpression"):
+                due = date.fromisoformat(
+                    str(self.sandbox.evaluate(properties["dueDateExpression"], data))[:10]
+                )
+        except Exception as error:
+            raise Incident(
+                f"{self.case.business_key} en '{element['id']}': no se pudo asignar la tarea: {error}"
+            ) from error
+        return Task(
+            case_id=self.case.id,
+            spiff_id=spiff_id,
+            element_id=element["id"],
+            name=element.get("name") or element["id"],
+            candidate_group=group,
+            assignee=assignee,
+            state="open",
+            due_date=due,
+            form_key=properties.get("formJsonSchemaFilename"),
+            created_at=self.clock.now(),
+        )
+
+    def _announce(self, row: Task, task: Any) -> None:
+        """The new task's audit event and its notification to the assignee or the group."""
+        self.record(
+            "task_created",
+            element_id=row.element_id,
+            payload={
+                "task": row.id,
+                "group": row.candidate_group,
+                "assignee": row.assignee,
+                "due": row.due_date,
+                **self.called_process(task),
+            },
+        )
+        recipient = row.assignee or row.candidate_group
+        due = row.due_date
+        if recipient:
+            due_text = f" Vence el {due.isoformat()}." if due else ""
+            self._notify(
+                recipient,
+                f"[{self.case.business_key}] Nueva tarea: {row.name}",
+                f"Tiene una tarea pendiente: {row.name}.{due_text}",
+            )
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Persist the state; a concurrent change raises StaleDataError (a `Conflict` for callers)."""
+        if self.workflow.is_completed() and self.case.status == "running":
+            self.case.status = "completed"
+            self.case.ended_at = self.clock.now()
+            self.record("case_completed")
+        self.case.data = _json_safe(self._current_data())
+        self.case.state = spiff_state.dump_workflow(self.workflow)
+        self.chain.write(self.session)
+        if self._notifications:
+            self.session.execute(insert(Notification), self._notifications)
+            self._notifications = []
+        self.session.flush()
+
+    def _current_data(self) -> dict[str, Any]:
+        """The case data as the latest step left it (what the case page and scenarios show).
+
+        The top-level process's latest data, overlaid with the latest data of each running
+        call activity (outermost first: a called process works on its own copy of the case
+        data until it ends), then with the data of the last task touched at any depth: a form
+        submitted inside a (multi-instance) subprocess counts too.
+        """
+        last = self.workflow.last_task
+        if last is not None:
+            merged = dict(last.data)
+        else:
+            merged = {}
+            for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+                merged.update(task.data)
+        for called in sorted(self.workflow.get_active_subprocesses(), key=lambda w: w.depth):
+            owner = self.workflow.get_task_from_id(called.parent_task_id)
+            if isinstance(owner.task_spec, CallActivity) and called.last_task is not None:
+                merged.update(called.last_task.data)
+        if self._touched is not None and self._touched.workflow is not self.workflow:
+            merged.update(self._touched.data)
+        return merged
+
+
+def previous_element(task: Any) -> str | None:
+    """The BPMN element the token came from (Spiff's internal tasks have no bpmn_id)."""
+    parent = task.parent
+    while parent is not None and not parent.task_spec.bpmn_id:
+        parent = parent.parent
+    return parent.task_spec.bpmn_id if parent is not None else None
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(json.loads(json.dumps(data, default=str)))

@@ -1,0 +1,293 @@
+"""Serialized workflow state: the spec stored once per definition, the live tree kept small.
+
+A case's snapshot holds only its task tree. After every command the tree is re-rooted at the
+parent of the lowest common ancestor of the unfinished tasks, and the completed rest is dropped:
+history lives in our own rows (audit events, task rows), so a case with a thousand completed
+steps loads and steps as fast as a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    TimerConditionalEventDefinitionConverter,
+)
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.migration.version_migration import (
+    MIGRATIONS as SPIFF_MIGRATIONS,
+)
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpm.state_format import (
+    FORMAT_1_SPIFF_VERSION,
+    FORMAT_KEY,
+    SPIFF_VERSION,
+    SPIFF_VERSION_KEY,
+    STATE_FORMAT,
+    upgrade,
+)
+from engine.errors import UnreadableState
+
+
+class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    """Restores a workflow around spec objects already restored (and cached) for its definition,
+    and saves one without its specs: they are stored once per definition, and converting them
+    on every save was a tenth of a command's time."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        workflow = self.target_class(
+            dct.pop("spec"), dct.pop("subprocess_specs"), deserializing=True
+        )
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class _ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
+    """A timeDate timer that fires when the engine says so (by its clock), never by wall time."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        if my_task._get_internal_data("event_value") is None:
+            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            my_task._set_internal_data(event_value=str(value))
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class _ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
+    """A timeDuration timer measured from the engine's clock."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        if my_task._get_internal_data("event_value") is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            duration = self.get_timedelta_from_start(self.parse_iso_duration(expression))
+            start = my_task.workflow.script_engine.clock.now()
+            my_task._set_internal_data(event_value=(start + duration).isoformat())
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+_CONFIG = {**SPIFF_CONFIG, BpmnWorkflow: _SharedSpecWorkflowConverter}
+_REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
+# Restore timer definitions as the engine's own (same serialized name, so states stay portable).
+for _timer_class, _spiff_class in (
+    (_ClockTimeDate, TimeDateEventDefinition),
+    (_ClockDuration, DurationTimerEventDefinition),
+):
+    TimerConditionalEventDefinitionConverter(
+        _timer_class, _REGISTRY, typename=_spiff_class.__name__
+    )
+_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+
+
+def is_timer(task: Any) -> bool:
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+
+
+def timer_due_at(task: Any) -> datetime | None:
+    """When a waiting timer task fires (None until the engine has evaluated it)."""
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    instant = datetime.fromisoformat(str(value))
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def fire_timer(task: Any) -> None:
+    task._set_internal_data(event_fired=True)
+
+
+def serialize_spec(spec: Any, subprocess_specs: dict[str, Any]) -> str:
+    registry = _SERIALIZER.registry
+    return json.dumps(
+        {
+            SPIFF_VERSION_KEY: SPIFF_VERSION,
+            "spec": registry.convert(spec),
+            "subprocess_specs": {name: registry.convert(s) for name, s in subprocess_specs.items()},
+        }
+    )
+
+
+@lru_cache(maxsize=64)
+def _spec_parts(spec_json: str) -> tuple[Any, dict[str, Any]]:
+    # Specs are immutable once deployed, so restored objects are shared between cases.
+    parts = json.loads(spec_json)
+    version = parts.pop(SPIFF_VERSION_KEY, FORMAT_1_SPIFF_VERSION)
+    if version != SPIFF_VERSION:
+        # A spec deployed under an older SpiffWorkflow, alone: no task refers to it yet.
+        parts.update(tasks={}, subprocesses={})
+        _migrate_spiff(parts, version, f"la definición {parts['spec'].get('name')}")
+    return _restore_spec(parts)
+
+
+def _restore_spec(parts: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    registry = _SERIALIZER.registry
+    return registry.restore(parts["spec"]), {
+        name: registry.restore(s) for name, s in parts["subprocess_specs"].items()
+    }
+
+
+def new_workflow(spec_json: str) -> BpmnWorkflow:
+    spec, subprocess_specs = _spec_parts(spec_json)
+    return BpmnWorkflow(spec, subprocess_specs)
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> bytes:
+    _prune_finished_history(workflow)
+    state = _SERIALIZER.to_dict(workflow)
+    state[FORMAT_KEY] = STATE_FORMAT
+    state[SPIFF_VERSION_KEY] = SPIFF_VERSION
+    return zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 1)
+
+
+def load_workflow(state: bytes, spec_json: str, *, case: str) -> BpmnWorkflow:
+    """Restore a case's workflow (`case` names it in errors), upgrading an older saved state.
+
+    Raises `UnreadableState`, having changed nothing, for a format or a SpiffWorkflow
+    serializer version this code does not know, or a state that does not decode.
+    """
+    parts = _decode(state, case)
+    upgrade(parts, case)
+    parts.pop(FORMAT_KEY)
+    version = parts.pop(SPIFF_VERSION_KEY, None)
+    if version == SPIFF_VERSION:
+        spec, subprocess_specs = _spec_parts(spec_json)
+    else:
+        spec, subprocess_specs = _migrate_with_spec(parts, version, spec_json, case)
+    parts["spec"] = spec
+    parts["subprocess_specs"] = subprocess_specs
+    workflow: BpmnWorkflow = _SERIALIZER.from_dict(parts)
+    return workflow
+
+
+def _decode(state: bytes, case: str) -> dict[str, Any]:
+    try:
+        parts = json.loads(zlib.decompress(state))
+    except (zlib.error, ValueError) as error:
+        raise UnreadableState(
+            f"el estado guardado del caso {case} no se pudo leer ({error}); no se cambió nada"
+        ) from error
+    if not isinstance(parts, dict):
+        raise UnreadableState(
+            f"el estado guardado del caso {case} no es un estado del motor; no se cambió nada"
+        )
+    return parts
+
+
+def _migrate_with_spec(
+    parts: dict[str, Any], version: object, spec_json: str, case: str
+) -> tuple[Any, dict[str, Any]]:
+    """Run SpiffWorkflow's migrations over a state saved by an older SpiffWorkflow.
+
+    Its migrations change task specs and tasks together, so they run over the whole workflow
+    dictionary: the state with its definition's spec as stored (not the shared, cached objects),
+    which must be of the same serializer version.
+    """
+    stored_spec = json.loads(spec_json)
+    spec_version = stored_spec.pop(SPIFF_VERSION_KEY, FORMAT_1_SPIFF_VERSION)
+    if spec_version != version:
+        _check_known(version, f"el caso {case}")
+        raise UnreadableState(
+            f"el caso {case} fue guardado con la versión {version} del serializador de "
+            f"SpiffWorkflow y su definición con la {spec_version}: no se pueden migrar juntos; "
+            "no se cambió nada"
+        )
+    parts.update(stored_spec)
+    _migrate_spiff(parts, version, f"el caso {case}")
+    return _restore_spec(parts)
+
+
+def _check_known(version: object, what: str) -> None:
+    if version == SPIFF_VERSION or version in SPIFF_MIGRATIONS:
+        return
+    raise UnreadableState(
+        f"{what} está guardado con la versión {version!r} del serializador de SpiffWorkflow, "
+        f"que esta versión (SpiffWorkflow con serializador {SPIFF_VERSION}) no sabe leer "
+        "(¿más nueva?); no se cambió nada"
+    )
+
+
+def _migrate_spiff(parts: dict[str, Any], version: object, what: str) -> None:
+    """SpiffWorkflow's own upgrade of its dictionary, as its `deserialize_json` runs it."""
+    _check_known(version, what)
+    parts[SPIFF_VERSION_KEY] = version
+    try:
+        _SERIALIZER.migrate(parts)
+    except Exception as error:  # a migration over a state it did not foresee: refuse, unchanged
+        raise UnreadableState(
+            f"{what}: la migración de SpiffWorkflow desde la versión {version} falló ({error!r}); "
+            "no se cambió nada"
+        ) from error
+
+
+def _prune_finished_history(workflow: BpmnWorkflow) -> None:
+    unfinished = [t for t in workflow.task_tree if not t.has_state(TaskState.FINISHED_MASK)]
+    if not unfinished:
+        return
+    ancestor = _lowest_common_ancestor(unfinished)
+    # Keep the ancestor's parent so joins and loops still see a completed predecessor.
+    new_root = ancestor.parent if ancestor.parent is not None else ancestor
+    if new_root is workflow.task_tree:
+        return
+    kept: set[UUID] = {task.id for task in new_root}
+    for task_id in list(workflow.tasks):
+        if task_id not in kept:
+            del workflow.tasks[task_id]
+    _drop_orphan_subprocesses(workflow)
+    new_root.data = dict(new_root.data)
+    new_root._parent = None
+    if new_root is not ancestor:
+        new_root._children = [ancestor.id]
+    workflow.task_tree = new_root
+    if workflow.last_task is not None and workflow.last_task.id not in kept:
+        workflow.last_task = None
+
+
+def _drop_orphan_subprocesses(workflow: BpmnWorkflow) -> None:
+    """Remove subprocess states whose owning task (at any depth) was pruned."""
+    while True:
+        owners = set(workflow.tasks).union(*(sp.tasks for sp in workflow.subprocesses.values()))
+        orphans = [task_id for task_id in workflow.subprocesses if task_id not in owners]
+        if not orphans:
+            return
+        for task_id in orphans:
+            del workflow.subprocesses[task_id]
+
+
+def _lowest_common_ancestor(tasks: list[Any]) -> Any:
+    paths = []
+    for task in tasks:
+        path = []
+        node = task
+        while node is not None:
+            path.append(node)
+            node = node.parent
+        paths.append(path[::-1])
+    ancestor = paths[0][0]
+    for depth in range(min(len(path) for path in paths)):
+        candidates = {path[depth].id for path in paths}
+        if len(candidates) != 1:
+            break
+        ancestor = paths[0][depth]
+    return ancestor

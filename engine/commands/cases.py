@@ -1,0 +1,338 @@
+"""The commands that change cases and their tasks, run by the executor (`engine.commands.executor`).
+
+Each is a frozen dataclass: what was asked, by whom. `execute` runs inside the transaction the
+executor opened; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine.audit.trail import append_event
+from engine.authorization import (
+    SYSTEM,
+    Actor,
+    load_actor,
+    require_can_cancel,
+    require_can_reassign,
+    require_can_start,
+    require_can_work_on,
+)
+from engine.bpm import spiff_state
+from engine.bpm.calendar import local_date
+from engine.bpm.deployment import latest_definition, start_element
+from engine.bpm.forms import validate_form
+from engine.bpm.runtime import CaseRun, previous_element
+from engine.commands import attachments
+from engine.commands.executor import CommandContext
+from engine.errors import Conflict, Incident, NotFound
+from storage.counters import next_value
+from storage.models import BusinessKeyCounter, Case, Task
+
+if TYPE_CHECKING:
+    from engine.commands.facade import Engine
+
+_STATE_WORDS = {"completed": "completada", "cancelled": "cancelada"}
+
+
+@dataclass(frozen=True)
+class StartCase:
+    """Start a case of the latest version of `key`; returns its business key."""
+
+    key: str
+    actor: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    uploads: Mapping[str, attachments.Upload] = field(default_factory=dict)
+
+    def execute(self, context: CommandContext) -> str:
+        engine, session = context.engine, context.session
+        now = engine.clock.now()
+        who = load_actor(session, self.actor)
+        definition = latest_definition(session, self.key)
+        assert definition is not None
+        start = start_element(definition)
+        require_can_start(who, start.get("lane"), self.key)
+        data, files = attachments.prepare(self.uploads, dict(self.data))
+        validate_form(
+            definition.forms.get(start.get("properties", {}).get("formJsonSchemaFilename", "")),
+            data,
+        )
+        attachments.check_references(session, None, data, files)
+        case = Case(
+            business_key=_next_business_key(session, self.key, now),
+            definition=definition,
+            subject=str(data.get("asunto") or data.get("titulo") or definition.name)[:500],
+            status="running",
+            state=b"",
+            data=data,
+            started_by=who.username,
+            started_at=now,
+        )
+        session.add(case)
+        session.flush()
+        attachments.store(session, case, None, files, who.username, now)
+        workflow = spiff_state.new_workflow(definition.spec)
+        workflow.task_tree.data.update(data)
+        run = _case_run(engine, session, case, who, workflow=workflow)
+        run.record("case_started", element_id=start.get("id"), payload={"data": data})
+        run.advance()
+        return case.business_key
+
+
+@dataclass(frozen=True)
+class ClaimTask:
+    task_id: int
+    actor: str
+
+    def execute(self, context: CommandContext) -> None:
+        session = context.session
+        who, task = _open_task(session, self.task_id, self.actor)
+        if task.assignee == who.username:
+            return
+        if task.assignee is not None and not who.is_admin:
+            raise Conflict(f"la tarea {task.id} ya fue reclamada por {task.assignee}")
+        require_can_work_on(who, task)
+        # Conditional update: of two simultaneous claims only one finds the task still free.
+        claimed = session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.state == "open", Task.assignee.is_(None))
+            .values(assignee=who.username)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"la tarea {task.id} ya fue reclamada por otra persona")
+        _record(context, task, who, "task_claimed")
+
+
+@dataclass(frozen=True)
+class ReleaseTask:
+    task_id: int
+    actor: str
+
+    def execute(self, context: CommandContext) -> None:
+        who, task = _open_task(context.session, self.task_id, self.actor)
+        if task.assignee is None:
+            raise Conflict(f"la tarea {task.id} no está reclamada")
+        require_can_work_on(who, task)
+        task.assignee = None
+        _record(context, task, who, "task_released")
+
+
+@dataclass(frozen=True)
+class ReassignTask:
+    task_id: int
+    actor: str
+    to_user: str
+
+    def execute(self, context: CommandContext) -> None:
+        session = context.session
+        who, task = _open_task(session, self.task_id, self.actor)
+        require_can_reassign(who, task)
+        target = load_actor(session, self.to_user)
+        if not (target.belongs_to(task.candidate_group) or target.is_admin):
+            raise Conflict(f"{self.to_user} no pertenece al grupo '{task.candidate_group}'")
+        task.assignee = target.username
+        _record(context, task, who, "task_reassigned", {"to": target.username})
+
+
+@dataclass(frozen=True)
+class CompleteTask:
+    """Submit the task's form; the case advances to its next wait state. `uploads` are files
+    keyed by the form field's dotted path, stored with the case."""
+
+    task_id: int
+    actor: str
+    data: Mapping[str, Any]
+    uploads: Mapping[str, attachments.Upload] = field(default_factory=dict)
+
+    def execute(self, context: CommandContext) -> None:
+        engine, session = context.engine, context.session
+        now = engine.clock.now()
+        who, task = _open_task(session, self.task_id, self.actor)
+        require_can_work_on(who, task)
+        case = _lock_case(session, task.case_id)
+        definition = engine.definitions.get(session, case.definition_id)
+        data, files = attachments.prepare(self.uploads, dict(self.data))
+        validate_form(definition.forms.get(task.form_key or ""), data)
+        attachments.check_references(session, case.id, data, files)
+        attachments.store(session, case, task.id, files, who.username, now)
+        run = _case_run(engine, session, case, who)
+        # The state was loaded under the case lock: a completion that won the race has already
+        # taken the task out of it.
+        spiff_task = run.ready_user_task(task.spiff_id)
+        run.submit(spiff_task, data)
+        _mark_completed(session, task, who, data, now)
+        run.record(
+            "task_completed",
+            element_id=task.element_id,
+            payload={
+                "task": task.id,
+                "data": data,
+                "from": previous_element(spiff_task),
+                **run.called_process(spiff_task),
+            },
+        )
+        run.advance()
+
+    def record_incident(self, engine: Engine, incident: Incident) -> None:
+        engine.executor.execute(RecordIncident(self.task_id, self.actor, str(incident)))
+
+
+@dataclass(frozen=True)
+class RecordIncident:
+    """A failure while a task's case advanced, kept on the case (`last_error`, audit event)."""
+
+    task_id: int
+    actor: str
+    error: str
+
+    def execute(self, context: CommandContext) -> None:
+        session = context.session
+        task = session.get(Task, self.task_id)
+        if task is None:
+            return
+        case = _lock_case(session, task.case_id)
+        case.last_error = self.error
+        _append(
+            context, case, SYSTEM.username, "incident", task.element_id,
+            {"error": self.error, "actor": self.actor},
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CancelCase:
+    business_key: str
+    actor: str
+    reason: str
+
+    def execute(self, context: CommandContext) -> None:
+        engine, session = context.engine, context.session
+        if not self.reason.strip():
+            raise Conflict("la anulación necesita un motivo")
+        who = load_actor(session, self.actor)
+        case = case_by_key(session, self.business_key)
+        if case.status != "running":
+            raise Conflict(f"el caso {self.business_key} ya está {case.status}")
+        require_can_cancel(who, start_element(case.definition).get("lane"), case.started_by)
+        case = _lock_case(session, case.id)
+        if case.status != "running":  # finished while we waited for the case's lock
+            raise Conflict(f"el caso {self.business_key} ya está {case.status}")
+        run = _case_run(engine, session, case, who)
+        run.workflow.cancel()
+        case.status = "cancelled"
+        case.ended_at = engine.clock.now()
+        run.record("case_cancelled", payload={"reason": self.reason})
+        run.sync_tasks()
+        run.sync_timer_jobs()
+        run.save()
+
+
+# -- shared steps ---------------------------------------------------------------------------
+
+
+def _case_run(engine: Engine, session: Session, case: Case, who: Actor, **options: Any) -> CaseRun:
+    return CaseRun(
+        session, case, who, engine.clock, engine.services,
+        definitions=engine.definitions, locked=True, **options,
+    )  # fmt: skip
+
+
+def _next_business_key(session: Session, key: str, now: datetime) -> str:
+    year = local_date(now).year
+    number = next_value(session, BusinessKeyCounter, procedure=key, year=year)
+    return f"{key}-{year}-{number:05d}"
+
+
+def _open_task(session: Session, task_id: int, actor: str) -> tuple[Actor, Task]:
+    who = load_actor(session, actor)
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"la tarea {task_id} no existe")
+    if task.state != "open":
+        raise Conflict(f"la tarea {task_id} ya fue {_STATE_WORDS.get(task.state, task.state)}")
+    return who, task
+
+
+def _record(
+    context: CommandContext,
+    task: Task,
+    who: Actor,
+    action: str,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    _append(
+        context, task.case, who.username, action, task.element_id,
+        {"task": task.id, **(payload or {})},
+    )  # fmt: skip
+
+
+def _append(
+    context: CommandContext,
+    case: Case,
+    actor: str,
+    action: str,
+    element_id: str | None,
+    payload: dict[str, Any],
+) -> None:
+    append_event(
+        context.session,
+        case,
+        context.engine.definitions.get(context.session, case.definition_id).version,
+        at=context.engine.clock.now(),
+        actor=actor,
+        action=action,
+        element_id=element_id,
+        payload=payload,
+    )
+
+
+def case_by_key(session: Session, business_key: str) -> Case:
+    case = session.scalars(select(Case).where(Case.business_key == business_key)).first()
+    if case is None:
+        raise NotFound(f"el caso {business_key} no existe")
+    return case
+
+
+def _lock_case(session: Session, case_id: int) -> Case:
+    """The case row, locked: commands on one case queue up (its audit chain is one sequence)."""
+    case = session.get(Case, case_id, with_for_update=True, populate_existing=True)
+    assert case is not None  # a task's case is never deleted
+    return case
+
+
+def _mark_completed(
+    session: Session, task: Task, who: Actor, data: dict[str, Any], now: datetime
+) -> None:
+    """Complete the task row only as it was read: a claim or reassignment that slipped in
+    between is a Conflict, not an overwrite."""
+    values = {
+        "state": "completed",
+        "assignee": task.assignee or who.username,
+        "completed_by": who.username,
+        "completed_at": now,
+        "data": data,
+    }
+    completed = session.execute(
+        update(Task)
+        .where(
+            Task.id == task.id,
+            Task.state == "open",
+            Task.assignee.is_not_distinct_from(task.assignee),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if completed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"la tarea {task.id} cambió mientras se completaba (otra persona la reclamó); "
+            "recargue e intente de nuevo"
+        )
+    for name, value in values.items():  # what handlers reading completed tasks will see
+        set_committed_value(task, name, value)

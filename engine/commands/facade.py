@@ -1,0 +1,196 @@
+"""The engine's facade: each method runs one command through the executor (`engine.commands.executor`),
+or reads.
+
+A command is a unit of work: one transaction, committed once at the end. Nothing is written
+when it raises: the transaction rolls back. Incidents (a failing handler or script) are then
+recorded on the case in a transaction of their own. The commands live in
+`engine.commands.cases` and `engine.commands.admin`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.audit.trail import (
+    KEY_FILE_VARIABLE,
+    KEY_VARIABLE,
+    AuditReport,
+    BrokenLink,
+    CheckpointSummary,
+    verify_chains,
+)
+from engine.authorization import (
+    SYSTEM,
+    load_actor,
+)
+from engine.bpm.clock import Clock, SystemClock
+from engine.bpm.definition_cache import DefinitionCache
+from engine.bpm.deployment import Deployment, bundles_for
+from engine.bpm.services import ServiceRegistry
+from engine.commands import attachments, database_faults
+from engine.commands.admin import DeployBundles, SealAuditCheckpoint
+from engine.commands.cases import (
+    CancelCase,
+    ClaimTask,
+    CompleteTask,
+    ReassignTask,
+    ReleaseTask,
+    StartCase,
+    case_by_key,
+)
+from engine.commands.executor import CommandExecutor
+from engine.errors import Conflict, InvalidDefinition, Misconfigured
+from engine.read.queries import TaskView, open_tasks
+from storage.database import WRITE_OPTION
+
+
+class Engine:
+    """Commands over cases; `sessions` makes database sessions, `services` the handlers.
+
+    `audit_key` seals and checks audit checkpoints: the key itself, or a function that reads it
+    (from outside the database, see `engine.audit.trail.load_audit_key`) when first needed.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        services: ServiceRegistry | None = None,
+        clock: Clock | None = None,
+        audit_key: bytes | Callable[[], bytes | None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.services = services or ServiceRegistry()
+        self.clock = clock or SystemClock()
+        self.definitions = DefinitionCache()
+        self.executor = CommandExecutor(self)
+        self._audit_key = audit_key
+
+    def audit_key(self) -> bytes | None:
+        key = self._audit_key
+        return key() if callable(key) else key
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction; a row changed by a concurrent command (optimistic lock) is a Conflict.
+
+        A database that does not answer (down, connection lost) is `Unavailable`; see
+        `engine.commands.database_faults` for what counts.
+        """
+        try:
+            with database_faults.translated(), self.sessions() as session, session.begin():
+                session.connection(execution_options={WRITE_OPTION: True})
+                yield session
+        except StaleDataError:
+            raise Conflict(
+                "el caso cambió mientras se procesaba (otra persona actuó al mismo tiempo); "
+                "recargue e intente de nuevo"
+            ) from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads; a database that does not answer is `Unavailable`."""
+        with database_faults.translated(), self.sessions() as session:
+            yield session
+
+    # -- definitions -------------------------------------------------------------------------
+
+    def validate(self, paths: Sequence[Path]) -> list[str]:
+        """Every problem of the given files or folders; an empty list means deployable."""
+        problems: list[str] = []
+        with self.reading() as session:
+            try:
+                bundles_for(session, paths, self.services.names())
+            except InvalidDefinition as error:
+                problems.extend(error.problems)
+        return problems
+
+    def deploy(self, paths: Sequence[Path], actor: str) -> list[Deployment]:
+        """Deploy every file; identical content is a no-op, changed content a new version.
+
+        Only process analysts and administrators deploy (`require_can_deploy`)."""
+        return self.executor.execute(DeployBundles(list(paths), actor))
+
+    # -- cases -------------------------------------------------------------------------------
+
+    def start(
+        self,
+        key: str,
+        actor: str,
+        data: dict[str, Any] | None = None,
+        uploads: Mapping[str, attachments.Upload] | None = None,
+    ) -> str:
+        """Start a case of the latest version of `key`; returns its business key.
+
+        `uploads` are files keyed by the form field's dotted path, stored with the case.
+        """
+        return self.executor.execute(StartCase(key, actor, data or {}, uploads or {}))
+
+    def claim(self, task_id: int, actor: str) -> None:
+        self.executor.execute(ClaimTask(task_id, actor))
+
+    def unclaim(self, task_id: int, actor: str) -> None:
+        self.executor.execute(ReleaseTask(task_id, actor))
+
+    def reassign(self, task_id: int, actor: str, to_user: str) -> None:
+        self.executor.execute(ReassignTask(task_id, actor, to_user))
+
+    def complete(
+        self,
+        task_id: int,
+        actor: str,
+        data: dict[str, Any],
+        uploads: Mapping[str, attachments.Upload] | None = None,
+    ) -> None:
+        """Submit the task's form; the case advances to its next wait state.
+
+        `uploads` are files keyed by the form field's dotted path, stored with the case.
+        """
+        self.executor.execute(CompleteTask(task_id, actor, data, uploads or {}))
+
+    def cancel(self, business_key: str, actor: str, reason: str) -> None:
+        self.executor.execute(CancelCase(business_key, actor, reason))
+
+    # -- audit -------------------------------------------------------------------------------
+
+    def verify_audit(self, business_key: str | None = None) -> list[BrokenLink]:
+        """The broken links of every chain (or one case's); see `audit_report` for the checkpoint."""
+        return self.audit_report(business_key).broken
+
+    def audit_report(self, business_key: str | None = None) -> AuditReport:
+        """Every chain against its case head and the latest checkpoint, and the checkpoint's seal.
+
+        A case sealed in the checkpoint but no longer in the database is reported, not NotFound.
+        """
+        key = self.audit_key()
+        with self.reading() as session:
+            report = verify_chains(session, business_key, key)
+            if business_key is not None and not report.broken:
+                case_by_key(session, business_key)
+            return report
+
+    def checkpoint_audit(
+        self, actor: str = SYSTEM.username, *, unless_within: timedelta | None = None
+    ) -> CheckpointSummary | None:
+        """Seal every case's chain head under the audit key; with `unless_within`, only when
+        the latest checkpoint is older than that (None: nothing sealed)."""
+        key = self.audit_key()
+        if key is None:
+            raise Misconfigured(
+                f"no hay clave de auditoría: defina {KEY_VARIABLE} o {KEY_FILE_VARIABLE} "
+                "(guardada fuera de la base de datos)"
+            )
+        return self.executor.execute(SealAuditCheckpoint(key, actor, unless_within))
+
+    def tasks(self, actor: str | None = None) -> list[TaskView]:
+        """Open tasks `actor` may work on (assigned to them or offered to their groups)."""
+        with self.reading() as session:
+            who = load_actor(session, actor) if actor is not None else None
+            return open_tasks(session, who)

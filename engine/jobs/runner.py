@@ -1,0 +1,278 @@
+"""Leased jobs: timers to fire, acquired in small batches, retried with backoff, then incidents.
+
+Camunda's job executor is the model. A job is acquired by writing a lease (owner + expiry); on
+PostgreSQL acquisition uses `FOR UPDATE SKIP LOCKED`, so workers on several machines share the
+table without blocking each other. The jobs of a batch run in one transaction, each in a
+savepoint of its own: a failing job rolls back alone and counts an attempt. Running a job twice is
+harmless: the timer's fired state lives in the case, and the case's optimistic lock lets only
+one of two overlapping runs commit. A job that fails MAX_ATTEMPTS times is an incident:
+visible, and retryable by command.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.audit.trail import append_event
+from engine.authorization import SYSTEM, load_actor, require_can_manage_incidents
+from engine.bpm.runtime import CaseRun
+from engine.commands import database_faults
+from engine.commands.facade import Engine
+from engine.errors import Conflict, EngineError, NotFound
+from storage.models import Case, Job
+
+log = logging.getLogger("buengobierno.worker")
+
+MAX_ATTEMPTS = 5
+DEFAULT_LEASE = timedelta(minutes=2)
+DEFAULT_BACKOFF = timedelta(seconds=30)
+# A transaction holds the row locks of every case its jobs advanced until it commits: keep it short
+# (officials completing a task on one of those cases wait for it).
+JOBS_PER_TRANSACTION = 10
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    job_id: int
+    business_key: str | None
+    status: str  # "done", "skipped" (someone else did it), "retry", "incident"
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    job_id: int
+    business_key: str | None
+    element: str | None
+    attempts: int
+    error: str | None
+
+
+class JobRunner:
+    """Acquires and runs due jobs as `owner` (a worker's identity: host and process)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        owner: str,
+        *,
+        lease: timedelta = DEFAULT_LEASE,
+        backoff: timedelta = DEFAULT_BACKOFF,
+    ) -> None:
+        self.engine = engine
+        self.owner = owner
+        self.lease = lease
+        self.backoff = backoff
+
+    def acquire(self, batch: int) -> list[int]:
+        """Lease up to `batch` due jobs nobody holds (or whose holder's lease expired).
+
+        Jobs this runner still holds are taken again: their batch's transaction was lost with
+        the database connection, so they did not run (between batches a runner holds nothing).
+        """
+        with self.engine.unit_of_work() as session:
+            now = self.engine.clock.now()
+            query = (
+                select(Job.id)
+                .where(
+                    Job.due_at <= now,
+                    Job.attempts < MAX_ATTEMPTS,
+                    or_(
+                        Job.lease_expires_at.is_(None),
+                        Job.lease_expires_at < now,
+                        Job.lease_owner == self.owner,
+                    ),
+                )
+                .order_by(Job.due_at, Job.id)
+                .limit(batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(session.scalars(query))
+            if ids:
+                session.execute(
+                    update(Job)
+                    .where(Job.id.in_(ids))
+                    .values(lease_owner=self.owner, lease_expires_at=now + self.lease)
+                    .execution_options(synchronize_session=False)
+                )
+            return ids
+
+    def run(self, job_id: int) -> JobOutcome:
+        """Run one leased job in a transaction of its own."""
+        [outcome] = self.run_batch([job_id])
+        return outcome
+
+    def run_batch(
+        self,
+        job_ids: Sequence[int],
+        *,
+        stopping: Callable[[], bool] = lambda: False,
+        ran: Callable[[JobOutcome], None] | None = None,
+    ) -> list[JobOutcome]:
+        """Run leased jobs, up to JOBS_PER_TRANSACTION in one transaction, each in a savepoint.
+
+        A job that fails, the database's refusals included (a statement timeout, a constraint),
+        rolls back to its savepoint and counts an attempt; the others go on. A database that does
+        not answer raises `Unavailable`: what the transaction in progress did is lost, and its
+        jobs stay leased by this runner, which takes them again (see `acquire`). `stopping` is
+        asked before each job (SIGTERM: the current job finishes and its transaction commits);
+        `ran` hears each outcome once its transaction committed.
+        """
+        outcomes: list[JobOutcome] = []
+        for start in range(0, len(job_ids), JOBS_PER_TRANSACTION):
+            committed: list[JobOutcome] = []
+            with self.engine.unit_of_work() as session:
+                for job_id in job_ids[start : start + JOBS_PER_TRANSACTION]:
+                    if stopping():
+                        break
+                    committed.append(self._run_in_savepoint(session, job_id))
+            for outcome in committed:
+                if ran is not None:
+                    ran(outcome)
+            outcomes.extend(committed)
+            if stopping():
+                break
+        return outcomes
+
+    def _run_in_savepoint(self, session: Session, job_id: int) -> JobOutcome:
+        try:
+            with session.begin_nested():
+                return self._advance(session, job_id)
+        except (Conflict, StaleDataError):
+            # Another worker advanced the case first (an expired lease taken over): nothing to do.
+            return JobOutcome(job_id, None, "skipped")
+        except Exception as error:  # a job's failure never ends the worker
+            unavailable = database_faults.unavailability_in(error)
+            if unavailable is not None:
+                raise unavailable from error
+            failure = (
+                str(error) if isinstance(error, EngineError) else database_faults.describe(error)
+            )
+            if not isinstance(error, DBAPIError):
+                log.exception("event=job_error job=%s", job_id)
+        with session.begin_nested():
+            return self._count_failure(session, job_id, failure)
+
+    def _advance(self, session: Session, job_id: int) -> JobOutcome:
+        job = session.get(Job, job_id)
+        if job is None or job.lease_owner != self.owner:
+            return JobOutcome(job_id, None, "skipped")
+        case = session.get(Case, job.case_id) if job.case_id is not None else None
+        key = case.business_key if case else None
+        if case is None or case.status != "running":
+            session.delete(job)
+            return JobOutcome(job_id, key, "done")
+        CaseRun(
+            session, case, SYSTEM, self.engine.clock, self.engine.services,
+            definitions=self.engine.definitions,
+        ).advance()  # fmt: skip
+        still_waiting = session.get(Job, job_id)
+        if still_waiting is not None:
+            still_waiting.lease_owner = None
+            still_waiting.lease_expires_at = None
+        return JobOutcome(job_id, key, "done")
+
+    def record_failure(self, job_id: int, error: str) -> JobOutcome:
+        """Count a failed attempt: retry later with backoff, or, at the last attempt, an incident."""
+        with self.engine.unit_of_work() as session:
+            return self._count_failure(session, job_id, error)
+
+    def _count_failure(self, session: Session, job_id: int, error: str) -> JobOutcome:
+        job = session.get(Job, job_id)
+        if job is None:
+            return JobOutcome(job_id, None, "skipped", error)
+        case = session.get(Case, job.case_id) if job.case_id is not None else None
+        job.attempts += 1
+        job.last_error = error
+        job.lease_owner = None
+        job.lease_expires_at = None
+        if job.attempts < MAX_ATTEMPTS:
+            job.due_at = self.engine.clock.now() + self.backoff * 2 ** (job.attempts - 1)
+            return JobOutcome(job_id, case.business_key if case else None, "retry", error)
+        if case is not None:
+            case.last_error = error
+            _record(
+                self.engine,
+                session,
+                case,
+                "incident",
+                job,
+                {"error": error, "attempts": job.attempts},
+            )
+        return JobOutcome(job_id, case.business_key if case else None, "incident", error)
+
+    def drain(
+        self, batch: int = 20, progress: Callable[[int], None] | None = None
+    ) -> list[JobOutcome]:
+        """Run due jobs until none is left; `progress` hears the running count."""
+        outcomes: list[JobOutcome] = []
+        while ids := self.acquire(batch):
+            outcomes.extend(self.run_batch(ids))
+            if progress is not None:
+                progress(len(outcomes))
+        return outcomes
+
+
+def fire_due_timers(engine: Engine) -> int:
+    """Run every due job now, in this process; returns how many cases were advanced."""
+    outcomes = JobRunner(engine, owner=f"inline-{os.getpid()}").drain()
+    return sum(outcome.status == "done" for outcome in outcomes)
+
+
+def incidents(engine: Engine, actor: str) -> list[IncidentView]:
+    """Jobs that used all their attempts, for an administrator (`require_can_manage_incidents`)."""
+    with engine.reading() as session:
+        require_can_manage_incidents(load_actor(session, actor))
+        rows = session.execute(
+            select(Job, Case.business_key)
+            .outerjoin(Case, Case.id == Job.case_id)
+            .where(Job.attempts >= MAX_ATTEMPTS)
+            .order_by(Job.id)
+        )
+        return [
+            IncidentView(job.id, key, job.payload.get("element"), job.attempts, job.last_error)
+            for job, key in rows
+        ]
+
+
+def retry_incident(engine: Engine, job_id: int, actor: str) -> None:
+    """Give an incident its attempts back; the next worker pass runs it now."""
+    with engine.unit_of_work() as session:
+        who = load_actor(session, actor)
+        require_can_manage_incidents(who)
+        job = session.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"el trabajo {job_id} no existe")
+        if job.attempts < MAX_ATTEMPTS:
+            raise Conflict(f"el trabajo {job_id} no es un incidente")
+        job.attempts = 0
+        job.due_at = engine.clock.now()
+        case = session.get(Case, job.case_id) if job.case_id is not None else None
+        if case is not None:
+            case.last_error = None
+            _record(engine, session, case, "incident_retried", job, {"by": who.username})
+
+
+def _record(
+    engine: Engine, session: Session, case: Case, action: str, job: Job, payload: dict[str, object]
+) -> None:
+    append_event(
+        session,
+        case,
+        engine.definitions.get(session, case.definition_id).version,
+        at=engine.clock.now(),
+        actor=SYSTEM.username,
+        action=action,
+        element_id=job.payload.get("element"),
+        payload={"job": job.id, **payload},
+    )

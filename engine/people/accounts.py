@@ -1,0 +1,100 @@
+"""Local accounts: passwords (argon2), their policy, and the session generation.
+
+Every signed-in session carries the user's `session_generation` from the moment it began; a
+request whose generation is no longer the user's is anonymous. Signing out and changing the
+password bump the generation, which ends every session of that user on every process at once.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.authorization import Actor, load_actor
+from engine.commands.facade import Engine
+from engine.errors import NotFound, ValidationError
+from engine.people.directory import hash_password
+from engine.people.password_policy import require_acceptable_password
+from storage.models import User
+
+_HASHER = PasswordHasher()
+# Verified when the username is unknown, so both answers take the same time.
+_DUMMY_HASH = _HASHER.hash("una contraseña que nadie tiene")
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor | None:
+    """The actor when `password` matches the active user's hash, otherwise None."""
+    user = _active_user(session, username)
+    if not _password_matches(user.password_hash if user else _DUMMY_HASH, password):
+        return None
+    if user is None:
+        return None
+    return load_actor(session, username)
+
+
+def session_generation(session: Session, username: str) -> int:
+    """The generation a session starting now must carry; NotFound for an inactive user."""
+    user = _active_user(session, username)
+    if user is None:
+        raise NotFound(f"usuario '{username}' no existe o está inactivo")
+    return user.session_generation
+
+
+def actor_for_session(session: Session, username: str, generation: int) -> Actor | None:
+    """The actor of a session that began at `generation`; None once it has been revoked."""
+    user = _active_user(session, username)
+    if user is None or user.session_generation != generation:
+        return None
+    return load_actor(session, username)
+
+
+def end_sessions(engine: Engine, username: str) -> int:
+    """Revoke every session of `username` (sign-out everywhere); returns the new generation."""
+    with engine.unit_of_work() as session:
+        return _bump_generation(session, username)
+
+
+def change_password(engine: Engine, username: str, current: str, new: str) -> int:
+    """Check `current`, apply the policy to `new`, store it and end every other session.
+
+    Returns the new session generation (the caller's own session continues with it). Bad input
+    raises ValidationError (fields `contrasena_actual`, `nueva_contrasena`); nothing changes.
+    """
+    with engine.unit_of_work() as session:
+        user = _active_user(session, username)
+        if user is None:
+            raise NotFound(f"usuario '{username}' no existe o está inactivo")
+        if not _password_matches(user.password_hash, current):
+            raise ValidationError({"contrasena_actual": "la contraseña actual no es correcta"})
+        require_acceptable_password(new, username, field="nueva_contrasena")
+        if _password_matches(user.password_hash, new):
+            raise ValidationError({"nueva_contrasena": "debe ser distinta de la actual"})
+        user.password_hash = hash_password(new)
+        return _bump_generation(session, username)
+
+
+def _bump_generation(session: Session, username: str) -> int:
+    bumped = session.execute(
+        update(User)
+        .where(User.username == username)
+        .values(session_generation=User.session_generation + 1)
+        .returning(User.session_generation)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if bumped is None:
+        raise NotFound(f"usuario '{username}' no existe")
+    return int(bumped)
+
+
+def _active_user(session: Session, username: str) -> User | None:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    return user if user is not None and user.active else None
+
+
+def _password_matches(stored_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,156 @@
+"""Users, groups and memberships: the organisms and roles of the Alcaldía (DOMAIN.md)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.people.password_policy import require_acceptable_password
+from storage.models import Group, Membership, User
+
+GROUPS: dict[str, tuple[str, str]] = {
+    "despacho_alcalde": ("Despacho del Alcalde", "organism"),
+    "secretario_gobierno": ("Secretario de Gobierno", "role"),
+    "despacho_gobierno": ("Despacho de Gobierno", "organism"),
+    "orc": ("Oficina de Relaciones y Cooperación", "organism"),
+    "dagjp": ("Departamento Administrativo de Gestión Jurídica Pública", "organism"),
+    "hacienda": ("Departamento Administrativo de Hacienda", "organism"),
+    "planeacion": ("Departamento Administrativo de Planeación", "organism"),
+    "comite_proyectos_acuerdo": ("Comité Coordinador de Proyectos de Acuerdo", "role"),
+    "secretaria_salud": ("Secretaría de Salud Pública", "organism"),
+    "secretaria_educacion": ("Secretaría de Educación", "organism"),
+    "secretaria_movilidad": ("Secretaría de Movilidad", "organism"),
+    "secretaria_cultura": ("Secretaría de Cultura", "organism"),
+    "calidad": ("Oficina de Calidad (auditoría)", "role"),
+    "analistas": ("Analistas de procesos", "role"),
+    "administradores": ("Administradores", "role"),
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    groups: tuple[str, ...]
+    coordinates: tuple[str, ...] = ()
+    is_admin: bool = False
+
+
+# Published in the README: for the demo only (`init --demo`), never for a real installation.
+DEMO_PASSWORD = "BuenGobierno2026!"
+
+ADMINISTRATOR = DemoUser("admin", "Administración del sistema", ("administradores",), is_admin=True)
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    ADMINISTRATOR,
+    DemoUser("alcalde", "Alcalde Distrital", ("despacho_alcalde",)),
+    DemoUser(
+        "secretario", "Secretario de Gobierno", ("secretario_gobierno",), ("secretario_gobierno",)
+    ),
+    DemoUser(
+        "despacho",
+        "Profesional Despacho de Gobierno",
+        ("despacho_gobierno",),
+        ("despacho_gobierno",),
+    ),
+    DemoUser("despacho2", "Contratista Despacho de Gobierno", ("despacho_gobierno",)),
+    DemoUser("orc", "Profesional de Relaciones y Cooperación", ("orc",), ("orc",)),
+    DemoUser("juridica", "Abogada DAGJP", ("dagjp",), ("dagjp",)),
+    DemoUser("hacienda", "Profesional de Hacienda", ("hacienda",)),
+    DemoUser("planeacion", "Profesional de Planeación", ("planeacion",)),
+    DemoUser("comite", "Secretaría técnica del Comité", ("comite_proyectos_acuerdo",)),
+    DemoUser(
+        "salud", "Directivo Secretaría de Salud", ("secretaria_salud",), ("secretaria_salud",)
+    ),
+    DemoUser("educacion", "Directivo Secretaría de Educación", ("secretaria_educacion",)),
+    DemoUser("movilidad", "Directivo Secretaría de Movilidad", ("secretaria_movilidad",)),
+    DemoUser("cultura", "Directiva Secretaría de Cultura", ("secretaria_cultura",)),
+    DemoUser("delegada", "Subsecretaria delegada", ("secretaria_cultura",)),
+    DemoUser("calidad", "Auditora Oficina de Calidad", ("calidad",)),
+    DemoUser("analista", "Analista de procesos", ("analistas",)),
+)
+
+_HASHER = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def ensure_groups(session: Session) -> None:
+    existing = set(session.scalars(select(Group.code)))
+    for code, (name, kind) in GROUPS.items():
+        if code not in existing:
+            session.add(Group(code=code, name=name, kind=kind))
+    session.flush()
+
+
+def known_group_codes(session: Session) -> frozenset[str]:
+    return frozenset(session.scalars(select(Group.code)))
+
+
+def add_user(
+    session: Session,
+    user: DemoUser,
+    password: str | None = None,
+    *,
+    password_hash: str | None = None,
+) -> bool:
+    """Create `user` with its memberships; False when the username already exists."""
+    if not (password or password_hash):
+        raise ValueError("a user needs a password or a password hash")
+    if session.scalars(select(User).where(User.username == user.username)).first():
+        return False
+    groups = {g.code: g for g in session.scalars(select(Group).where(Group.code.in_(user.groups)))}
+    missing = set(user.groups) - set(groups)
+    if missing:
+        raise ValueError(f"unknown groups: {', '.join(sorted(missing))}")
+    row = User(
+        username=user.username,
+        full_name=user.full_name,
+        email=f"{user.username}@cali.gov.co",
+        password_hash=password_hash or hash_password(password or ""),
+        is_admin=user.is_admin,
+    )
+    session.add(row)
+    session.flush()
+    for code in user.groups:
+        session.add(
+            Membership(
+                user_id=row.id, group_id=groups[code].id, is_coordinator=code in user.coordinates
+            )
+        )
+    session.flush()
+    return True
+
+
+def load_demo_users(session: Session) -> int:
+    """Create the demo users that do not exist yet; returns how many were created."""
+    password_hash = _demo_password_hash()
+    return sum(add_user(session, user, password_hash=password_hash) for user in DEMO_USERS)
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # One hash for every demo user, once per process: they share a published password, and
+    # argon2 is slow on purpose (a test suite loads the demo directory a thousand times).
+    return hash_password(DEMO_PASSWORD)
+
+
+def ensure_administrator(session: Session, password: str | None = None) -> str | None:
+    """Create `admin` when no administrator exists, never with a known password.
+
+    `password` must meet the policy; without one a random password is made. Returns the
+    password to show once when an account was created, otherwise None.
+    """
+    if password is not None:
+        require_acceptable_password(password, ADMINISTRATOR.username, field="--admin-password")
+    if session.scalars(select(User.id).where(User.is_admin.is_(True))).first() is not None:
+        return None
+    password = password or secrets.token_urlsafe(15)  # about 120 random bits
+    return password if add_user(session, ADMINISTRATOR, password) else None

@@ -1,0 +1,183 @@
+"""The officials' inbox: open tasks assigned to a person or offered to their groups.
+
+Read-only. `inbox_statement` is exposed on its own so the benchmark can time the bare query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from math import ceil
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.authorization import Actor
+from engine.bpm.calendar import business_days_between
+from storage.models import Case, Definition, Task
+
+SCOPES = ("mias", "grupos")
+STATES = ("sin_reclamar", "reclamadas", "vencidas")
+MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000  # far beyond any real list; keeps OFFSET within a database integer
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the official asked for: a tab, filters, a search, an order and a page."""
+
+    scope: str = "mias"
+    procedure: str | None = None
+    state: str | None = None
+    search: str = ""
+    descending: bool = False
+    page: int = 1
+    per_page: int = 25
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            object.__setattr__(self, "scope", "mias")
+        if self.state not in STATES:
+            object.__setattr__(self, "state", None)
+        object.__setattr__(self, "page", min(max(1, self.page), MAX_PAGE))
+        object.__setattr__(self, "per_page", min(max(1, self.per_page), MAX_PER_PAGE))
+        object.__setattr__(self, "search", self.search.strip()[:100])
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    business_key: str
+    procedure: str
+    procedure_name: str
+    task_name: str
+    subject: str
+    group: str | None
+    assignee: str | None
+    due: date | None
+    created_at: datetime
+
+    def business_days_left(self, today: date) -> int | None:
+        return None if self.due is None else business_days_between(today, self.due)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due is not None and self.due < today
+
+    def as_json(self, today: date) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "case": self.business_key,
+            "procedure": self.procedure,
+            "procedure_name": self.procedure_name,
+            "name": self.task_name,
+            "subject": self.subject,
+            "group": self.group,
+            "assignee": self.assignee,
+            "due": self.due.isoformat() if self.due else None,
+            "business_days_left": self.business_days_left(today),
+            "overdue": self.is_overdue(today),
+        }
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    filter: InboxFilter
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.filter.per_page))
+
+
+def _scope_condition(actor: Actor, scope: str) -> ColumnElement[bool]:
+    if scope == "mias":
+        return Task.assignee == actor.username
+    not_mine = or_(Task.assignee.is_(None), Task.assignee != actor.username)
+    if actor.is_admin:
+        return not_mine
+    return and_(Task.candidate_group.in_(sorted(actor.groups)), not_mine)
+
+
+def _filter_conditions(wanted: InboxFilter, today: date) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.procedure:
+        conditions.append(Definition.key == wanted.procedure)
+    if wanted.state == "sin_reclamar":
+        conditions.append(Task.assignee.is_(None))
+    elif wanted.state == "reclamadas":
+        conditions.append(Task.assignee.is_not(None))
+    elif wanted.state == "vencidas":
+        conditions.append(Task.due_date < today)
+    if wanted.search:
+        needle = wanted.search.lower()
+        conditions.append(
+            or_(
+                func.lower(Case.business_key).contains(needle, autoescape=True),
+                func.lower(Case.subject).contains(needle, autoescape=True),
+                func.lower(Task.name).contains(needle, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def _base(actor: Actor, wanted: InboxFilter, today: date, scope: str) -> Select[*tuple[Any, ...]]:
+    return (
+        select(Task.id)
+        .join(Case, Case.id == Task.case_id)
+        .join(Definition, Definition.id == Case.definition_id)
+        .where(Task.state == "open", _scope_condition(actor, scope))
+        .where(*_filter_conditions(wanted, today) or [true()])
+    )
+
+
+def inbox_statement(actor: Actor, wanted: InboxFilter, today: date) -> Select[*tuple[Any, ...]]:
+    """The page of rows the inbox shows: one statement, ordered by due date, then age."""
+    due_order = Task.due_date.desc() if wanted.descending else Task.due_date.asc()
+    return (
+        select(
+            Task.id,
+            Case.business_key,
+            Definition.key,
+            Definition.name,
+            Task.name,
+            Case.subject,
+            Task.candidate_group,
+            Task.assignee,
+            Task.due_date,
+            Task.created_at,
+        )
+        .join(Case, Case.id == Task.case_id)
+        .join(Definition, Definition.id == Case.definition_id)
+        .where(Task.state == "open", _scope_condition(actor, wanted.scope))
+        .where(*_filter_conditions(wanted, today) or [true()])
+        .order_by(Task.due_date.is_(None), due_order, Task.id)
+        .limit(wanted.per_page)
+        .offset((wanted.page - 1) * wanted.per_page)
+    )
+
+
+def count_statement(actor: Actor, wanted: InboxFilter, today: date, scope: str) -> Select[int]:
+    """How many open tasks one tab holds under the same filters (the tab's badge)."""
+    return select(func.count()).select_from(_base(actor, wanted, today, scope).subquery())
+
+
+def inbox(session: Session, actor: Actor, wanted: InboxFilter, today: date) -> InboxPage:
+    """One page of the actor's inbox with the total and both tabs' counts (under the filters)."""
+    rows = [InboxRow(*row) for row in session.execute(inbox_statement(actor, wanted, today))]
+    counts = {
+        scope: session.scalar(count_statement(actor, wanted, today, scope)) or 0 for scope in SCOPES
+    }
+    return InboxPage(rows=rows, total=counts[wanted.scope], filter=wanted, counts=counts)
+
+
+def procedures(session: Session) -> list[tuple[str, str]]:
+    """(key, name) of every deployed procedure, by key, latest name."""
+    latest: dict[str, str] = {}
+    for key, name in session.execute(
+        select(Definition.key, Definition.name).order_by(Definition.key, Definition.version)
+    ):
+        latest[key] = name
+    return sorted(latest.items())

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Misconfigured
@@ -104,8 +104,12 @@ class CaseChain:
             return
         self.case.audit_seq = self.seq
         self.case.audit_head = self.head
-        # Autoflush writes the case row (with its new head) first, in one UPDATE.
-        session.execute(insert(AuditEvent), [_row(event) for event in self.pending])
+        # Autoflush writes the case row (with its new head) first, in one UPDATE; the table's
+        # insert (not the ORM's bulk insert, which splits rows by the columns they leave empty)
+        # sends every event in one statement.
+        session.execute(
+            insert(cast(Table, AuditEvent.__table__)), [_row(event) for event in self.pending]
+        )
         self.pending = []
 
 

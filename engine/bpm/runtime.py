@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from engine.audit.trail import CaseChain
@@ -392,7 +392,7 @@ class CaseRun:
         self.case.state = spiff_state.dump_workflow(self.workflow)
         self.chain.write(self.session)
         if self._notifications:
-            self.session.execute(insert(Notification), self._notifications)
+            self.session.execute(insert(cast(Table, Notification.__table__)), self._notifications)
             self._notifications = []
         self.session.flush()
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -167,19 +167,22 @@ class JobRunner:
         job = session.get(Job, job_id)
         if job is None or job.lease_owner != self.owner:
             return JobOutcome(job_id, None, "skipped")
-        case = session.get(Case, job.case_id) if job.case_id is not None else None
+        case = (
+            session.get(Case, job.case_id, with_for_update=True, populate_existing=True)
+            if job.case_id is not None
+            else None
+        )
         key = case.business_key if case else None
         if case is None or case.status != "running":
             session.delete(job)
             return JobOutcome(job_id, key, "done")
         CaseRun(
             session, case, SYSTEM, self.engine.clock, self.engine.services,
-            definitions=self.engine.definitions,
+            definitions=self.engine.definitions, locked=True,
         ).advance()  # fmt: skip
-        still_waiting = session.get(Job, job_id)
-        if still_waiting is not None:
-            still_waiting.lease_owner = None
-            still_waiting.lease_expires_at = None
+        if not inspect(job).deleted:  # the timer did not fire yet (or fired another): release it
+            job.lease_owner = None
+            job.lease_expires_at = None
         return JobOutcome(job_id, key, "done")
 
     def record_failure(self, job_id: int, error: str) -> JobOutcome:

@@ -81,9 +81,7 @@ def install(
         # A deployed spec never changes in production, so the engine caches it: this test
         # replaced one, and drops the cache.
         engine.definitions = DefinitionCache()
-        run = CaseRun(
-            session, case, SYSTEM, clock, engine.services, definitions=engine.definitions
-        )
+        run = CaseRun(session, case, SYSTEM, clock, engine.services, definitions=engine.definitions)
         run.take_rows_from_database()
         run.sync_tasks()
         run.sync_timer_jobs()

@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 from engine import (  # noqa: E402
     Engine,
     ManualClock,
-    spiff_state,
 )
+from engine.bpm import spiff_state  # noqa: E402
 from engine.bpm.sandbox.functions import business_functions  # noqa: E402
 from engine.people.directory import ensure_groups, load_demo_users  # noqa: E402
 from handlers import service_registry  # noqa: E402

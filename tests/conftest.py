@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,11 +31,14 @@ POSTGRES_URL = os.environ.get(
 BOGOTA = ZoneInfo("America/Bogota")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseEngine]:
-    """A migrated, empty database of each kind; PostgreSQL runs in a schema of its own."""
-    if request.param == "sqlite":
-        engine = create_database_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[DatabaseEngine]:
+    """A migrated, empty database of `kind`; PostgreSQL runs in a schema of its own."""
+    if kind == "sqlite":
+        engine = create_database_engine(f"sqlite:///{folder / 'test.sqlite3'}")
         upgrade_to_head(engine)
         yield engine
         engine.dispose()
@@ -54,13 +58,25 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         admin.dispose()
 
 
-@pytest.fixture
-def sessions(database: DatabaseEngine) -> sessionmaker[Session]:
+@pytest.fixture(params=DATABASE_KINDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseEngine]:
+    """A migrated, empty database of each kind, per test."""
+    with fresh_database(request.param, tmp_path) as engine:
+        yield engine
+
+
+def with_directory(database: DatabaseEngine) -> sessionmaker[Session]:
+    """Sessions of `database`, with the groups and the demo users loaded."""
     factory = session_factory(database)
     with factory() as session, session.begin():
         ensure_groups(session)
         load_demo_users(session)
     return factory
+
+
+@pytest.fixture
+def sessions(database: DatabaseEngine) -> sessionmaker[Session]:
+    return with_directory(database)
 
 
 @pytest.fixture

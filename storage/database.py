@@ -49,6 +49,9 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
         # In WAL, NORMAL syncs at checkpoints rather than at every commit: a power cut may lose
         # the last commits, never corrupt the file or half-write one (docs/engine-decisions.md).
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # 64 MB of page cache per connection (SQLite's default is 2 MB): a growing file of
+        # attachments and history otherwise turns each lookup into reads from the OS.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -1,6 +1,7 @@
-"""The Buen Gobierno workflow engine: the only package that talks to SpiffWorkflow.
+"""The Buen Gobierno workflow engine: the only package that talks to SpiffWorkflow (inside it,
+only `engine.bpm` does). Its packages, each with one job, are drawn in docs/architecture.md.
 
-Public surface (everything else is private to the package):
+Public surface:
     Engine                  commands: deploy, validate, start, claim, unclaim, reassign,
                             complete, cancel, verify_audit,
                             audit_report, checkpoint_audit

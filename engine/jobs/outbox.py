@@ -9,6 +9,7 @@ sent it, so a crash between sending and committing may send it again, never lose
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -17,6 +18,7 @@ from jinja2 import Environment, StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.commands.executor import CommandContext
 from engine.commands.facade import Engine
 from storage.models import Case, Group, Membership, Notification, User
 
@@ -69,28 +71,39 @@ def deliver_notifications(
     engine: Engine, transport: MailTransport | None, *, base_url: str, batch: int = 50
 ) -> int:
     """Send (or file in the mailbox) up to `batch` pending notifications; returns how many."""
-    with engine.unit_of_work() as session:
+    sent: int = engine.executor.execute(DeliverNotifications(transport, base_url, batch))
+    return sent
+
+
+@dataclass(frozen=True)
+class DeliverNotifications:
+    transport: MailTransport | None
+    base_url: str
+    batch: int
+
+    def execute(self, context: CommandContext) -> int:
+        session = context.session
         query = (
             select(Notification)
             .where(Notification.sent_at.is_(None))
             .order_by(Notification.id)
-            .limit(batch)
+            .limit(self.batch)
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         pending = list(session.scalars(query))
         for notification in pending:
-            if transport is not None:
+            if self.transport is not None:
                 case = session.get(Case, notification.case_id) if notification.case_id else None
                 for user in _recipients(session, notification.recipient):
                     body = _TEMPLATE.render(
                         name=user.full_name,
                         body=notification.body,
                         business_key=case.business_key if case else "",
-                        base_url=base_url.rstrip("/"),
+                        base_url=self.base_url.rstrip("/"),
                     )
-                    transport.send([user.email], notification.subject, body)
-            notification.sent_at = engine.clock.now()
+                    self.transport.send([user.email], notification.subject, body)
+            notification.sent_at = context.engine.clock.now()
         return len(pending)
 
 

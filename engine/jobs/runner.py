@@ -26,6 +26,7 @@ from engine.audit.trail import append_event
 from engine.authorization import SYSTEM, load_actor, require_can_manage_incidents
 from engine.bpm.runtime import CaseRun
 from engine.commands import database_faults
+from engine.commands.executor import CommandContext
 from engine.commands.facade import Engine
 from engine.errors import Conflict, EngineError, NotFound
 from storage.models import Case, Job
@@ -79,33 +80,8 @@ class JobRunner:
         Jobs this runner still holds are taken again: their batch's transaction was lost with
         the database connection, so they did not run (between batches a runner holds nothing).
         """
-        with self.engine.unit_of_work() as session:
-            now = self.engine.clock.now()
-            query = (
-                select(Job.id)
-                .where(
-                    Job.due_at <= now,
-                    Job.attempts < MAX_ATTEMPTS,
-                    or_(
-                        Job.lease_expires_at.is_(None),
-                        Job.lease_expires_at < now,
-                        Job.lease_owner == self.owner,
-                    ),
-                )
-                .order_by(Job.due_at, Job.id)
-                .limit(batch)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            ids = list(session.scalars(query))
-            if ids:
-                session.execute(
-                    update(Job)
-                    .where(Job.id.in_(ids))
-                    .values(lease_owner=self.owner, lease_expires_at=now + self.lease)
-                    .execution_options(synchronize_session=False)
-                )
-            return ids
+        ids: list[int] = self.engine.executor.execute(AcquireJobs(self, batch))
+        return ids
 
     def run(self, job_id: int) -> JobOutcome:
         """Run one leased job in a transaction of its own."""
@@ -130,12 +106,10 @@ class JobRunner:
         """
         outcomes: list[JobOutcome] = []
         for start in range(0, len(job_ids), JOBS_PER_TRANSACTION):
-            committed: list[JobOutcome] = []
-            with self.engine.unit_of_work() as session:
-                for job_id in job_ids[start : start + JOBS_PER_TRANSACTION]:
-                    if stopping():
-                        break
-                    committed.append(self._run_in_savepoint(session, job_id))
+            chunk = tuple(job_ids[start : start + JOBS_PER_TRANSACTION])
+            committed: list[JobOutcome] = self.engine.executor.execute(
+                RunJobs(self, chunk, stopping)
+            )
             for outcome in committed:
                 if ran is not None:
                     ran(outcome)
@@ -187,8 +161,8 @@ class JobRunner:
 
     def record_failure(self, job_id: int, error: str) -> JobOutcome:
         """Count a failed attempt: retry later with backoff, or, at the last attempt, an incident."""
-        with self.engine.unit_of_work() as session:
-            return self._count_failure(session, job_id, error)
+        outcome: JobOutcome = self.engine.executor.execute(CountJobFailure(self, job_id, error))
+        return outcome
 
     def _count_failure(self, session: Session, job_id: int, error: str) -> JobOutcome:
         job = session.get(Job, job_id)
@@ -250,20 +224,94 @@ def incidents(engine: Engine, actor: str) -> list[IncidentView]:
 
 def retry_incident(engine: Engine, job_id: int, actor: str) -> None:
     """Give an incident its attempts back; the next worker pass runs it now."""
-    with engine.unit_of_work() as session:
-        who = load_actor(session, actor)
+    engine.executor.execute(RetryIncident(job_id, actor))
+
+
+@dataclass(frozen=True)
+class RetryIncident:
+    job_id: int
+    actor: str
+
+    def execute(self, context: CommandContext) -> None:
+        engine, session = context.engine, context.session
+        who = load_actor(session, self.actor)
         require_can_manage_incidents(who)
-        job = session.get(Job, job_id)
+        job = session.get(Job, self.job_id)
         if job is None:
-            raise NotFound(f"el trabajo {job_id} no existe")
+            raise NotFound(f"el trabajo {self.job_id} no existe")
         if job.attempts < MAX_ATTEMPTS:
-            raise Conflict(f"el trabajo {job_id} no es un incidente")
+            raise Conflict(f"el trabajo {self.job_id} no es un incidente")
         job.attempts = 0
         job.due_at = engine.clock.now()
         case = session.get(Case, job.case_id) if job.case_id is not None else None
         if case is not None:
             case.last_error = None
             _record(engine, session, case, "incident_retried", job, {"by": who.username})
+
+
+@dataclass(frozen=True)
+class AcquireJobs:
+    """Lease up to `batch` due jobs for the runner (see `JobRunner.acquire`)."""
+
+    runner: JobRunner
+    batch: int
+
+    def execute(self, context: CommandContext) -> list[int]:
+        session, owner, batch = context.session, self.runner.owner, self.batch
+        lease = self.runner.lease
+        now = context.engine.clock.now()
+        query = (
+            select(Job.id)
+            .where(
+                Job.due_at <= now,
+                Job.attempts < MAX_ATTEMPTS,
+                or_(
+                    Job.lease_expires_at.is_(None),
+                    Job.lease_expires_at < now,
+                    Job.lease_owner == owner,
+                ),
+            )
+            .order_by(Job.due_at, Job.id)
+            .limit(batch)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(session.scalars(query))
+        if ids:
+            session.execute(
+                update(Job)
+                .where(Job.id.in_(ids))
+                .values(lease_owner=owner, lease_expires_at=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+        return ids
+
+
+@dataclass(frozen=True)
+class RunJobs:
+    """Leased jobs in one transaction, each in a savepoint (see `JobRunner.run_batch`)."""
+
+    runner: JobRunner
+    job_ids: tuple[int, ...]
+    stopping: Callable[[], bool]
+
+    def execute(self, context: CommandContext) -> list[JobOutcome]:
+        outcomes: list[JobOutcome] = []
+        for job_id in self.job_ids:
+            if self.stopping():
+                break
+            outcomes.append(self.runner._run_in_savepoint(context.session, job_id))
+        return outcomes
+
+
+@dataclass(frozen=True)
+class CountJobFailure:
+    runner: JobRunner
+    job_id: int
+    error: str
+
+    def execute(self, context: CommandContext) -> JobOutcome:
+        return self.runner._count_failure(context.session, self.job_id, self.error)
 
 
 def _record(

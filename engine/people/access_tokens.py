@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.authorization import Actor, load_actor
+from engine.commands.executor import CommandContext
 from engine.commands.facade import Engine
 from engine.errors import Conflict, NotFound, ValidationError
 from storage.models import AccessToken, User
@@ -75,19 +76,31 @@ def create_token(engine: Engine, username: str, name: str, days: int = DEFAULT_D
         errors["dias"] = f"la vigencia debe estar entre 1 y {MAX_DAYS} días"
     if errors:
         raise ValidationError(errors)
-    secret = PREFIX + secrets.token_urlsafe(32)
-    now = engine.clock.now()
-    with engine.unit_of_work() as session:
+    created: NewToken = engine.executor.execute(
+        CreateToken(username, name, days, PREFIX + secrets.token_urlsafe(32))
+    )
+    return created
+
+
+@dataclass(frozen=True)
+class CreateToken:
+    username: str
+    name: str
+    days: int
+    secret: str = field(repr=False)
+
+    def execute(self, context: CommandContext) -> NewToken:
+        session, now = context.session, context.engine.clock.now()
         row = AccessToken(
-            user_id=_user(session, username).id,
-            name=name,
-            token_hash=hash_token(secret),
+            user_id=_user(session, self.username).id,
+            name=self.name,
+            token_hash=hash_token(self.secret),
             created_at=now,
-            expires_at=now + timedelta(days=days),
+            expires_at=now + timedelta(days=self.days),
         )
         session.add(row)
         session.flush()
-        return NewToken(row.id, name, secret, row.expires_at)
+        return NewToken(row.id, self.name, self.secret, row.expires_at)
 
 
 def list_tokens(engine: Engine, username: str) -> list[TokenView]:
@@ -106,13 +119,22 @@ def list_tokens(engine: Engine, username: str) -> list[TokenView]:
 
 def revoke_token(engine: Engine, username: str, token_id: int) -> None:
     """Revoke one of `username`'s tokens; another user's token is NotFound, not Forbidden."""
-    with engine.unit_of_work() as session:
-        row = session.get(AccessToken, token_id)
-        if row is None or row.user_id != _user(session, username).id:
-            raise NotFound(f"el token {token_id} no existe")
+    engine.executor.execute(RevokeToken(username, token_id))
+
+
+@dataclass(frozen=True)
+class RevokeToken:
+    username: str
+    token_id: int
+
+    def execute(self, context: CommandContext) -> None:
+        session = context.session
+        row = session.get(AccessToken, self.token_id)
+        if row is None or row.user_id != _user(session, self.username).id:
+            raise NotFound(f"el token {self.token_id} no existe")
         if row.revoked_at is not None:
-            raise Conflict(f"el token {token_id} ya estaba revocado")
-        row.revoked_at = engine.clock.now()
+            raise Conflict(f"el token {self.token_id} ya estaba revocado")
+        row.revoked_at = context.engine.clock.now()
 
 
 def use_token(engine: Engine, secret: str) -> TokenUse | None:
@@ -131,11 +153,19 @@ def use_token(engine: Engine, secret: str) -> TokenUse | None:
         use = TokenUse(load_actor(session, row.user.username), row.id)
         stale = row.last_used_at is None or now - row.last_used_at >= _LAST_USE_RESOLUTION
     if stale:
-        with engine.unit_of_work() as session:
-            token = session.get(AccessToken, use.token_id)
-            assert token is not None
-            token.last_used_at = now
+        engine.executor.execute(RecordTokenUse(use.token_id, now))
     return use
+
+
+@dataclass(frozen=True)
+class RecordTokenUse:
+    token_id: int
+    at: datetime
+
+    def execute(self, context: CommandContext) -> None:
+        token = context.session.get(AccessToken, self.token_id)
+        if token is not None:
+            token.last_used_at = self.at
 
 
 def _user(session: Session, username: str) -> User:

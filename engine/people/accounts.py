@@ -7,12 +7,15 @@ password bump the generation, which ends every session of that user on every pro
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.authorization import Actor, load_actor
+from engine.commands.executor import CommandContext
 from engine.commands.facade import Engine
 from engine.errors import NotFound, ValidationError
 from engine.people.directory import hash_password
@@ -52,8 +55,16 @@ def actor_for_session(session: Session, username: str, generation: int) -> Actor
 
 def end_sessions(engine: Engine, username: str) -> int:
     """Revoke every session of `username` (sign-out everywhere); returns the new generation."""
-    with engine.unit_of_work() as session:
-        return _bump_generation(session, username)
+    generation: int = engine.executor.execute(EndSessions(username))
+    return generation
+
+
+@dataclass(frozen=True)
+class EndSessions:
+    username: str
+
+    def execute(self, context: CommandContext) -> int:
+        return _bump_generation(context.session, self.username)
 
 
 def change_password(engine: Engine, username: str, current: str, new: str) -> int:
@@ -62,16 +73,27 @@ def change_password(engine: Engine, username: str, current: str, new: str) -> in
     Returns the new session generation (the caller's own session continues with it). Bad input
     raises ValidationError (fields `contrasena_actual`, `nueva_contrasena`); nothing changes.
     """
-    with engine.unit_of_work() as session:
+    generation: int = engine.executor.execute(ChangePassword(username, current, new))
+    return generation
+
+
+@dataclass(frozen=True)
+class ChangePassword:
+    username: str
+    current: str = field(repr=False)
+    new: str = field(repr=False)
+
+    def execute(self, context: CommandContext) -> int:
+        session, username = context.session, self.username
         user = _active_user(session, username)
         if user is None:
             raise NotFound(f"usuario '{username}' no existe o está inactivo")
-        if not _password_matches(user.password_hash, current):
+        if not _password_matches(user.password_hash, self.current):
             raise ValidationError({"contrasena_actual": "la contraseña actual no es correcta"})
-        require_acceptable_password(new, username, field="nueva_contrasena")
-        if _password_matches(user.password_hash, new):
+        require_acceptable_password(self.new, username, field="nueva_contrasena")
+        if _password_matches(user.password_hash, self.new):
             raise ValidationError({"nueva_contrasena": "debe ser distinta de la actual"})
-        user.password_hash = hash_password(new)
+        user.password_hash = hash_password(self.new)
         return _bump_generation(session, username)
 
 

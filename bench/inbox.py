@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -140,7 +141,9 @@ def measure(database: DatabaseEngine, requests: int) -> list[tuple[str, int, int
     sessions = session_factory(database)
     clock = ManualClock(datetime(2026, 12, 1, 9, tzinfo=UTC))
     engine = Engine(sessions, services=service_registry(), clock=clock)
-    app = create_app({"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}, engine=engine)
+    app = create_app(
+        {"SECRET_KEY": secrets.token_urlsafe(48), "WTF_CSRF_ENABLED": False}, engine=engine
+    )
     client = app.test_client()
     client.post("/ingresar", data={"usuario": USER, "contrasena": "bench"})
     with sessions() as session:

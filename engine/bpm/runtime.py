@@ -7,7 +7,7 @@ transaction does, after `save()` has passed the optimistic lock.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, cast
 from uuid import UUID
@@ -48,8 +48,11 @@ class CaseRun:
         *,
         definitions: DefinitionCache | None = None,
         locked: bool = False,
+        timer_jobs: Sequence[Job] = (),
     ) -> None:
+        """`timer_jobs`: job rows of this case the caller already holds (the worker's job)."""
         self.session = session
+        self._held_jobs = {str(job.payload.get("task")): job for job in timer_jobs}
         self.case = case
         self.actor = actor
         self.clock = clock
@@ -183,9 +186,12 @@ class CaseRun:
         waiting = self._waiting_timers()
         if set(waiting) == self._timer_jobs:
             return
-        jobs = self.session.scalars(
-            select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
-        ).all()
+        if self._timer_jobs <= set(self._held_jobs):  # every job of the case is at hand
+            jobs: Sequence[Job] = [self._held_jobs[spiff_id] for spiff_id in self._timer_jobs]
+        else:
+            jobs = self.session.scalars(
+                select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
+            ).all()
         for job in jobs:
             if job.payload.get("task") not in waiting:
                 self.session.delete(job)

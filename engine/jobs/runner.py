@@ -152,7 +152,7 @@ class JobRunner:
             return JobOutcome(job_id, key, "done")
         CaseRun(
             session, case, SYSTEM, self.engine.clock, self.engine.services,
-            definitions=self.engine.definitions, locked=True,
+            definitions=self.engine.definitions, locked=True, timer_jobs=[job],
         ).advance()  # fmt: skip
         if not inspect(job).deleted:  # the timer did not fire yet (or fired another): release it
             job.lease_owner = None

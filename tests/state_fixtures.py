@@ -31,6 +31,7 @@ from storage.migrate import upgrade_to_head
 from storage.models import Case
 from tests.conftest import BOGOTA, BPMN
 from tests.helpers import complete
+from tests.integration.test_p001_paths import FICHA, INVITATION, PROPOSAL
 
 STATES = Path(__file__).resolve().parent / "data" / "states"
 # Every fixture case was driven with the clock at this instant (the suite's default clock).
@@ -40,28 +41,7 @@ STARTED_AT = datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA)
 # clock and fire the due timers, which must advance n cases.
 Step = dict[str, Any]
 
-INVITATION = {
-    "instancia": "Junta Directiva de EMCALI",
-    "asunto": "Sesión ordinaria de diciembre",
-    "fecha_sesion": "2026-12-04",
-    "lugar": "Edificio CAM",
-    "tipo_delegacion": "puntual",
-}
-PROPOSAL = {"delegado": "delegada", "cargo_delegado": "Subsecretaria de Cultura"}
 APPROVAL = {"decision_secretario": "aprobar"}
-FICHA = {
-    "fecha_realizacion": "2026-12-04",
-    "resumen_sesion": "Se aprobó el presupuesto 2027.",
-    "decisiones": [{"descripcion": "Aprobar presupuesto"}],
-    "compromisos": [
-        {"descripcion": "Enviar informe", "responsable": "salud", "fecha_limite": "2026-12-18"},
-        {
-            "descripcion": "Revisar tarifas",
-            "responsable": "movilidad",
-            "fecha_limite": "2027-01-15",
-        },
-    ],
-}
 RESOLUCION = {
     "tipo_acto": "resolucion",
     "asunto": "Comité de convivencia escolar de la Secretaría de Educación",

@@ -15,11 +15,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from engine import Engine, ManualClock
-from engine.people.directory import ensure_groups, load_demo_users
 from handlers import service_registry
-from storage.database import create_database_engine, session_factory
+from storage.database import create_database_engine
 from storage.migrate import upgrade_to_head
-from tests.conftest import BOGOTA, BPMN, ROOT
+from tests.conftest import BOGOTA, BPMN, ROOT, with_directory
 from web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,10 +48,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
     )
     upgrade_to_head(database)
-    sessions = session_factory(database)
-    with sessions() as session, session.begin():
-        ensure_groups(session)
-        load_demo_users(session)
+    sessions = with_directory(database)
     clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
     engine = Engine(sessions, services=service_registry(), clock=clock)
     engine.deploy([BPMN / "P001_delegaciones.bpmn"], "admin")

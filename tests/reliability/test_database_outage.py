@@ -29,12 +29,11 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Engine, ManualClock
-from engine.people.directory import ensure_groups, load_demo_users
 from handlers import service_registry
-from storage.database import create_database_engine, session_factory
+from storage.database import create_database_engine
 from storage.migrate import upgrade_to_head
 from storage.models import AuditEvent, Job
-from tests.conftest import BOGOTA, BPMN
+from tests.conftest import BOGOTA, BPMN, with_directory
 from tests.reliability.test_worker_processes import (
     AFTER_BOTH_TIMERS,
     _approved_cases,
@@ -161,10 +160,7 @@ def test_an_outage_of_postgresql_gives_503_then_200_and_the_worker_survives_losi
 ) -> None:
     database = create_database_engine(private_postgres.url)
     upgrade_to_head(database)
-    sessions = session_factory(database)
-    with sessions() as session, session.begin():
-        ensure_groups(session)
-        load_demo_users(session)
+    sessions = with_directory(database)
     clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
     engine = Engine(sessions, services=service_registry(), clock=clock)
     engine.deploy([BPMN / "P001_delegaciones.bpmn"], "admin")

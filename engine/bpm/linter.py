@@ -140,6 +140,8 @@ def _lint_flows(process: etree._Element, elements: Mapping[str, Element], proble
                 problem(flow, f"el flujo apunta a un elemento inexistente ({end}='{ref}')")
         outgoing.setdefault(flow.get("sourceRef", ""), []).append(flow)
     for element in elements.values():
+        if element.kind == "eventBasedGateway":
+            _lint_event_gateway(process, element, outgoing.get(element.id, []), problem)
         if element.kind not in DIVERGING_GATEWAYS:
             continue
         gateway_flows = outgoing.get(element.id, [])
@@ -158,3 +160,46 @@ def _lint_flows(process: etree._Element, elements: Mapping[str, Element], proble
                 )
             else:
                 _check(condition.text or "", "eval", elements[element.id], problem)
+
+
+def _lint_event_gateway(
+    process: etree._Element, gateway: Element, flows: list[etree._Element], problem: Any
+) -> None:
+    """BPMN allows only catch events and receive tasks after an event-based gateway. The engine
+    runs none yet: it delivers no messages or signals, and SpiffWorkflow keeps the timers of
+    the gateway's events on the gateway itself, where no timer job would be scheduled."""
+    for flow in flows:
+        target_id = flow.get("targetRef", "")
+        target = process.find(f".//bpmn:*[@id='{target_id}']", NS)
+        if target is None:
+            continue  # reported as a flow to a missing element
+        kind = etree.QName(target).localname
+        if kind not in ("intermediateCatchEvent", "receiveTask"):
+            problem(
+                gateway,
+                "después de una compuerta basada en eventos solo puede seguir un evento "
+                f"intermedio de captura o una tarea de recepción, y '{target_id}' es "
+                f"{_KIND_WORDS.get(kind, kind)}",
+            )
+    problem(
+        gateway,
+        "el motor aún no ejecuta compuertas basadas en eventos (sus temporizadores no se "
+        "programarían y no recibe mensajes); use una compuerta exclusiva o un temporizador "
+        "de borde",
+    )
+
+
+_KIND_WORDS = {
+    "userTask": "una tarea de usuario",
+    "serviceTask": "una tarea de servicio",
+    "scriptTask": "una tarea de guion",
+    "task": "una tarea",
+    "callActivity": "una actividad de llamada",
+    "subProcess": "un subproceso",
+    "endEvent": "un evento de fin",
+    "intermediateThrowEvent": "un evento intermedio de lanzamiento",
+    "exclusiveGateway": "una compuerta",
+    "inclusiveGateway": "una compuerta",
+    "parallelGateway": "una compuerta",
+    "eventBasedGateway": "una compuerta",
+}

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -24,16 +24,15 @@ from engine.authorization import Actor
 from engine.bpm import spiff_state
 from engine.bpm.clock import Clock
 from engine.bpm.definition_cache import DefinitionCache
+from engine.bpm.failures import as_incidents
 from engine.bpm.linter import DYNAMIC_LANES
-from engine.bpm.sandbox import Sandbox, ScriptError, ScriptLimitExceeded, UnsafeScript
+from engine.bpm.sandbox import Sandbox
 from engine.bpm.scripting import SandboxScriptEngine
 from engine.bpm.services import CompletedTask, HandlerContext, ServiceRegistry
 from engine.errors import Conflict, Incident
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
 TIMER_JOB = "timer"
-# What a failing script, expression or handler raises inside Spiff: an `Incident` for callers.
-_RUN_FAILURES = (SpiffWorkflowException, UnsafeScript, ScriptLimitExceeded, ScriptError)
 
 
 class CaseRun:
@@ -127,10 +126,8 @@ class CaseRun:
         """
         spiff_task.data.update(data)
         self._submitted.add(str(spiff_task.id))
-        try:
+        with as_incidents(self.case.business_key):
             spiff_task.run()  # runs the task's postScript
-        except _RUN_FAILURES as error:
-            raise Incident(self._describe_failure(error)) from error
         self._touched = spiff_task
         for sibling in spiff_task.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
             sibling.data.update(data)
@@ -138,11 +135,9 @@ class CaseRun:
     def step(self) -> None:
         """Run everything the engine can run now (timers due by the engine's clock included);
         a failure becomes an `Incident`."""
-        try:
+        with as_incidents(self.case.business_key):
             self._fire_due_timers()
             self.workflow.do_engine_steps(did_complete_task=self._automatic.append)
-        except _RUN_FAILURES as error:
-            raise Incident(self._describe_failure(error)) from error
         for task in self._automatic:
             self._touched = task
             element = self.element(task)
@@ -208,12 +203,6 @@ class CaseRun:
                     )
                 )
         self._timer_jobs = set(waiting)
-
-    def _describe_failure(self, error: Exception) -> str:
-        task = getattr(error, "task", None)
-        where = f" en '{task.task_spec.bpmn_id}'" if task is not None else ""
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return f"{self.case.business_key}{where}: {message}"
 
     def _call_service(self, task: Any, operator: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = self.services.get(operator)
@@ -394,8 +383,9 @@ class CaseRun:
             self.case.status = "completed"
             self.case.ended_at = self.clock.now()
             self.record("case_completed")
-        self.case.data = _json_safe(self._current_data())
-        self.case.state = spiff_state.dump_workflow(self.workflow)
+        with as_incidents(self.case.business_key):
+            self.case.data = _json_safe(self._current_data())
+            self.case.state = spiff_state.dump_workflow(self.workflow)
         self.chain.write(self.session)
         if self._notifications:
             self.session.execute(insert(cast(Table, Notification.__table__)), self._notifications)

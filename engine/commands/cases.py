@@ -28,6 +28,7 @@ from engine.authorization import (
 from engine.bpm import spiff_state
 from engine.bpm.calendar import local_date
 from engine.bpm.deployment import latest_definition, start_element
+from engine.bpm.failures import as_incidents
 from engine.bpm.forms import validate_form
 from engine.bpm.runtime import CaseRun, previous_element
 from engine.commands import attachments
@@ -225,7 +226,8 @@ class CancelCase:
         if case.status != "running":  # finished while we waited for the case's lock
             raise Conflict(f"el caso {self.business_key} ya está {case.status}")
         run = _case_run(engine, session, case, who)
-        run.workflow.cancel()
+        with as_incidents(case.business_key):
+            run.workflow.cancel()
         case.status = "cancelled"
         case.ended_at = engine.clock.now()
         run.record("case_cancelled", payload={"reason": self.reason})

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit.trail import CaseChain
 from engine.authorization import Actor
-from engine.bpm import spiff_state
+from engine.bpm import case_data, spiff_state
 from engine.bpm.clock import Clock
 from engine.bpm.definition_cache import DefinitionCache
 from engine.bpm.failures import as_incidents
@@ -67,6 +67,7 @@ class CaseRun:
             case.state, self.definition.spec, case=case.business_key
         )
         self.workflow.script_engine = SandboxScriptEngine(self.sandbox, self._call_service)
+        case_data.prepare(self.workflow)
         self.chain = CaseChain(case, self.definition.version)
         # What the rows say now, as the last save left them: open task rows are the ready user
         # tasks and timer jobs the waiting timers, so changes are derived without a query.
@@ -117,20 +118,15 @@ class CaseRun:
         self.save()
 
     def submit(self, spiff_task: Any, data: dict[str, Any]) -> None:
-        """Complete a user task with its form data, which becomes case data.
-
-        Parallel branches each carry a copy of the data taken at the split, and a join keeps the
-        last branch's copy: without sharing, a value submitted in one branch (a new visto bueno)
-        would be overwritten by the stale copy of a sibling branch. A failing postScript is an
-        `Incident`, like a failure in `step`.
+        """Complete a user task with its form data, shared by the data model
+        (`engine.bpm.case_data`). A failing postScript is an `Incident`, like a failure in `step`.
         """
         spiff_task.data.update(data)
         self._submitted.add(str(spiff_task.id))
         with as_incidents(self.case.business_key):
             spiff_task.run()  # runs the task's postScript
         self._touched = spiff_task
-        for sibling in spiff_task.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-            sibling.data.update(data)
+        case_data.share_submission(spiff_task, data)
 
     def step(self) -> None:
         """Run everything the engine can run now (timers due by the engine's clock included);
@@ -402,7 +398,7 @@ class CaseRun:
         """
         last = self.workflow.last_task
         if last is not None:
-            merged = dict(last.data)
+            merged = case_data.case_view(last)
         else:
             merged = {}
             for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
@@ -410,9 +406,9 @@ class CaseRun:
         for called in sorted(self.workflow.get_active_subprocesses(), key=lambda w: w.depth):
             owner = self.workflow.get_task_from_id(called.parent_task_id)
             if isinstance(owner.task_spec, CallActivity) and called.last_task is not None:
-                merged.update(called.last_task.data)
+                merged.update(case_data.case_view(called.last_task))
         if self._touched is not None and self._touched.workflow is not self.workflow:
-            merged.update(self._touched.data)
+            merged.update(case_data.case_view(self._touched))
         return merged
 
 

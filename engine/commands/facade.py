@@ -32,7 +32,7 @@ from engine.authorization import (
 )
 from engine.bpm.clock import Clock, SystemClock
 from engine.bpm.definition_cache import DefinitionCache
-from engine.bpm.deployment import Deployment, bundles_for
+from engine.bpm.deployment import Deployment, bundles_from_files
 from engine.bpm.services import ServiceRegistry
 from engine.commands import attachments, database_faults
 from engine.commands.admin import DeployBundles, SealAuditCheckpoint
@@ -47,6 +47,7 @@ from engine.commands.cases import (
 )
 from engine.commands.executor import CommandExecutor
 from engine.errors import Conflict, InvalidDefinition, Misconfigured
+from engine.people.directory import GROUPS
 from engine.read.queries import TaskView, open_tasks
 from storage.database import WRITE_OPTION
 
@@ -103,14 +104,16 @@ class Engine:
     # -- definitions -------------------------------------------------------------------------
 
     def validate(self, paths: Sequence[Path]) -> list[str]:
-        """Every problem of the given files or folders; an empty list means deployable."""
-        problems: list[str] = []
-        with self.reading() as session:
-            try:
-                bundles_for(session, paths, self.services.names())
-            except InvalidDefinition as error:
-                problems.extend(error.problems)
-        return problems
+        """Every problem of the given files or folders; an empty list means deployable.
+
+        Needs no database (a fresh machine, CI): lanes are checked against the group catalogue
+        that ships with the code and called processes are looked for next to the files.
+        """
+        try:
+            bundles_from_files(paths, self.services.names(), frozenset(GROUPS))
+        except InvalidDefinition as error:
+            return list(error.problems)
+        return []
 
     def deploy(self, paths: Sequence[Path], actor: str) -> list[Deployment]:
         """Deploy every file; identical content is a no-op, changed content a new version.

@@ -38,7 +38,7 @@ def bundles_for(
     Called processes may resolve to deployed versions; lanes to the groups in the database.
     """
     return bundles_from_files(
-        paths, operators, known_group_codes(session), _deployed_sources(session)
+        paths, operators, known_group_codes(session), deployed_sources(session)
     )
 
 
@@ -89,7 +89,8 @@ def latest_definitions(session: Session) -> dict[str, Definition]:
     return {definition.key: definition for definition in session.scalars(query)}
 
 
-def _deployed_sources(session: Session) -> dict[str, SourceFile]:
+def deployed_sources(session: Session) -> dict[str, SourceFile]:
+    """The latest deployed BPMN of every procedure, by key: what a call activity resolves to."""
     return {
         key: SourceFile(f"{key} v{d.version}", d.bpmn_xml.encode(), d.forms)
         for key, d in latest_definitions(session).items()

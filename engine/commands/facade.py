@@ -46,6 +46,13 @@ from engine.commands.cases import (
     case_by_key,
 )
 from engine.commands.executor import CommandExecutor
+from engine.commands.workbench import (
+    CreateDraft,
+    DeployDraft,
+    DraftSaved,
+    RecordWorkbenchEvent,
+    SaveDraft,
+)
 from engine.errors import Conflict, InvalidDefinition, Misconfigured
 from engine.people.directory import GROUPS
 from engine.read.queries import TaskView, open_tasks
@@ -120,6 +127,33 @@ class Engine:
 
         Only process analysts and administrators deploy (`require_can_deploy`)."""
         return self.executor.execute(DeployBundles(list(paths), actor))
+
+    # -- the analysts' workbench -------------------------------------------------------------
+
+    def create_draft(self, key: str, actor: str, version: int | None = None) -> DraftSaved:
+        """A draft copied from deployed `version` of `key` (None: the latest)."""
+        return self.executor.execute(CreateDraft(key, actor, version))
+
+    def save_draft(
+        self,
+        draft_id: int,
+        expected_revision: int,
+        bpmn_xml: str,
+        actor: str,
+        forms: dict[str, Any] | None = None,
+    ) -> DraftSaved:
+        """A new revision of the draft; `Conflict` when someone saved after `expected_revision`."""
+        return self.executor.execute(SaveDraft(draft_id, expected_revision, bpmn_xml, actor, forms))
+
+    def deploy_draft(self, draft_id: int, expected_revision: int, actor: str) -> Deployment:
+        """Deploy the draft as the next version; `InvalidDefinition` while lint finds problems."""
+        return self.executor.execute(DeployDraft(draft_id, expected_revision, actor))
+
+    def record_workbench_event(
+        self, actor: str, action: str, key: str, version: int | None = None
+    ) -> None:
+        """Audit a workbench action that changes nothing else (a bundle downloaded)."""
+        self.executor.execute(RecordWorkbenchEvent(actor, action, key, version))
 
     # -- cases -------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from flask import (
     Response,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -34,8 +35,16 @@ from engine.read.workbench import (
 )
 from web.current import actor, engine
 from web.extensions import login_manager
+from web.security import CONTENT_SECURITY_POLICY
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/modelos")
+
+# bpmn-js and its properties panel write style attributes into the markup they build (sizes,
+# positions of the canvas' overlays): the modeler page alone allows inline styles. Scripts stay
+# 'self' only, so an injected style can restyle the page but never run code.
+MODELER_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
 
 
 @blueprint.before_request
@@ -83,7 +92,9 @@ def create_draft(key: str) -> ResponseReturnValue:
 def modeler(draft_id: int) -> ResponseReturnValue:
     with engine().reading() as session:
         draft = draft_content(session, draft_id)
-    return render_template("workbench/modeler.html", draft=draft)
+    response = make_response(render_template("workbench/modeler.html", draft=draft))
+    response.headers["Content-Security-Policy"] = MODELER_POLICY
+    return response
 
 
 @blueprint.get("/borradores/<int:draft_id>.bpmn")

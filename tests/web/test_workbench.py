@@ -325,3 +325,15 @@ def test_compare_with_an_unknown_reference_is_404(app: Flask, p001: Engine) -> N
     client = signed_in(app, "analista")
     assert client.get("/modelos/comparar?antes=P001:1&despues=nada").status_code == 404
     assert client.get("/modelos/comparar.json?antes=P001:1&despues=P001:7").status_code == 404
+
+
+def test_the_modeler_page_allows_inline_styles_but_never_inline_scripts(
+    app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    modeler = client.get(f"/modelos/borradores/{draft}").headers["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in modeler
+    assert "script-src 'self';" in modeler
+    library = client.get("/modelos").headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in library

@@ -108,6 +108,21 @@ def require_can_deploy(actor: Actor) -> None:
     )
 
 
+def can_use_workbench(actor: Actor) -> bool:
+    return actor.is_admin or bool(actor.groups & ANALYST_GROUPS)
+
+
+def require_can_use_workbench(actor: Actor) -> None:
+    """The analysts' workbench (/modelos: library, drafts, lint, compare, deploy) is theirs
+    and the administrators'; nobody else even reads it (drafts are not public)."""
+    if can_use_workbench(actor):
+        return
+    raise Forbidden(
+        f"{actor.username} no puede usar el taller de modelos "
+        "(solo los analistas de procesos y los administradores)"
+    )
+
+
 def can_manage_incidents(actor: Actor) -> bool:
     return actor.is_admin
 

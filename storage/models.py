@@ -305,3 +305,57 @@ class RateLimitCounter(Base):
     bucket: Mapped[str] = mapped_column(String(255), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Draft(Base):
+    """A procedure's diagram and forms being edited in the workbench; nothing runs from it.
+
+    `revision` counts saves and is the optimistic lock: a save based on an older revision
+    matches no row and is refused, so two analysts never overwrite each other silently.
+    """
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), index=True)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    saved_by: Mapped[str] = mapped_column(String(80))
+    saved_at: Mapped[datetime]
+    deployed_version: Mapped[int | None] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class DraftRevision(Base):
+    """Every save of a draft, kept: the loser of a conflicting save reads the winner's here."""
+
+    __tablename__ = "draft_revisions"
+    __table_args__ = (UniqueConstraint("draft_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(80))
+    saved_at: Mapped[datetime]
+
+
+class WorkbenchEvent(Base):
+    """Append-only record of what analysts did in the workbench (drafts, downloads, deploys)."""
+
+    __tablename__ = "workbench_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int | None] = mapped_column(Integer)
+    draft_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -169,9 +169,23 @@ def _register_blueprints(app: Flask) -> None:
         quality,
         start,
         tasks,
+        workbench,
     )
 
-    modules = (errors, assets, health, auth, account, inbox, tasks, start, cases, mailbox, quality)
+    modules = (
+        errors,
+        assets,
+        health,
+        auth,
+        account,
+        inbox,
+        tasks,
+        start,
+        cases,
+        mailbox,
+        quality,
+        workbench,
+    )
     for module in (*modules, api):
         app.register_blueprint(module.blueprint)
 

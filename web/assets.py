@@ -17,10 +17,18 @@ VENDOR_FILES = {
     "bpmn-navigated-viewer.js": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
     "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
     "bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
+    "bpmn-modeler.js": "bpmn-js/dist/bpmn-modeler.production.min.js",
+    # The palette's icons: the stylesheet names its fonts as ../font/, hence the folders.
+    "bpmn-font/css/bpmn.css": "bpmn-js/dist/assets/bpmn-font/css/bpmn.css",
+    "bpmn-font/font/bpmn.woff2": "bpmn-js/dist/assets/bpmn-font/font/bpmn.woff2",
+    "bpmn-font/font/bpmn.woff": "bpmn-js/dist/assets/bpmn-font/font/bpmn.woff",
+    "bpmn-font/font/bpmn.ttf": "bpmn-js/dist/assets/bpmn-font/font/bpmn.ttf",
+    "bpmn-js-properties-panel.js": "bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js",
+    "properties-panel.css": "@bpmn-io/properties-panel/dist/assets/properties-panel.css",
 }
 
 
-@blueprint.get("/vendor/<name>")
+@blueprint.get("/vendor/<path:name>")
 def vendor(name: str) -> ResponseReturnValue:
     relative = VENDOR_FILES.get(name)
     if relative is None:

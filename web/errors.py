@@ -90,7 +90,8 @@ def status_for(error: EngineError) -> int:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, the workbench's JSON endpoints and the modeler's JSON saves get JSON errors."""
+    return request.path.startswith("/api/") or request.path.endswith(".json") or request.is_json
 
 
 def error_response(status: int, message: str | None = None, **extra: Any) -> ResponseReturnValue:

@@ -7,7 +7,7 @@ versions, else to the files next to a file being deployed (deploying one file of
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +33,23 @@ class Deployment:
 def bundles_for(
     session: Session, paths: Sequence[Path], operators: Collection[str]
 ) -> list[Bundle]:
-    """Every file's bundle, or `InvalidDefinition` listing the problems of all of them."""
+    """Every file's bundle, or `InvalidDefinition` listing the problems of all of them.
+
+    Called processes may resolve to deployed versions; lanes to the groups in the database.
+    """
+    return bundles_from_files(
+        paths, operators, known_group_codes(session), deployed_sources(session)
+    )
+
+
+def bundles_from_files(
+    paths: Sequence[Path],
+    operators: Collection[str],
+    known_groups: Collection[str],
+    deployed: Mapping[str, SourceFile] | None = None,
+) -> list[Bundle]:
+    """Every file's bundle without a database: `deployed` are the processes already deployed
+    (by key), `known_groups` the group codes lanes may name. Raises `InvalidDefinition`."""
     files = read_bpmn_sources(paths)
     sources = {path: SourceFile(path.name, path.read_bytes()) for path in files}
     # Called processes resolve to the files being deployed, else to the deployed versions,
@@ -47,9 +63,8 @@ def bundles_for(
     library = _sources_by_process(
         SourceFile(path.name, path.read_bytes()) for path in sorted(neighbours)
     )
-    library.update(_deployed_sources(session))
+    library.update(deployed or {})
     library.update(_sources_by_process(sources.values()))
-    known_groups = known_group_codes(session)
     bundles, problems = [], []
     for path, source in sources.items():
         try:
@@ -74,7 +89,8 @@ def latest_definitions(session: Session) -> dict[str, Definition]:
     return {definition.key: definition for definition in session.scalars(query)}
 
 
-def _deployed_sources(session: Session) -> dict[str, SourceFile]:
+def deployed_sources(session: Session) -> dict[str, SourceFile]:
+    """The latest deployed BPMN of every procedure, by key: what a call activity resolves to."""
     return {
         key: SourceFile(f"{key} v{d.version}", d.bpmn_xml.encode(), d.forms)
         for key, d in latest_definitions(session).items()

@@ -32,7 +32,7 @@ from engine.authorization import (
 )
 from engine.bpm.clock import Clock, SystemClock
 from engine.bpm.definition_cache import DefinitionCache
-from engine.bpm.deployment import Deployment, bundles_for
+from engine.bpm.deployment import Deployment, bundles_from_files
 from engine.bpm.services import ServiceRegistry
 from engine.commands import attachments, database_faults
 from engine.commands.admin import DeployBundles, SealAuditCheckpoint
@@ -46,7 +46,15 @@ from engine.commands.cases import (
     case_by_key,
 )
 from engine.commands.executor import CommandExecutor
+from engine.commands.workbench import (
+    CreateDraft,
+    DeployDraft,
+    DraftSaved,
+    RecordWorkbenchEvent,
+    SaveDraft,
+)
 from engine.errors import Conflict, InvalidDefinition, Misconfigured
+from engine.people.directory import GROUPS
 from engine.read.queries import TaskView, open_tasks
 from storage.database import WRITE_OPTION
 
@@ -103,20 +111,49 @@ class Engine:
     # -- definitions -------------------------------------------------------------------------
 
     def validate(self, paths: Sequence[Path]) -> list[str]:
-        """Every problem of the given files or folders; an empty list means deployable."""
-        problems: list[str] = []
-        with self.reading() as session:
-            try:
-                bundles_for(session, paths, self.services.names())
-            except InvalidDefinition as error:
-                problems.extend(error.problems)
-        return problems
+        """Every problem of the given files or folders; an empty list means deployable.
+
+        Needs no database (a fresh machine, CI): lanes are checked against the group catalogue
+        that ships with the code and called processes are looked for next to the files.
+        """
+        try:
+            bundles_from_files(paths, self.services.names(), frozenset(GROUPS))
+        except InvalidDefinition as error:
+            return list(error.problems)
+        return []
 
     def deploy(self, paths: Sequence[Path], actor: str) -> list[Deployment]:
         """Deploy every file; identical content is a no-op, changed content a new version.
 
         Only process analysts and administrators deploy (`require_can_deploy`)."""
         return self.executor.execute(DeployBundles(list(paths), actor))
+
+    # -- the analysts' workbench -------------------------------------------------------------
+
+    def create_draft(self, key: str, actor: str, version: int | None = None) -> DraftSaved:
+        """A draft copied from deployed `version` of `key` (None: the latest)."""
+        return self.executor.execute(CreateDraft(key, actor, version))
+
+    def save_draft(
+        self,
+        draft_id: int,
+        expected_revision: int,
+        bpmn_xml: str,
+        actor: str,
+        forms: dict[str, Any] | None = None,
+    ) -> DraftSaved:
+        """A new revision of the draft; `Conflict` when someone saved after `expected_revision`."""
+        return self.executor.execute(SaveDraft(draft_id, expected_revision, bpmn_xml, actor, forms))
+
+    def deploy_draft(self, draft_id: int, expected_revision: int, actor: str) -> Deployment:
+        """Deploy the draft as the next version; `InvalidDefinition` while lint finds problems."""
+        return self.executor.execute(DeployDraft(draft_id, expected_revision, actor))
+
+    def record_workbench_event(
+        self, actor: str, action: str, key: str, version: int | None = None
+    ) -> None:
+        """Audit a workbench action that changes nothing else (a bundle downloaded)."""
+        self.executor.execute(RecordWorkbenchEvent(actor, action, key, version))
 
     # -- cases -------------------------------------------------------------------------------
 

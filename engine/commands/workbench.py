@@ -1,0 +1,222 @@
+"""The analysts' workbench: drafts saved per revision, deployed from a draft, and the record of
+what analysts do (every action leaves a `WorkbenchEvent` in the same transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.authorization import load_actor, require_can_use_workbench
+from engine.bpm.deployment import Deployment, deploy_bundle, latest_definition
+from engine.bpm.drafts import build_draft_bundle
+from engine.commands.executor import CommandContext
+from engine.errors import Conflict, NotFound, ValidationError
+from storage.models import Definition, Draft, DraftRevision, WorkbenchEvent
+
+MAX_DRAFT_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DraftSaved:
+    draft_id: int
+    revision: int
+
+
+@dataclass(frozen=True)
+class CreateDraft:
+    """A new draft of `key`, copied from deployed `version` (None: the latest)."""
+
+    key: str
+    actor: str
+    version: int | None = None
+
+    def execute(self, context: CommandContext) -> DraftSaved:
+        session, now = context.session, context.engine.clock.now()
+        who = load_actor(session, self.actor)
+        require_can_use_workbench(who)
+        base = _definition(session, self.key, self.version)
+        draft = Draft(
+            key=base.key,
+            base_version=base.version,
+            bpmn_xml=base.bpmn_xml,
+            forms=dict(base.forms),
+            created_by=who.username,
+            created_at=now,
+            saved_by=who.username,
+            saved_at=now,
+        )
+        session.add(draft)
+        session.flush()
+        _keep_revision(session, draft)
+        record(session, who.username, now, "draft_created", base.key, base.version, draft.id)
+        return DraftSaved(draft.id, draft.revision)
+
+
+@dataclass(frozen=True)
+class SaveDraft:
+    """Save a new revision of a draft, based on `expected_revision`.
+
+    Someone else saved since that revision: `Conflict`, nothing written (their revision stays,
+    kept in `draft_revisions` for the loser to read).
+    """
+
+    draft_id: int
+    expected_revision: int
+    bpmn_xml: str
+    actor: str
+    forms: dict[str, Any] | None = field(default=None)
+
+    def execute(self, context: CommandContext) -> DraftSaved:
+        session, now = context.session, context.engine.clock.now()
+        who = load_actor(session, self.actor)
+        require_can_use_workbench(who)
+        if not self.bpmn_xml.strip():
+            raise ValidationError({"bpmn": "el diagrama está vacío"})
+        if len(self.bpmn_xml.encode("utf-8")) > MAX_DRAFT_BYTES:
+            raise ValidationError({"bpmn": "el diagrama supera el tamaño máximo (2 MiB)"})
+        draft = open_draft(session, self.draft_id)
+        if draft.revision != self.expected_revision:
+            raise Conflict(
+                f"el borrador {draft.id} ya va en la revisión {draft.revision} "
+                f"(guardada por {draft.saved_by}); usted editaba la revisión "
+                f"{self.expected_revision}"
+            )
+        draft.bpmn_xml = self.bpmn_xml
+        if self.forms is not None:
+            draft.forms = dict(self.forms)
+        draft.saved_by, draft.saved_at = who.username, now
+        # The UPDATE runs WHERE revision = expected: a concurrent save makes it match no row.
+        session.flush()
+        _keep_revision(session, draft)
+        record(
+            session,
+            who.username,
+            now,
+            "draft_saved",
+            draft.key,
+            draft.base_version,
+            draft.id,
+            revision=draft.revision,
+        )
+        return DraftSaved(draft.id, draft.revision)
+
+
+@dataclass(frozen=True)
+class DeployDraft:
+    """Deploy a draft as the procedure's next version; refused while the linter finds problems."""
+
+    draft_id: int
+    expected_revision: int
+    actor: str
+
+    def execute(self, context: CommandContext) -> Deployment:
+        engine, session = context.engine, context.session
+        who = load_actor(session, self.actor)
+        require_can_use_workbench(who)
+        draft = open_draft(session, self.draft_id)
+        if draft.revision != self.expected_revision:
+            raise Conflict(
+                f"el borrador {draft.id} cambió (revisión {draft.revision}, de {draft.saved_by}) "
+                "después de que usted lo revisara; revíselo de nuevo antes de desplegar"
+            )
+        bundle = build_draft_bundle(
+            session, draft.key, draft.bpmn_xml, draft.forms, engine.services.names()
+        )
+        deployment = deploy_bundle(session, bundle, who.username, engine.clock.now())
+        draft.deployed_version = deployment.version
+        session.flush()
+        record(
+            session,
+            who.username,
+            engine.clock.now(),
+            "draft_deployed",
+            draft.key,
+            deployment.version,
+            draft.id,
+            revision=draft.revision,
+            sha256=bundle.sha256,
+            created=deployment.created,
+        )
+        return deployment
+
+
+@dataclass(frozen=True)
+class RecordWorkbenchEvent:
+    """An action that changes nothing but is audited all the same (a bundle downloaded)."""
+
+    actor: str
+    action: str
+    key: str
+    version: int | None = None
+
+    def execute(self, context: CommandContext) -> None:
+        session = context.session
+        who = load_actor(session, self.actor)
+        require_can_use_workbench(who)
+        record(
+            session, who.username, context.engine.clock.now(), self.action, self.key, self.version
+        )
+
+
+def record(
+    session: Session,
+    actor: str,
+    at: Any,
+    action: str,
+    key: str,
+    version: int | None = None,
+    draft_id: int | None = None,
+    **payload: Any,
+) -> None:
+    session.add(
+        WorkbenchEvent(
+            at=at,
+            actor=actor,
+            action=action,
+            key=key,
+            version=version,
+            draft_id=draft_id,
+            payload=payload,
+        )
+    )
+
+
+def open_draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"el borrador {draft_id} no existe")
+    if draft.deployed_version is not None:
+        raise Conflict(
+            f"el borrador {draft_id} ya se desplegó como la versión {draft.deployed_version}; "
+            "cree un borrador nuevo"
+        )
+    return draft
+
+
+def _definition(session: Session, key: str, version: int | None) -> Definition:
+    if version is None:
+        latest = latest_definition(session, key)
+        assert latest is not None  # required=True raises NotFound instead
+        return latest
+    found = session.scalars(
+        select(Definition).where(Definition.key == key, Definition.version == version)
+    ).first()
+    if found is None:
+        raise NotFound(f"el procedimiento '{key}' no tiene versión {version}")
+    return found
+
+
+def _keep_revision(session: Session, draft: Draft) -> None:
+    session.add(
+        DraftRevision(
+            draft_id=draft.id,
+            revision=draft.revision,
+            bpmn_xml=draft.bpmn_xml,
+            forms=draft.forms,
+            saved_by=draft.saved_by,
+            saved_at=draft.saved_at,
+        )
+    )

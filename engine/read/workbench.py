@@ -1,0 +1,215 @@
+"""What the analysts' workbench shows: the library of procedures, drafts, bundles, diffs.
+
+Reads only; whoever calls these has passed `require_can_use_workbench`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.bpm.diff import DefinitionDiff, diff_definitions
+from engine.bpm.drafts import LintProblem, lint_draft
+from engine.errors import NotFound
+from storage.models import Case, Definition, Draft, DraftRevision
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    key: str
+    version: int
+    name: str
+    deployed_by: str
+    deployed_at: datetime
+    sha256: str
+    running_cases: int
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    id: int
+    key: str
+    base_version: int | None
+    revision: int
+    created_by: str
+    saved_by: str
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class ProcedureRow:
+    key: str
+    name: str
+    versions: list[VersionRow]  # newest first
+    drafts: list[DraftRow]
+
+
+@dataclass(frozen=True)
+class DraftContent:
+    """A draft (or one of its revisions) with what the modeler and the linter need."""
+
+    id: int
+    key: str
+    base_version: int | None
+    revision: int
+    bpmn_xml: str
+    forms: dict[str, Any]
+    saved_by: str
+    saved_at: datetime
+    deployed_version: int | None
+
+
+def library(session: Session) -> list[ProcedureRow]:
+    """Every deployed procedure with its versions (running cases each) and its open drafts."""
+    running = dict(
+        session.execute(
+            select(Case.definition_id, func.count())
+            .where(Case.status == "running")
+            .group_by(Case.definition_id)
+        ).all()
+    )
+    columns = (
+        Definition.id,
+        Definition.key,
+        Definition.version,
+        Definition.name,
+        Definition.deployed_by,
+        Definition.deployed_at,
+        Definition.sha256,
+    )
+    versions: dict[str, list[VersionRow]] = {}
+    names: dict[str, str] = {}
+    for row in session.execute(
+        select(*columns).order_by(Definition.key, Definition.version.desc())
+    ):
+        versions.setdefault(row.key, []).append(
+            VersionRow(
+                row.key,
+                row.version,
+                row.name,
+                row.deployed_by,
+                row.deployed_at,
+                row.sha256,
+                int(running.get(row.id, 0)),
+            )
+        )
+        names.setdefault(row.key, row.name)
+    drafts: dict[str, list[DraftRow]] = {}
+    for draft in session.scalars(
+        select(Draft).where(Draft.deployed_version.is_(None)).order_by(Draft.id)
+    ):
+        drafts.setdefault(draft.key, []).append(
+            DraftRow(
+                draft.id,
+                draft.key,
+                draft.base_version,
+                draft.revision,
+                draft.created_by,
+                draft.saved_by,
+                draft.saved_at,
+            )
+        )
+    return [
+        ProcedureRow(key, names[key], versions[key], drafts.get(key, []))
+        for key in sorted(versions)
+    ]
+
+
+def definition_version(session: Session, key: str, version: int) -> Definition:
+    found = session.scalars(
+        select(Definition).where(Definition.key == key, Definition.version == version)
+    ).first()
+    if found is None:
+        raise NotFound(f"el procedimiento '{key}' no tiene versión {version}")
+    return found
+
+
+def bundle_zip(session: Session, key: str, version: int) -> tuple[str, bytes]:
+    """The version's BPMN and forms as a zip (`<key>.bpmn`, `forms/<name>.json`), the layout
+    of processes/ that the modelers and `buengobierno deploy` read unchanged."""
+    definition = definition_version(session, key, version)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"bpmn/{key}.bpmn", definition.bpmn_xml)
+        for name, schema in sorted(definition.forms.items()):
+            archive.writestr(
+                f"forms/{name}", json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+            )
+    return f"{key}-v{version}.zip", buffer.getvalue()
+
+
+def draft_content(session: Session, draft_id: int, revision: int | None = None) -> DraftContent:
+    """The draft as last saved, or as saved in `revision`."""
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"el borrador {draft_id} no existe")
+    if revision is None or revision == draft.revision:
+        return DraftContent(
+            draft.id,
+            draft.key,
+            draft.base_version,
+            draft.revision,
+            draft.bpmn_xml,
+            draft.forms,
+            draft.saved_by,
+            draft.saved_at,
+            draft.deployed_version,
+        )
+    saved = session.scalars(
+        select(DraftRevision).where(
+            DraftRevision.draft_id == draft_id, DraftRevision.revision == revision
+        )
+    ).first()
+    if saved is None:
+        raise NotFound(f"el borrador {draft_id} no tiene revisión {revision}")
+    return DraftContent(
+        draft.id,
+        draft.key,
+        draft.base_version,
+        saved.revision,
+        saved.bpmn_xml,
+        saved.forms,
+        saved.saved_by,
+        saved.saved_at,
+        draft.deployed_version,
+    )
+
+
+def draft_problems(
+    session: Session, draft_id: int, operators: Collection[str]
+) -> tuple[DraftContent, list[LintProblem]]:
+    """The draft and what the linter finds in it (empty: it may be deployed)."""
+    draft = draft_content(session, draft_id)
+    return draft, lint_draft(session, draft.key, draft.bpmn_xml, draft.forms, operators)
+
+
+def compare(session: Session, before: str, after: str) -> DefinitionDiff:
+    """The diff from `before` to `after`; each is `<key>:<version>` for a deployed version,
+    `borrador:<id>` for a draft as last saved or `revision:<id>:<n>` for one of its saves."""
+    old_xml, old_forms = _source(session, before)
+    new_xml, new_forms = _source(session, after)
+    return diff_definitions(old_xml, old_forms, new_xml, new_forms)
+
+
+def _source(session: Session, reference: str) -> tuple[str, dict[str, Any]]:
+    kind, _, value = reference.partition(":")
+    if kind == "revision":
+        draft_id, _, revision = value.partition(":")
+        if draft_id.isdigit() and revision.isdigit():
+            saved = draft_content(session, int(draft_id), int(revision))
+            return saved.bpmn_xml, saved.forms
+    elif kind == "borrador" and value.isdigit():
+        draft = draft_content(session, int(value))
+        return draft.bpmn_xml, draft.forms
+    elif value.isdigit():
+        definition = definition_version(session, kind, int(value))
+        return definition.bpmn_xml, definition.forms
+    raise NotFound(f"referencia de versión no válida: '{reference}'")

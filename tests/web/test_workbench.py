@@ -1,0 +1,339 @@
+"""The analysts' workbench (/modelos) as analysts use it: library, bundle download, drafts saved
+per revision with a 409 for the second of two saves, lint, compare, deploy; every route refused
+to everyone else, and every action left in the workbench's log."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from engine import Engine
+from storage.models import Definition, WorkbenchEvent
+from tests.conftest import BPMN
+from tests.web.conftest import csrf_token, login, post, start_p001
+
+P001_XML = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
+PROPOSAL_FORM = (
+    '<spiffworkflow:property name="formJsonSchemaFilename" value="P001.propuesta.schema.json" />'
+)
+
+
+@pytest.fixture
+def p001(p001: Engine) -> Engine:
+    """Every procedure deployed, as `make run` does: P001 calls P003 and P005."""
+    p001.deploy([BPMN], "admin")
+    return p001
+
+
+def signed_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    login(client, username)
+    return client
+
+
+def save(client: FlaskClient, draft: int, revision: int, xml: str) -> object:
+    return client.post(
+        f"/modelos/borradores/{draft}",
+        json={"bpmn": xml, "revision": revision},
+        headers={"X-CSRFToken": csrf_token(client)},
+    )
+
+
+def events(engine: Engine) -> list[tuple[str, str, str, int | None]]:
+    with engine.sessions() as session:
+        return [
+            (e.actor, e.action, e.key, e.version)
+            for e in session.scalars(select(WorkbenchEvent).order_by(WorkbenchEvent.id))
+        ]
+
+
+# -- authorization ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    url: Callable[[int], str]
+    endpoint: str
+    ok: int  # what an analyst gets
+
+
+ROUTES = [
+    Route("GET", lambda d: "/modelos", "workbench.index", 200),
+    Route("GET", lambda d: "/modelos/P001/v1.zip", "workbench.download", 200),
+    Route("GET", lambda d: "/modelos/P001/v1.bpmn", "workbench.version_xml", 200),
+    Route("POST", lambda d: "/modelos/P001/borradores", "workbench.create_draft", 303),
+    Route("GET", lambda d: f"/modelos/borradores/{d}", "workbench.modeler", 200),
+    Route("GET", lambda d: f"/modelos/borradores/{d}.bpmn", "workbench.draft_xml", 200),
+    Route("POST", lambda d: f"/modelos/borradores/{d}", "workbench.save_draft", 400),
+    Route("GET", lambda d: f"/modelos/borradores/{d}/problemas", "workbench.problems_page", 200),
+    Route(
+        "GET", lambda d: f"/modelos/borradores/{d}/problemas.json", "workbench.problems_json", 200
+    ),
+    Route("POST", lambda d: f"/modelos/borradores/{d}/desplegar", "workbench.deploy_draft", 400),
+    Route(
+        "GET",
+        lambda d: f"/modelos/comparar?antes=P001:1&despues=borrador:{d}",
+        "workbench.compare_page",
+        200,
+    ),
+    Route(
+        "GET",
+        lambda d: f"/modelos/comparar.json?antes=P001:1&despues=borrador:{d}",
+        "workbench.compare_json",
+        200,
+    ),
+]
+
+
+def test_the_matrix_names_every_workbench_route(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert {e for e in endpoints if e.startswith("workbench.")} == {r.endpoint for r in ROUTES}
+
+
+def _request(client: FlaskClient, route: Route, draft: int) -> int:
+    if route.method == "GET":
+        return client.get(route.url(draft)).status_code
+    return post(client, route.url(draft)).status_code
+
+
+@pytest.mark.parametrize("username", ["despacho", "hacienda", "calidad", "secretario"])
+def test_everyone_but_analysts_and_administrators_gets_403_on_every_route(
+    app: Flask, p001: Engine, username: str
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, username)
+    assert {r.endpoint: _request(client, r, draft) for r in ROUTES} == {
+        r.endpoint: 403 for r in ROUTES
+    }
+    assert [e for e in events(p001) if e[0] == username] == []
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = app.test_client()
+    for route in ROUTES:
+        if route.method == "GET":
+            response = client.get(route.url(draft))
+            assert response.status_code == 302, route.endpoint
+            assert "/ingresar" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("username", ["analista", "admin"])
+def test_analysts_and_administrators_reach_every_route(
+    app: Flask, p001: Engine, username: str
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, username)
+    assert {r.endpoint: _request(client, r, draft) for r in ROUTES} == {
+        r.endpoint: r.ok for r in ROUTES
+    }
+
+
+def test_only_analysts_and_administrators_see_the_menu_entry(app: Flask) -> None:
+    assert 'href="/modelos"' in signed_in(app, "analista").get("/").text
+    assert 'href="/modelos"' not in signed_in(app, "despacho").get("/").text
+
+
+# -- library and bundles ----------------------------------------------------------------------
+
+
+def test_library_lists_versions_with_who_when_sha_and_running_cases(
+    app: Flask, p001: Engine
+) -> None:
+    start_p001(p001)
+    start_p001(p001)
+    with p001.sessions() as session:
+        sha = session.scalars(select(Definition.sha256).where(Definition.key == "P001")).one()
+    page = signed_in(app, "analista").get("/modelos").text
+    assert "P001" in page and "P008" in page and sha in page
+    row = page[page.index('<th scope="row">v1</th>') :]
+    assert "admin" in row[:400]
+    assert "<td>2</td>" in row[:800]  # two running cases on version 1
+
+
+def test_a_downloaded_bundle_holds_the_bpmn_and_its_forms_and_is_audited(
+    app: Flask, p001: Engine
+) -> None:
+    response = signed_in(app, "analista").get("/modelos/P001/v1.zip")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == "attachment; filename=P001-v1.zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = set(archive.namelist())
+    assert "bpmn/P001.bpmn" in names
+    assert archive.read("bpmn/P001.bpmn").decode() == P001_XML
+    assert "forms/P001.propuesta.schema.json" in names
+    schema = json.loads(archive.read("forms/P001.propuesta.schema.json"))
+    assert schema["type"] == "object"
+    assert events(p001) == [("analista", "bundle_downloaded", "P001", 1)]
+
+
+def test_a_missing_version_is_404(app: Flask, p001: Engine) -> None:
+    assert signed_in(app, "analista").get("/modelos/P001/v9.zip").status_code == 404
+
+
+# -- drafts -----------------------------------------------------------------------------------
+
+
+def test_a_draft_starts_as_the_version_and_each_save_is_a_revision(
+    app: Flask, p001: Engine
+) -> None:
+    client = signed_in(app, "analista")
+    created = post(client, "/modelos/P001/borradores", {"version": "1"})
+    assert created.status_code == 303
+    draft = int(created.headers["Location"].rsplit("/", 1)[1])
+    assert client.get(f"/modelos/borradores/{draft}.bpmn").text == P001_XML
+    renamed = P001_XML.replace('name="Proponer delegado"', 'name="Proponer delegada o delegado"')
+    saved = save(client, draft, 1, renamed)
+    assert saved.status_code == 200, saved.text
+    assert saved.json["revision"] == 2
+    assert client.get(f"/modelos/borradores/{draft}.bpmn").text == renamed
+    assert client.get(f"/modelos/borradores/{draft}.bpmn?revision=1").text == P001_XML
+    assert [e[1] for e in events(p001)] == ["draft_created", "draft_saved"]
+
+
+def test_the_second_save_of_the_same_revision_is_409_with_the_others_change(
+    app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    first, second = signed_in(app, "analista"), signed_in(app, "admin")
+    theirs = P001_XML.replace('name="Proponer delegado"', 'name="Proponer delegado (v. admin)"')
+    mine = P001_XML.replace('name="Proponer delegado"', 'name="Proponer delegado (v. analista)"')
+    assert save(second, draft, 1, theirs).status_code == 200
+
+    refused = save(first, draft, 1, mine)
+
+    assert refused.status_code == 409
+    body = refused.json
+    assert body["revision"] == 2 and body["saved_by"] == "admin"
+    assert "revisión 2" in body["message"]
+    assert first.get(body["their_bpmn_url"]).text == theirs
+    compared = first.get(body["compare_url"].replace("/comparar?", "/comparar.json?")).json
+    assert compared["elements"][0]["element"] == "proponer_delegado"
+    assert first.get(f"/modelos/borradores/{draft}.bpmn").text == theirs  # nothing written
+    assert [e[1] for e in events(p001)].count("draft_saved") == 1
+
+
+def test_a_save_without_csrf_or_without_a_revision_changes_nothing(
+    app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    no_csrf = client.post(f"/modelos/borradores/{draft}", json={"bpmn": "x", "revision": 1})
+    assert no_csrf.status_code == 400
+    no_revision = client.post(
+        f"/modelos/borradores/{draft}",
+        json={"bpmn": P001_XML},
+        headers={"X-CSRFToken": csrf_token(client)},
+    )
+    assert no_revision.status_code == 400
+    assert "revisión" in no_revision.json["message"]
+    assert [e[1] for e in events(p001)] == ["draft_created"]
+
+
+# -- lint and deploy --------------------------------------------------------------------------
+
+
+def test_the_problems_panel_names_the_task_that_lost_its_form(app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    assert client.get(f"/modelos/borradores/{draft}/problemas.json").json["deployable"] is True
+    assert save(client, draft, 1, P001_XML.replace(PROPOSAL_FORM, "")).status_code == 200
+
+    report = client.get(f"/modelos/borradores/{draft}/problemas.json").json
+
+    assert report["deployable"] is False
+    assert {
+        "element": "proponer_delegado",
+        "line": 54,
+        "message": "la tarea de usuario no tiene formulario (formJsonSchemaFilename)",
+    } in report["problems"]
+    page = client.get(f"/modelos/borradores/{draft}/problemas").text
+    assert "<code>proponer_delegado</code>" in page and "no tiene formulario" in page
+    assert "Desplegar como nueva versión" not in page
+
+
+def test_a_draft_with_problems_is_not_deployed(app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    save(client, draft, 1, P001_XML.replace(PROPOSAL_FORM, ""))
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(f"/modelos/borradores/{draft}/problemas")
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+    assert "draft_deployed" not in [e[1] for e in events(p001)]
+
+
+def test_a_clean_draft_deploys_as_the_next_version_and_running_cases_stay(
+    app: Flask, p001: Engine
+) -> None:
+    running = start_p001(p001)
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    renamed = P001_XML.replace('name="Proponer delegado"', 'name="Proponer delegado idóneo"')
+    save(client, draft, 1, renamed)
+    deployed = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+    assert deployed.status_code == 303
+    with p001.sessions() as session:
+        versions = session.execute(
+            select(Definition.version, Definition.deployed_by).where(Definition.key == "P001")
+        ).all()
+    assert sorted(versions) == [(1, "admin"), (2, "analista")]
+    assert ("analista", "draft_deployed", "P001", 2) in events(p001)
+    page = client.get("/modelos").text
+    assert "v2" in page
+    assert running in {t.case for t in p001.tasks("despacho")}
+    # Deployed: the draft is closed, a second deploy or save is a conflict.
+    assert (
+        post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"}).status_code == 409
+    )
+
+
+def test_deploying_a_revision_someone_else_replaced_is_a_conflict(app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    save(signed_in(app, "admin"), draft, 1, P001_XML.replace("Proponer delegado", "Otra"))
+    assert (
+        post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "1"}).status_code == 409
+    )
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+
+
+# -- compare ----------------------------------------------------------------------------------
+
+
+def test_compare_page_lists_the_renamed_task_with_both_names(app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    save(client, draft, 1, P001_XML.replace('name="Proponer delegado"', 'name="Postular delegado"'))
+    page = client.get(f"/modelos/comparar?antes=P001:1&despues=borrador:{draft}").text
+    assert 'data-element="proponer_delegado"' in page
+    assert "Proponer delegado" in page and "Postular delegado" in page and "modificado" in page
+
+
+def test_compare_with_an_unknown_reference_is_404(app: Flask, p001: Engine) -> None:
+    client = signed_in(app, "analista")
+    assert client.get("/modelos/comparar?antes=P001:1&despues=nada").status_code == 404
+    assert client.get("/modelos/comparar.json?antes=P001:1&despues=P001:7").status_code == 404
+
+
+def test_the_modeler_page_allows_inline_styles_but_never_inline_scripts(
+    app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    modeler = client.get(f"/modelos/borradores/{draft}").headers["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in modeler
+    assert "script-src 'self';" in modeler
+    library = client.get("/modelos").headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in library

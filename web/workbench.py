@@ -1,0 +1,209 @@
+"""The analysts' workbench under /modelos: library, drafts, modeler, lint, compare, deploy.
+
+Every route, present and future, is for process analysts and administrators only: the check
+runs before any view of this blueprint (`_only_analysts`), so a new route cannot forget it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import Conflict, InvalidDefinition
+from engine.authorization import require_can_use_workbench
+from engine.read.workbench import (
+    bundle_zip,
+    compare,
+    definition_version,
+    draft_content,
+    draft_problems,
+    library,
+)
+from web.current import actor, engine
+from web.extensions import login_manager
+from web.security import CONTENT_SECURITY_POLICY
+
+blueprint = Blueprint("workbench", __name__, url_prefix="/modelos")
+
+# bpmn-js and its properties panel write style attributes into the markup they build (sizes,
+# positions of the canvas' overlays): the modeler page alone allows inline styles. Scripts stay
+# 'self' only, so an injected style can restyle the page but never run code.
+MODELER_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+
+
+@blueprint.before_request
+def _only_analysts() -> ResponseReturnValue | None:
+    if not current_user.is_authenticated:
+        response: ResponseReturnValue = login_manager.unauthorized()
+        return response
+    require_can_use_workbench(actor())
+    return None
+
+
+@blueprint.get("")
+def index() -> ResponseReturnValue:
+    with engine().reading() as session:
+        procedures = library(session)
+    return render_template("workbench/index.html", procedures=procedures)
+
+
+@blueprint.get("/<key>/v<int:version>.zip")
+def download(key: str, version: int) -> ResponseReturnValue:
+    with engine().reading() as session:
+        filename, content = bundle_zip(session, key, version)
+    engine().record_workbench_event(actor().username, "bundle_downloaded", key, version)
+    response = Response(content, mimetype="application/zip")
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
+
+
+@blueprint.get("/<key>/v<int:version>.bpmn")
+def version_xml(key: str, version: int) -> ResponseReturnValue:
+    with engine().reading() as session:
+        xml = definition_version(session, key, version).bpmn_xml
+    return Response(xml, mimetype="application/xml")
+
+
+@blueprint.post("/<key>/borradores")
+def create_draft(key: str) -> ResponseReturnValue:
+    version = request.form.get("version", type=int)
+    saved = engine().create_draft(key, actor().username, version)
+    flash(_("Borrador %(id)s creado; nada cambia hasta que lo despliegue.", id=saved.draft_id))
+    return redirect(url_for("workbench.modeler", draft_id=saved.draft_id), code=303)
+
+
+@blueprint.get("/borradores/<int:draft_id>")
+def modeler(draft_id: int) -> ResponseReturnValue:
+    with engine().reading() as session:
+        draft = draft_content(session, draft_id)
+    response = make_response(render_template("workbench/modeler.html", draft=draft))
+    response.headers["Content-Security-Policy"] = MODELER_POLICY
+    return response
+
+
+@blueprint.get("/borradores/<int:draft_id>.bpmn")
+def draft_xml(draft_id: int) -> ResponseReturnValue:
+    revision = request.args.get("revision", type=int)
+    with engine().reading() as session:
+        draft = draft_content(session, draft_id, revision)
+    response = Response(draft.bpmn_xml, mimetype="application/xml")
+    response.headers["X-Revision"] = str(draft.revision)
+    return response
+
+
+@blueprint.post("/borradores/<int:draft_id>")
+def save_draft(draft_id: int) -> ResponseReturnValue:
+    """The modeler's save: JSON `{"bpmn": ..., "revision": n}` (the revision it was editing)."""
+    body: Any = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("bpmn"), str):
+        message = _('Envíe el diagrama como JSON: {"bpmn": "...", "revision": n}')
+        return {"error": message, "message": message}, 400
+    revision = body.get("revision")
+    if not isinstance(revision, int):
+        message = _("Falta la revisión del borrador que editaba")
+        return {"error": message, "message": message}, 400
+    try:
+        saved = engine().save_draft(draft_id, revision, body["bpmn"], actor().username)
+    except Conflict as error:
+        return _save_conflict(draft_id, revision, str(error))
+    return {
+        "draft": saved.draft_id,
+        "revision": saved.revision,
+        "problems_url": url_for("workbench.problems_json", draft_id=draft_id),
+    }
+
+
+def _save_conflict(draft_id: int, revision: int, message: str) -> ResponseReturnValue:
+    """409 with the other analyst's revision: who saved it, its diagram, and what it changed."""
+    with engine().reading() as session:
+        current = draft_content(session, draft_id)
+    body = {
+        "error": _("La información cambió"),
+        "message": message[:1].upper() + message[1:],
+        "revision": current.revision,
+        "saved_by": current.saved_by,
+        "saved_at": current.saved_at.isoformat(),
+        "their_bpmn_url": url_for(
+            "workbench.draft_xml", draft_id=draft_id, revision=current.revision
+        ),
+        "compare_url": url_for(
+            "workbench.compare_page",
+            antes=f"revision:{draft_id}:{revision}",
+            despues=f"borrador:{draft_id}",
+        ),
+    }
+    return jsonify(body), 409
+
+
+@blueprint.get("/borradores/<int:draft_id>/problemas.json")
+def problems_json(draft_id: int) -> ResponseReturnValue:
+    with engine().reading() as session:
+        draft, problems = draft_problems(session, draft_id, engine().services.names())
+    return {
+        "draft": draft.id,
+        "revision": draft.revision,
+        "deployable": not problems,
+        "problems": [problem.as_json() for problem in problems],
+    }
+
+
+@blueprint.get("/borradores/<int:draft_id>/problemas")
+def problems_page(draft_id: int) -> ResponseReturnValue:
+    with engine().reading() as session:
+        draft, problems = draft_problems(session, draft_id, engine().services.names())
+    return render_template("workbench/problems.html", draft=draft, problems=problems)
+
+
+@blueprint.post("/borradores/<int:draft_id>/desplegar")
+def deploy_draft(draft_id: int) -> ResponseReturnValue:
+    revision = request.form.get("revision", type=int)
+    if revision is None:
+        return Response(_("Falta la revisión del borrador"), status=400)
+    try:
+        deployment = engine().deploy_draft(draft_id, revision, actor().username)
+    except InvalidDefinition:
+        flash(_("El borrador tiene problemas: corríjalos antes de desplegar."), "error")
+        return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
+    if deployment.created:
+        flash(
+            _(
+                "%(key)s versión %(version)s desplegada: los casos nuevos la usan; "
+                "los que están en curso siguen en su versión.",
+                key=deployment.key,
+                version=deployment.version,
+            )
+        )
+    else:
+        flash(_("Sin cambios: el borrador es igual a la versión %(v)s.", v=deployment.version))
+    return redirect(url_for("workbench.index"), code=303)
+
+
+@blueprint.get("/comparar")
+def compare_page() -> ResponseReturnValue:
+    before, after = request.args.get("antes", ""), request.args.get("despues", "")
+    with engine().reading() as session:
+        diff = compare(session, before, after)
+    return render_template("workbench/compare.html", diff=diff, before=before, after=after)
+
+
+@blueprint.get("/comparar.json")
+def compare_json() -> ResponseReturnValue:
+    with engine().reading() as session:
+        diff = compare(session, request.args.get("antes", ""), request.args.get("despues", ""))
+    return diff.as_json()

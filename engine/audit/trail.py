@@ -100,17 +100,27 @@ class CaseChain:
 
     def write(self, session: Session) -> None:
         """All pending events in one INSERT, and the case's new head (flushed with the case)."""
+        rows = self.take()
+        if rows:
+            insert_events(session, rows)
+
+    def take(self) -> list[dict[str, Any]]:
+        """Move the case's head past the pending events and hand over their rows, for a caller
+        that inserts the events of several cases in one statement (`insert_events`)."""
         if not self.pending:
-            return
+            return []
         self.case.audit_seq = self.seq
         self.case.audit_head = self.head
-        # Autoflush writes the case row (with its new head) first, in one UPDATE; the table's
-        # insert (not the ORM's bulk insert, which splits rows by the columns they leave empty)
-        # sends every event in one statement.
-        session.execute(
-            insert(cast(Table, AuditEvent.__table__)), [_row(event) for event in self.pending]
-        )
+        rows = [_row(event) for event in self.pending]
         self.pending = []
+        return rows
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    # Autoflush writes the case rows (with their new heads) first; the table's insert (not the
+    # ORM's bulk insert, which splits rows by the columns they leave empty) sends every event in
+    # one statement.
+    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine.audit.trail import CaseChain
 from engine.authorization import Actor
 from engine.bpm import case_data, spiff_state
+from engine.bpm.batched_writes import BatchedWrites
 from engine.bpm.clock import Clock
 from engine.bpm.definition_cache import DefinitionCache
 from engine.bpm.failures import as_incidents
@@ -110,12 +111,12 @@ class CaseRun:
             )
         return task
 
-    def advance(self) -> None:
-        """Run to the next wait state, derive inbox rows and timer jobs, save."""
+    def advance(self, batch: BatchedWrites | None = None) -> None:
+        """Run to the next wait state, derive inbox rows and timer jobs, save (see `save`)."""
         self.step()
         self.sync_tasks()
         self.sync_timer_jobs()
-        self.save()
+        self.save(batch)
 
     def submit(self, spiff_task: Any, data: dict[str, Any]) -> None:
         """Complete a user task with its form data, shared by the data model
@@ -373,8 +374,11 @@ class CaseRun:
 
     # -- saving ------------------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Persist the state; a concurrent change raises StaleDataError (a `Conflict` for callers)."""
+    def save(self, batch: BatchedWrites | None = None) -> None:
+        """Persist the state; a concurrent change raises StaleDataError (a `Conflict` for callers).
+
+        With `batch`, nothing is sent yet: the events and notifications join the batch, whose
+        `write()` inserts them with those of the batch's other cases (the worker's jobs)."""
         if self.workflow.is_completed() and self.case.status == "running":
             self.case.status = "completed"
             self.case.ended_at = self.clock.now()
@@ -382,6 +386,12 @@ class CaseRun:
         with as_incidents(self.case.business_key):
             self.case.data = _json_safe(self._current_data())
             self.case.state = spiff_state.dump_workflow(self.workflow)
+        if batch is not None:
+            batch.cases.append(self.case)
+            batch.events += self.chain.take()
+            batch.notifications += self._notifications
+            self._notifications = []
+            return
         self.chain.write(self.session)
         if self._notifications:
             self.session.execute(insert(cast(Table, Notification.__table__)), self._notifications)

@@ -2,8 +2,11 @@
 
 Camunda's job executor is the model. A job is acquired by writing a lease (owner + expiry); on
 PostgreSQL acquisition uses `FOR UPDATE SKIP LOCKED`, so workers on several machines share the
-table without blocking each other. The jobs of a batch run in one transaction, each in a
-savepoint of its own: a failing job rolls back alone and counts an attempt. Running a job twice is
+table without blocking each other. The jobs of a batch run in one transaction: first together,
+their cases locked by one query and their writes sent together (one statement per table for the
+batch); if anything fails, that transaction rolls back and the batch runs again with a savepoint
+per job, so a failing job rolls back alone and counts an attempt while the others go on (see
+`JobRunner.run_batch`). Running a job twice is
 harmless: the timer's fired state lives in the case, and the case's optimistic lock lets only
 one of two overlapping runs commit. A job that fails MAX_ATTEMPTS times is an incident:
 visible, and retryable by command.
@@ -24,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit.trail import append_event
 from engine.authorization import SYSTEM, load_actor, require_can_manage_incidents
+from engine.bpm.batched_writes import BatchedWrites
 from engine.bpm.runtime import CaseRun
 from engine.commands import database_faults
 from engine.commands.executor import CommandContext
@@ -98,7 +102,10 @@ class JobRunner:
         """Run leased jobs, up to JOBS_PER_TRANSACTION in one transaction, each in a savepoint.
 
         A job that fails, the database's refusals included (a statement timeout, a constraint),
-        rolls back to its savepoint and counts an attempt; the others go on. A database that does
+        rolls back to its savepoint and counts an attempt; the others go on. Savepoints cost two
+        statements a job, so each transaction first runs its jobs without them (`RunJobsTogether`);
+        only when that fails is it rolled back and run again one savepoint per job (`RunJobs`),
+        which gives every job the outcome it would have had alone. A database that does
         not answer raises `Unavailable`: what the transaction in progress did is lost, and its
         jobs stay leased by this runner, which takes them again (see `acquire`). `stopping` is
         asked before each job (SIGTERM: the current job finishes and its transaction commits);
@@ -107,9 +114,14 @@ class JobRunner:
         outcomes: list[JobOutcome] = []
         for start in range(0, len(job_ids), JOBS_PER_TRANSACTION):
             chunk = tuple(job_ids[start : start + JOBS_PER_TRANSACTION])
-            committed: list[JobOutcome] = self.engine.executor.execute(
-                RunJobs(self, chunk, stopping)
-            )
+            try:
+                committed: list[JobOutcome] = self.engine.executor.execute(
+                    RunJobsTogether(self, chunk, stopping)
+                )
+            except _RunOneByOne as failed:
+                committed = self.engine.executor.execute(
+                    RunJobs(self, chunk, stopping, begun=failed.begun)
+                )
             for outcome in committed:
                 if ran is not None:
                     ran(outcome)
@@ -146,18 +158,25 @@ class JobRunner:
             if job.case_id is not None
             else None
         )
+        return self._fire(session, job, case)
+
+    def _fire(
+        self, session: Session, job: Job, case: Case | None, batch: BatchedWrites | None = None
+    ) -> JobOutcome:
+        """Advance the locked `case` of the held `job`; with `batch`, its writes join the batch's."""
         key = case.business_key if case else None
         if case is None or case.status != "running":
             session.delete(job)
-            return JobOutcome(job_id, key, "done")
+            return JobOutcome(job.id, key, "done")
         CaseRun(
             session, case, SYSTEM, self.engine.clock, self.engine.services,
             definitions=self.engine.definitions, locked=True, timer_jobs=[job],
-        ).advance()  # fmt: skip
-        if not inspect(job).deleted:  # the timer did not fire yet (or fired another): release it
+        ).advance(batch)  # fmt: skip
+        if job not in session.deleted and not inspect(job).deleted:
+            # The timer did not fire yet (or fired another): release it.
             job.lease_owner = None
             job.lease_expires_at = None
-        return JobOutcome(job_id, key, "done")
+        return JobOutcome(job.id, key, "done")
 
     def record_failure(self, job_id: int, error: str) -> JobOutcome:
         """Count a failed attempt: retry later with backoff, or, at the last attempt, an incident."""
@@ -295,12 +314,83 @@ class RunJobs:
     job_ids: tuple[int, ...]
     stopping: Callable[[], bool]
 
+    # The first `begun` jobs were begun by a `RunJobsTogether` that failed: a stop asked since
+    # lets them finish, as it would have.
+    begun: int = 0
+
     def execute(self, context: CommandContext) -> list[JobOutcome]:
         outcomes: list[JobOutcome] = []
-        for job_id in self.job_ids:
-            if self.stopping():
+        for index, job_id in enumerate(self.job_ids):
+            if index >= self.begun and self.stopping():
                 break
             outcomes.append(self.runner._run_in_savepoint(context.session, job_id))
+        return outcomes
+
+
+class _RunOneByOne(Exception):
+    """`RunJobsTogether` could not run its batch: roll it back, run its first `begun` jobs one
+    savepoint each (`RunJobs`)."""
+
+    def __init__(self, begun: int) -> None:
+        super().__init__(f"the batch failed after {begun} jobs begun")
+        self.begun = begun
+
+
+@dataclass(frozen=True)
+class RunJobsTogether:
+    """Leased jobs in one transaction without a savepoint each: jobs and cases read by one
+    query each (the cases locked in id order, so two workers' batches never deadlock on them),
+    every case advanced, then the case rows, job deletions, events and notifications of the
+    whole batch written together. Any failure, a job's own included, raises `_RunOneByOne`
+    (the transaction rolls back, `RunJobs` gives each job its outcome); a database that does
+    not answer raises `Unavailable` as in `RunJobs`. Two jobs of one case in a batch (the
+    first run may fire or cancel the second's timer) go to `RunJobs` directly."""
+
+    runner: JobRunner
+    job_ids: tuple[int, ...]
+    stopping: Callable[[], bool]
+
+    def execute(self, context: CommandContext) -> list[JobOutcome]:
+        session, owner = context.session, self.runner.owner
+        outcomes: list[JobOutcome] = []
+        begun = 0
+        try:
+            jobs = {
+                job.id: job for job in session.scalars(select(Job).where(Job.id.in_(self.job_ids)))
+            }
+            held = [job for job in jobs.values() if job.lease_owner == owner]
+            case_ids = [job.case_id for job in held if job.case_id is not None]
+            if len(set(case_ids)) < len(case_ids):
+                raise _RunOneByOne(begun)
+            cases = {
+                case.id: case
+                for case in session.scalars(
+                    select(Case)
+                    .where(Case.id.in_(case_ids))
+                    .order_by(Case.id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                )
+            }
+            batch = BatchedWrites()
+            for job_id in self.job_ids:
+                if self.stopping():
+                    break
+                begun += 1
+                job = jobs.get(job_id)
+                if job is None or job.lease_owner != owner:
+                    outcomes.append(JobOutcome(job_id, None, "skipped"))
+                    continue
+                case = cases.get(job.case_id) if job.case_id is not None else None
+                outcomes.append(self.runner._fire(session, job, case, batch))
+            batch.write(session)
+        except _RunOneByOne:
+            raise
+        except Exception as error:
+            unavailable = database_faults.unavailability_in(error)
+            if unavailable is not None:
+                raise unavailable from error
+            raise _RunOneByOne(begun) from error
         return outcomes
 
 

@@ -13,11 +13,11 @@ from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from engine import InvalidDefinition, exit_code_for
+from engine.people.administration import sync_catalogue
 from engine.people.directory import (
     ADMINISTRATOR,
     DEMO_USERS,
     ensure_administrator,
-    ensure_groups,
     load_demo_users,
 )
 from engine.people.password_policy import require_acceptable_password
@@ -60,10 +60,14 @@ def init(demo: bool, admin_password: str | None) -> None:
             admin_password, ADMINISTRATOR.username, field="--admin-password"
         )
     upgrade_to_head(current_app.extensions["database"])
+    loaded = sync_catalogue(current_engine(), "init")
     with current_engine().unit_of_work() as session:
-        ensure_groups(session)
         created = load_demo_users(session) if demo else 0
         password = None if demo else ensure_administrator(session, admin_password)
+    click.echo(
+        f"catálogo de organismos y roles: {loaded.added} nuevos, {loaded.renamed} renombrados, "
+        f"{loaded.deactivated} desactivados"
+    )
     if demo:
         click.echo(f"base de datos lista; {created} usuarios de demostración creados")
         if created == 0:

@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         assets,
         auth,
         cases,
+        directory,
         errors,
         health,
         inbox,
@@ -171,7 +172,10 @@ def _register_blueprints(app: Flask) -> None:
         tasks,
     )
 
-    modules = (errors, assets, health, auth, account, inbox, tasks, start, cases, mailbox, quality)
+    modules = (
+        errors, assets, health, auth, account, inbox, tasks, start, cases, mailbox, quality,
+        directory,
+    )  # fmt: skip
     for module in (*modules, api):
         app.register_blueprint(module.blueprint)
 

@@ -32,7 +32,8 @@ from engine.bpm.forms import validate_form
 from engine.bpm.runtime import CaseRun, previous_element
 from engine.commands import attachments
 from engine.commands.executor import CommandContext
-from engine.errors import Conflict, Incident, NotFound
+from engine.errors import Conflict, Incident, NotFound, ValidationError
+from engine.people.pickers import directory_field_errors
 from storage.counters import next_value
 from storage.models import BusinessKeyCounter, Case, Task
 
@@ -60,7 +61,8 @@ class StartCase:
         start = start_element(definition)
         require_can_start(who, start.get("lane"), self.key)
         data, files = attachments.prepare(self.uploads, dict(self.data))
-        validate_form(
+        _validate(
+            session,
             definition.forms.get(start.get("properties", {}).get("formJsonSchemaFilename", "")),
             data,
         )
@@ -160,7 +162,7 @@ class CompleteTask:
         case = _lock_case(session, task.case_id)
         definition = engine.definitions.get(session, case.definition_id)
         data, files = attachments.prepare(self.uploads, dict(self.data))
-        validate_form(definition.forms.get(task.form_key or ""), data)
+        _validate(session, definition.forms.get(task.form_key or ""), data)
         attachments.check_references(session, case.id, data, files)
         attachments.store(session, case, task.id, files, who.username, now)
         run = _case_run(engine, session, case, who)
@@ -242,6 +244,19 @@ def _case_run(engine: Engine, session: Session, case: Case, who: Actor, **option
         session, case, who, engine.clock, engine.services,
         definitions=engine.definitions, locked=True, **options,
     )  # fmt: skip
+
+
+def _validate(session: Session, schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    """The schema's errors and the directory's (people and organisms picked), reported together."""
+    errors: dict[str, str] = {}
+    try:
+        validate_form(schema, data)
+    except ValidationError as error:
+        errors.update(error.field_errors)
+    for path, message in directory_field_errors(session, schema, data).items():
+        errors.setdefault(path, message)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _next_business_key(session: Session, key: str, now: datetime) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -27,6 +27,7 @@ from engine.authorization import (
 )
 from engine.bpm import spiff_state
 from engine.bpm.calendar import local_date
+from engine.bpm.date_rules import date_rule_errors
 from engine.bpm.deployment import latest_definition, start_element
 from engine.bpm.forms import validate_form
 from engine.bpm.runtime import CaseRun, previous_element
@@ -65,6 +66,8 @@ class StartCase:
             session,
             definition.forms.get(start.get("properties", {}).get("formJsonSchemaFilename", "")),
             data,
+            {},
+            local_date(now),
         )
         attachments.check_references(session, None, data, files)
         case = Case(
@@ -162,7 +165,13 @@ class CompleteTask:
         case = _lock_case(session, task.case_id)
         definition = engine.definitions.get(session, case.definition_id)
         data, files = attachments.prepare(self.uploads, dict(self.data))
-        _validate(session, definition.forms.get(task.form_key or ""), data)
+        _validate(
+            session,
+            definition.forms.get(task.form_key or ""),
+            data,
+            case.data,
+            local_date(now),
+        )
         attachments.check_references(session, case.id, data, files)
         attachments.store(session, case, task.id, files, who.username, now)
         run = _case_run(engine, session, case, who)
@@ -246,14 +255,23 @@ def _case_run(engine: Engine, session: Session, case: Case, who: Actor, **option
     )  # fmt: skip
 
 
-def _validate(session: Session, schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
-    """The schema's errors and the directory's (people and organisms picked), reported together."""
+def _validate(
+    session: Session,
+    schema: dict[str, Any] | None,
+    data: dict[str, Any],
+    case_data: Mapping[str, Any],
+    today: date,
+) -> None:
+    """The schema's errors, the directory's (people and organisms picked) and the dates'
+    (`engine.bpm.date_rules`), reported together; the first message of a field wins."""
     errors: dict[str, str] = {}
     try:
         validate_form(schema, data)
     except ValidationError as error:
         errors.update(error.field_errors)
     for path, message in directory_field_errors(session, schema, data).items():
+        errors.setdefault(path, message)
+    for path, message in date_rule_errors(schema, data, case_data, today).items():
         errors.setdefault(path, message)
     if errors:
         raise ValidationError(errors)

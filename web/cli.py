@@ -24,6 +24,7 @@ from engine.people.password_policy import require_acceptable_password
 from storage.migrate import upgrade_to_head
 from web.app import create_app
 from web.cli_accounts import tokens_group
+from web.cli_directory import organisms_group, users_group
 from web.cli_operations import audit, incidents_group, scenarios, worker
 from web.cli_support import current_engine, engine_command, json_object, refuse_without_secret_key
 from web.secret_key import create_key_file
@@ -60,7 +61,7 @@ def init(demo: bool, admin_password: str | None) -> None:
             admin_password, ADMINISTRATOR.username, field="--admin-password"
         )
     upgrade_to_head(current_app.extensions["database"])
-    loaded = sync_catalogue(current_engine(), "init")
+    loaded = sync_catalogue(current_engine(), "init", by_administrator=False)
     with current_engine().unit_of_work() as session:
         created = load_demo_users(session) if demo else 0
         password = None if demo else ensure_administrator(session, admin_password)
@@ -200,7 +201,9 @@ def secret_key(path: Path) -> None:
     click.echo(f"clave secreta {'creada' if created else 'existente'}: {path}")
 
 
-for command in (audit, scenarios, worker, incidents_group, tokens_group):
+for command in (
+    audit, scenarios, worker, incidents_group, tokens_group, users_group, organisms_group,
+):  # fmt: skip
     cli.add_command(command)
 
 

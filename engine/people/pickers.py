@@ -69,13 +69,14 @@ def directory_field_errors(
     codes = {value for _, picker, value in picked if picker.picks == "organism"}
     usernames = {value for _, picker, value in picked if picker.picks == "person"}
     wanted_groups = {picker.group for _, picker, _ in picked if picker.group}
+    # Only the lookups a form needs: a person field costs one SELECT, an organism field one.
     groups = {
         g.code: g
         for g in session.scalars(select(Group).where(Group.code.in_(codes | wanted_groups)))
-    }
+    } if codes or wanted_groups else {}  # fmt: skip
     users = {
         u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))
-    }
+    } if usernames else {}  # fmt: skip
     members = {
         (row.username, row.code)
         for row in session.execute(

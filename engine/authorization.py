@@ -136,6 +136,15 @@ def require_can_manage_incidents(actor: Actor) -> None:
     )
 
 
+def require_can_administer_directory(actor: Actor) -> None:
+    """Users, groups and organisms are administered by administrators."""
+    if actor.is_admin:
+        return
+    raise Forbidden(
+        f"{actor.username} no puede administrar usuarios ni organismos (solo administradores)"
+    )
+
+
 def can_work_on(actor: Actor, task: Task) -> bool:
     try:
         require_can_work_on(actor, task)

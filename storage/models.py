@@ -61,6 +61,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Copied into each signed-in session; bumping it (sign-out, new password) ends them all.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    position: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
@@ -74,6 +75,42 @@ class Group(Base):
     code: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))  # "organism" or "role"
+    # Of an organism: despacho, secretaria, departamento_administrativo, unidad_administrativa_especial…
+    category: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Inactive: kept for the cases that name it, never offered for a new one.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    merged_into: Mapped[str | None] = mapped_column(String(80))
+
+    former_names: Mapped[list[GroupFormerName]] = relationship(
+        back_populates="group", order_by="GroupFormerName.id"
+    )
+
+
+class GroupFormerName(Base):
+    """A name an organism had before a rename: old documents and cases still say it."""
+
+    __tablename__ = "group_former_names"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    replaced_at: Mapped[datetime | None]
+
+    group: Mapped[Group] = relationship(back_populates="former_names")
+
+
+class DirectoryChange(Base):
+    """Who changed the directory (a user, a group, a membership), when, and the before/after."""
+
+    __tablename__ = "directory_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(120), index=True)  # "usuario:x" or "grupo:y"
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Membership(Base):

@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         assets,
         auth,
         cases,
+        directory,
         errors,
         health,
         inbox,
@@ -185,6 +186,7 @@ def _register_blueprints(app: Flask) -> None:
         mailbox,
         quality,
         workbench,
+        directory,
     )
     for module in (*modules, api):
         app.register_blueprint(module.blueprint)

@@ -13,17 +13,18 @@ from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from engine import InvalidDefinition, exit_code_for
+from engine.people.administration import sync_catalogue
 from engine.people.directory import (
     ADMINISTRATOR,
     DEMO_USERS,
     ensure_administrator,
-    ensure_groups,
     load_demo_users,
 )
 from engine.people.password_policy import require_acceptable_password
 from storage.migrate import upgrade_to_head
 from web.app import create_app
 from web.cli_accounts import tokens_group
+from web.cli_directory import organisms_group, users_group
 from web.cli_operations import audit, incidents_group, scenarios, worker
 from web.cli_support import current_engine, engine_command, json_object, refuse_without_secret_key
 from web.secret_key import create_key_file
@@ -60,10 +61,14 @@ def init(demo: bool, admin_password: str | None) -> None:
             admin_password, ADMINISTRATOR.username, field="--admin-password"
         )
     upgrade_to_head(current_app.extensions["database"])
+    loaded = sync_catalogue(current_engine(), "init", by_administrator=False)
     with current_engine().unit_of_work() as session:
-        ensure_groups(session)
         created = load_demo_users(session) if demo else 0
         password = None if demo else ensure_administrator(session, admin_password)
+    click.echo(
+        f"catálogo de organismos y roles: {loaded.added} nuevos, {loaded.renamed} renombrados, "
+        f"{loaded.deactivated} desactivados"
+    )
     if demo:
         click.echo(f"base de datos lista; {created} usuarios de demostración creados")
         if created == 0:
@@ -196,7 +201,9 @@ def secret_key(path: Path) -> None:
     click.echo(f"clave secreta {'creada' if created else 'existente'}: {path}")
 
 
-for command in (audit, scenarios, worker, incidents_group, tokens_group):
+for command in (
+    audit, scenarios, worker, incidents_group, tokens_group, users_group, organisms_group,
+):  # fmt: skip
     cli.add_command(command)
 
 

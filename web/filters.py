@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from engine.bpm.calendar import business_days_between
 from engine.read.case_views import FormSpec
+from web.directory_fields import with_directory_choices
 from web.schema_form import Field, build_fields
 
 ACTIONS = {
@@ -86,7 +87,7 @@ def option_title(value: Any, options: list[tuple[str, str]]) -> str:
 
 
 def read_only_fields(form: FormSpec, data: dict[str, Any]) -> list[Field]:
-    return build_fields(form.schema, form.ui, data)
+    return build_fields(with_directory_choices(form.schema, for_new=False), form.ui, data)
 
 
 def init_app(app: Flask) -> None:

@@ -21,6 +21,7 @@ from engine.commands.attachments import (
     Upload,
     parse_reference,
 )
+from engine.people.pickers import picker_of
 
 ACTION_FIELD = "_accion"
 ROWS_FIELD_PREFIX = "_filas."
@@ -33,7 +34,7 @@ class Field:
     path: str
     label: str
     help: str
-    kind: str  # text textarea date number integer select radio buttons checkbox file rows group
+    kind: str  # text textarea date number integer select radio buttons checkbox file rows group person
     required: bool = False
     value: Any = None
     error: str | None = None
@@ -43,6 +44,7 @@ class Field:
     rows: list[list[Field]] = field(default_factory=list)
     item_label: str = "Fila"
     children: list[Field] = field(default_factory=list)
+    person_group: str | None = None  # a person picker: only members of this group, if set
 
     @property
     def html_id(self) -> str:
@@ -177,7 +179,19 @@ def _field(
         )
     elif kind == "array" and isinstance(schema.get("items"), Mapping):
         _rows(base, schema["items"], ui.get("items") or {}, value, errors, row_counts)
+    _directory_field(base, schema)
     return base
+
+
+def _directory_field(base: Field, schema: Mapping[str, Any]) -> None:
+    """A person picked from the directory (`x-directory`, choices filled in by
+    `web.directory_fields`): a select with a name search, whatever the number of options."""
+    picker = picker_of(schema)
+    if picker is not None and picker.picks == "person":
+        base.kind = "person"
+        base.person_group = picker.group
+    elif picker is not None and base.kind == "radio":
+        base.kind = "select"  # an organism list grows; a select stays one line
 
 
 def _rows(

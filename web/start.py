@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from engine import ValidationError
 from engine.read.case_views import Startable, startable, startable_procedures
 from web.current import actor, engine, login_required
+from web.directory_fields import with_directory_choices
 from web.schema_form import build_fields, read_submission
 
 blueprint = Blueprint("start", __name__)
@@ -36,7 +37,13 @@ def _page(
     row_counts: dict[str, int] | None = None,
 ) -> str:
     fields = (
-        build_fields(procedure.form.schema, procedure.form.ui, data, errors, row_counts)
+        build_fields(
+            with_directory_choices(procedure.form.schema, for_new=True),
+            procedure.form.ui,
+            data,
+            errors,
+            row_counts,
+        )
         if procedure.form
         else []
     )

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from engine import Conflict, ValidationError
 from engine.read.case_views import TaskDetail, task_detail
 from web.current import actor, engine, login_required, today
+from web.directory_fields import with_directory_choices
 from web.schema_form import build_fields, decision_field, read_submission
 
 blueprint = Blueprint("tasks", __name__)
@@ -28,7 +29,13 @@ def _page(
     row_counts: dict[str, int] | None = None,
 ) -> str:
     fields = (
-        build_fields(detail.form.schema, detail.form.ui, data, errors, row_counts)
+        build_fields(
+            with_directory_choices(detail.form.schema, for_new=True),
+            detail.form.ui,
+            data,
+            errors,
+            row_counts,
+        )
         if detail.form
         else []
     )

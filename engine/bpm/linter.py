@@ -12,6 +12,7 @@ from lxml import etree
 from engine.bpm.bpmn_xml import NS, Element
 from engine.bpm.forms import top_level_fields
 from engine.bpm.sandbox import RESERVED_NAMES, UnsafeScript, compile_checked
+from engine.people.pickers import picker_problems
 
 DYNAMIC_LANES = {
     "organismo": "candidateGroupExpression",
@@ -98,6 +99,8 @@ def _lint_element(
                 element,
                 f"el formulario '{element.form}' no es un JSON Schema válido: {error.message}",
             )
+        for complaint in picker_problems(forms[element.form], frozenset(known_groups)):
+            problem(element, f"formulario '{element.form}': {complaint}")
         for field in sorted(top_level_fields(forms[element.form])):
             if field in RESERVED_NAMES or field.startswith("_"):
                 problem(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -27,13 +27,15 @@ from engine.authorization import (
 )
 from engine.bpm import spiff_state
 from engine.bpm.calendar import local_date
+from engine.bpm.date_rules import date_rule_errors
 from engine.bpm.deployment import latest_definition, start_element
 from engine.bpm.failures import as_incidents
 from engine.bpm.forms import validate_form
 from engine.bpm.runtime import CaseRun, previous_element
 from engine.commands import attachments
 from engine.commands.executor import CommandContext
-from engine.errors import Conflict, Incident, NotFound
+from engine.errors import Conflict, Incident, NotFound, ValidationError
+from engine.people.pickers import directory_field_errors
 from storage.counters import next_value
 from storage.models import BusinessKeyCounter, Case, Task
 
@@ -61,9 +63,12 @@ class StartCase:
         start = start_element(definition)
         require_can_start(who, start.get("lane"), self.key)
         data, files = attachments.prepare(self.uploads, dict(self.data))
-        validate_form(
+        _validate(
+            session,
             definition.forms.get(start.get("properties", {}).get("formJsonSchemaFilename", "")),
             data,
+            {},
+            local_date(now),
         )
         attachments.check_references(session, None, data, files)
         case = Case(
@@ -161,7 +166,13 @@ class CompleteTask:
         case = _lock_case(session, task.case_id)
         definition = engine.definitions.get(session, case.definition_id)
         data, files = attachments.prepare(self.uploads, dict(self.data))
-        validate_form(definition.forms.get(task.form_key or ""), data)
+        _validate(
+            session,
+            definition.forms.get(task.form_key or ""),
+            data,
+            case.data,
+            local_date(now),
+        )
         attachments.check_references(session, case.id, data, files)
         attachments.store(session, case, task.id, files, who.username, now)
         run = _case_run(engine, session, case, who)
@@ -244,6 +255,28 @@ def _case_run(engine: Engine, session: Session, case: Case, who: Actor, **option
         session, case, who, engine.clock, engine.services,
         definitions=engine.definitions, locked=True, **options,
     )  # fmt: skip
+
+
+def _validate(
+    session: Session,
+    schema: dict[str, Any] | None,
+    data: dict[str, Any],
+    case_data: Mapping[str, Any],
+    today: date,
+) -> None:
+    """The schema's errors, the directory's (people and organisms picked) and the dates'
+    (`engine.bpm.date_rules`), reported together; the first message of a field wins."""
+    errors: dict[str, str] = {}
+    try:
+        validate_form(schema, data)
+    except ValidationError as error:
+        errors.update(error.field_errors)
+    for path, message in directory_field_errors(session, schema, data).items():
+        errors.setdefault(path, message)
+    for path, message in date_rule_errors(schema, data, case_data, today).items():
+        errors.setdefault(path, message)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _next_business_key(session: Session, key: str, now: datetime) -> str:

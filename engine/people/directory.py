@@ -10,26 +10,17 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.people.catalogue import load_catalogue, read_catalogue
 from engine.people.password_policy import require_acceptable_password
 from storage.models import Group, Membership, User
 
-GROUPS: dict[str, tuple[str, str]] = {
-    "despacho_alcalde": ("Despacho del Alcalde", "organism"),
-    "secretario_gobierno": ("Secretario de Gobierno", "role"),
-    "despacho_gobierno": ("Despacho de Gobierno", "organism"),
-    "orc": ("Oficina de Relaciones y Cooperación", "organism"),
-    "dagjp": ("Departamento Administrativo de Gestión Jurídica Pública", "organism"),
-    "hacienda": ("Departamento Administrativo de Hacienda", "organism"),
-    "planeacion": ("Departamento Administrativo de Planeación", "organism"),
-    "comite_proyectos_acuerdo": ("Comité Coordinador de Proyectos de Acuerdo", "role"),
-    "secretaria_salud": ("Secretaría de Salud Pública", "organism"),
-    "secretaria_educacion": ("Secretaría de Educación", "organism"),
-    "secretaria_movilidad": ("Secretaría de Movilidad", "organism"),
-    "secretaria_cultura": ("Secretaría de Cultura", "organism"),
-    "calidad": ("Oficina de Calidad (auditoría)", "role"),
-    "analistas": ("Analistas de procesos", "role"),
-    "administradores": ("Administradores", "role"),
-}
+
+def _catalogue_groups() -> dict[str, tuple[str, str]]:
+    return {entry.code: (entry.name, entry.kind) for entry in read_catalogue()}
+
+
+# Code → (name, kind) of every group the shipped catalogue defines (processes/directory/).
+GROUPS: dict[str, tuple[str, str]] = _catalogue_groups()
 
 
 @dataclass(frozen=True)
@@ -83,11 +74,8 @@ def hash_password(password: str) -> str:
 
 
 def ensure_groups(session: Session) -> None:
-    existing = set(session.scalars(select(Group.code)))
-    for code, (name, kind) in GROUPS.items():
-        if code not in existing:
-            session.add(Group(code=code, name=name, kind=kind))
-    session.flush()
+    """Load the shipped catalogue of organisms and roles (see `engine.people.catalogue`)."""
+    load_catalogue(session, read_catalogue(), "sistema", None)
 
 
 def known_group_codes(session: Session) -> frozenset[str]:

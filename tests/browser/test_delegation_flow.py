@@ -43,7 +43,7 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
 
     # ... and proposes the delegate.
     _open_task(page, live_server, "grupos", key, "Proponer delegado")
-    page.locator("#campo-delegado").fill("delegada")
+    page.locator("#campo-delegado").select_option("delegada")
     page.locator("#campo-cargo_delegado").fill("Subsecretaria de Cultura")
     page.get_by_role("button", name="Enviar y completar la tarea").click()
     expect(page.locator(".flashes")).to_contain_text("Completó «Proponer delegado»")
@@ -52,7 +52,7 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
     # The Secretario approves with one button.
     sign_in(page, live_server.url, "secretario")
     _open_task(page, live_server, "grupos", key, "Aprobar delegación")
-    expect(page.get_by_text("Delegado (usuario)")).to_be_visible()  # the proposal, read-only
+    expect(page.get_by_text("Subsecretaria delegada")).to_be_visible()  # the proposal, read-only
     page.get_by_role("button", name="Aprobar", exact=True).click()
     sign_out(page)
 
@@ -65,7 +65,7 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
     page.locator("#campo-fecha_realizacion").fill("2026-12-04")
     page.locator("#campo-resumen_sesion").fill("Se aprobó el presupuesto 2027.")
     page.locator("#campo-compromisos-0-descripcion").fill("Enviar informe de gestión")
-    page.locator("#campo-compromisos-0-responsable").fill("salud")
+    page.locator("#campo-compromisos-0-responsable").select_option("salud")
     page.locator("#campo-compromisos-0-fecha_limite").fill("2026-12-18")
     page.get_by_role("button", name="Agregar fila (compromiso)").click()
     expect(page.locator("#campo-compromisos-1-descripcion")).to_be_focused()
@@ -73,7 +73,7 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
         "Enviar informe de gestión"
     )
     page.locator("#campo-compromisos-1-descripcion").fill("Revisar tarifas")
-    page.locator("#campo-compromisos-1-responsable").fill("movilidad")
+    page.locator("#campo-compromisos-1-responsable").select_option("movilidad")
     page.locator("#campo-compromisos-1-fecha_limite").fill("2027-01-15")
     page.locator("#campo-acta_adjunta").set_input_files(
         {"name": "acta.pdf", "mimeType": "application/pdf", "buffer": PDF}

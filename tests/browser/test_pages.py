@@ -50,10 +50,16 @@ def test_a_task_can_be_completed_with_the_keyboard_only(
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Saltar al contenido principal")
     page.keyboard.press("Enter")
-    _tab_to(page, "#campo-delegado")
+    # The person picker: type part of the name, the list narrows, Tab to it, arrow to the person.
+    _tab_to(page, "#campo-delegado-buscar")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none", "the focused field shows where the focus is"
-    page.keyboard.type(PROPOSAL["delegado"])
+    page.keyboard.type("subsecretaria")
+    expect(page.locator("#campo-delegado-estado")).to_have_text("1 persona encontrada")
+    page.keyboard.press("Tab")
+    expect(page.locator("#campo-delegado")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#campo-delegado")).to_have_value(PROPOSAL["delegado"])
     page.keyboard.press("Tab")
     page.keyboard.type(PROPOSAL["cargo_delegado"])
     _tab_to(page, "button.primary")

@@ -106,6 +106,8 @@ ROUTES: dict[str, Route] = {
     ),
     "salir": Route("POST", lambda w: "/salir", 303, 303),
     "buzón": Route("GET", lambda w: "/buzon", 200, 200),
+    # Every official picks people in forms: the search is for anyone signed in.
+    "buscar personas": Route("GET", lambda w: "/directorio/personas?q=cultura", 200, 200),
     # The quality office's pages are for `calidad` and administrators (test_quality_page).
     "calidad": Route("GET", lambda w: "/calidad", 403, 403, admin=200),
     "traza csv": Route("GET", lambda w: "/calidad/traza.csv", 403, 403, admin=200),

@@ -1,0 +1,314 @@
+"""The directory administered without a programmer: every change is an executor command, audited
+in `directory_changes` (who, when, before and after)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.authorization import load_actor, require_can_administer_directory
+from engine.commands.executor import CommandContext
+from engine.commands.facade import Engine
+from engine.errors import Conflict, NotFound, ValidationError
+from engine.people.catalogue import (
+    CATALOGUE,
+    CATEGORIES,
+    CatalogueEntry,
+    CatalogueLoad,
+    load_catalogue,
+    read_catalogue,
+)
+from engine.people.changes import record_change
+from engine.people.directory import hash_password
+from engine.people.password_policy import require_acceptable_password
+from storage.models import Group, Membership, Task, User
+
+
+@dataclass(frozen=True)
+class LoadCatalogue:
+    """Synchronise the groups with a catalogue file, as `actor` (an administrator, unless it
+    is `init` setting up the database)."""
+
+    path: Path
+    actor: str
+    by_administrator: bool = True
+
+    def execute(self, context: CommandContext) -> CatalogueLoad:
+        if self.by_administrator:
+            _administrator_session(context, self.actor)
+        entries = read_catalogue(self.path)
+        return load_catalogue(context.session, entries, self.actor, context.engine.clock.now())
+
+
+def sync_catalogue(
+    engine: Engine, actor: str, path: Path = CATALOGUE, *, by_administrator: bool = True
+) -> CatalogueLoad:
+    """Load `path` (by default the shipped catalogue) into the directory; see `catalogue`."""
+    result: CatalogueLoad = engine.executor.execute(LoadCatalogue(path, actor, by_administrator))
+    return result
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    full_name: str
+    email: str
+    position: str = ""
+    groups: tuple[str, ...] = ()
+    coordinates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AddUser:
+    """Create a user with a first password (the policy applies) and their groups."""
+
+    actor: str
+    user: NewUser
+    password: str = field(repr=False)
+
+    def execute(self, context: CommandContext) -> None:
+        session = _administrator_session(context, self.actor)
+        new = self.user
+        if not _USERNAME.fullmatch(new.username):
+            raise ValidationError({"usuario": "use minúsculas, dígitos, punto, guion (2 a 80)"})
+        if session.scalars(select(User.id).where(User.username == new.username)).first():
+            raise Conflict(f"el usuario «{new.username}» ya existe")
+        if not new.full_name.strip():
+            raise ValidationError({"nombre": "este campo es obligatorio"})
+        require_acceptable_password(self.password, new.username, field="contrasena")
+        user = User(
+            username=new.username,
+            full_name=new.full_name.strip(),
+            email=new.email.strip(),
+            position=new.position.strip(),
+            password_hash=hash_password(self.password),
+            is_admin="administradores" in new.groups,
+        )
+        session.add(user)
+        session.flush()
+        _set_memberships(session, user, new.groups, new.coordinates)
+        record_change(
+            session, _now(context), self.actor, "user_added", user, None, _user_view(user)
+        )
+
+
+@dataclass(frozen=True)
+class SetGroups:
+    """Replace a user's groups (and which of them they coordinate)."""
+
+    actor: str
+    username: str
+    groups: tuple[str, ...]
+    coordinates: tuple[str, ...] = ()
+
+    def execute(self, context: CommandContext) -> None:
+        session = _administrator_session(context, self.actor)
+        user = _user(session, self.username)
+        before = _user_view(user)
+        _set_memberships(session, user, self.groups, self.coordinates)
+        user.is_admin = "administradores" in self.groups
+        after = _user_view(user)
+        record_change(session, _now(context), self.actor, "user_groups_set", user, before, after)
+
+
+@dataclass(frozen=True)
+class DeactivateUser:
+    """A user who leaves is deactivated, never deleted: their sessions end; returns the ids of
+    their open tasks, to reassign."""
+
+    actor: str
+    username: str
+
+    def execute(self, context: CommandContext) -> list[int]:
+        session = _administrator_session(context, self.actor)
+        user = _user(session, self.username)
+        if self.username == self.actor:
+            raise Conflict("un administrador no puede desactivarse a sí mismo")
+        before = _user_view(user)
+        user.active = False
+        user.session_generation += 1
+        record_change(
+            session, _now(context), self.actor, "user_deactivated", user, before, _user_view(user)
+        )
+        return list(
+            session.scalars(
+                select(Task.id)
+                .where(Task.state == "open", Task.assignee == self.username)
+                .order_by(Task.id)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class ResetPassword:
+    """An administrator sets a new password (the policy applies); every session ends."""
+
+    actor: str
+    username: str
+    password: str = field(repr=False)
+
+    def execute(self, context: CommandContext) -> None:
+        session = _administrator_session(context, self.actor)
+        user = _user(session, self.username)
+        require_acceptable_password(self.password, user.username, field="contrasena")
+        user.password_hash = hash_password(self.password)
+        user.session_generation += 1
+        # The hash is not audited, only that it changed.
+        record_change(session, _now(context), self.actor, "password_reset", user, None, None)
+
+
+@dataclass(frozen=True)
+class SaveOrganism:
+    """Add an organism or role, or rename / reactivate an existing one (the old name is kept)."""
+
+    actor: str
+    code: str
+    name: str
+    kind: str = "organism"
+    category: str = ""
+    active: bool = True
+
+    def execute(self, context: CommandContext) -> CatalogueLoad:
+        session = _administrator_session(context, self.actor)
+        if not _CODE.fullmatch(self.code):
+            raise ValidationError({"codigo": "use minúsculas, dígitos y guion bajo (2 a 80)"})
+        if not self.name.strip():
+            raise ValidationError({"nombre": "este campo es obligatorio"})
+        existing = session.scalars(select(Group).where(Group.code == self.code)).first()
+        category = self.category or (existing.category if existing else "")
+        if self.kind not in ("organism", "role"):
+            raise ValidationError({"tipo": "debe ser «organism» o «role»"})
+        if self.kind == "organism" and category not in CATEGORIES:
+            raise ValidationError({"categoria": f"elija una de: {', '.join(CATEGORIES)}"})
+        entry = CatalogueEntry(
+            self.code, self.name.strip(), self.kind, category if self.kind == "organism" else "",
+            self.active,
+        )  # fmt: skip
+        return load_catalogue(session, (entry,), self.actor, _now(context))
+
+
+@dataclass(frozen=True)
+class DeactivateOrganism:
+    """No new case may pick it; cases that name it keep showing it. `merged_into` names the
+    organism that takes over its functions."""
+
+    actor: str
+    code: str
+    merged_into: str | None = None
+
+    def execute(self, context: CommandContext) -> CatalogueLoad:
+        session = _administrator_session(context, self.actor)
+        group = session.scalars(select(Group).where(Group.code == self.code)).first()
+        if group is None:
+            raise NotFound(f"el organismo «{self.code}» no existe")
+        if self.merged_into is not None:
+            successor = session.scalars(select(Group).where(Group.code == self.merged_into)).first()
+            if successor is None or not successor.active:
+                raise ValidationError(
+                    {"fusionado_en": f"«{self.merged_into}» no es un organismo activo"}
+                )
+        entry = CatalogueEntry(
+            group.code, group.name, group.kind, group.category, False, self.merged_into
+        )
+        return load_catalogue(session, (entry,), self.actor, _now(context))
+
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
+_CODE = re.compile(r"[a-z0-9][a-z0-9_]{1,79}")
+
+
+def _administrator_session(context: CommandContext, actor: str) -> Session:
+    require_can_administer_directory(load_actor(context.session, actor))
+    return context.session
+
+
+def _now(context: CommandContext) -> datetime:
+    return context.engine.clock.now()
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"el usuario «{username}» no existe")
+    return user
+
+
+def _set_memberships(
+    session: Session, user: User, codes: tuple[str, ...], coordinates: tuple[str, ...]
+) -> None:
+    groups = {g.code: g for g in session.scalars(select(Group).where(Group.code.in_(codes)))}
+    missing = sorted(set(codes) - set(groups))
+    if missing:
+        raise ValidationError({"grupos": f"grupos desconocidos: {', '.join(missing)}"})
+    inactive = sorted(code for code, group in groups.items() if not group.active)
+    if inactive:
+        raise ValidationError({"grupos": f"grupos inactivos: {', '.join(inactive)}"})
+    stray = sorted(set(coordinates) - set(codes))
+    if stray:
+        raise ValidationError(
+            {"coordina": f"coordina grupos a los que no pertenece: {', '.join(stray)}"}
+        )
+    session.execute(delete(Membership).where(Membership.user_id == user.id))
+    for code in dict.fromkeys(codes):
+        session.add(
+            Membership(
+                user_id=user.id, group_id=groups[code].id, is_coordinator=code in coordinates
+            )
+        )
+    session.flush()
+    session.expire(user, ["memberships"])
+
+
+def _user_view(user: User) -> dict[str, Any]:
+    memberships = sorted(user.memberships, key=lambda m: m.group.code)
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "position": user.position,
+        "active": user.active,
+        "groups": [m.group.code for m in memberships],
+        "coordinates": [m.group.code for m in memberships if m.is_coordinator],
+    }
+
+
+def add_user(engine: Engine, actor: str, user: NewUser, password: str) -> None:
+    engine.executor.execute(AddUser(actor, user, password))
+
+
+def set_groups(
+    engine: Engine,
+    actor: str,
+    username: str,
+    groups: tuple[str, ...],
+    coordinates: tuple[str, ...] = (),
+) -> None:
+    engine.executor.execute(SetGroups(actor, username, groups, coordinates))
+
+
+def deactivate_user(engine: Engine, actor: str, username: str) -> list[int]:
+    """Deactivate `username`; returns the ids of their open tasks, to reassign."""
+    open_tasks: list[int] = engine.executor.execute(DeactivateUser(actor, username))
+    return open_tasks
+
+
+def reset_password(engine: Engine, actor: str, username: str, password: str) -> None:
+    engine.executor.execute(ResetPassword(actor, username, password))
+
+
+def save_organism(engine: Engine, actor: str, **fields: Any) -> CatalogueLoad:
+    result: CatalogueLoad = engine.executor.execute(SaveOrganism(actor, **fields))
+    return result
+
+
+def deactivate_organism(
+    engine: Engine, actor: str, code: str, merged_into: str | None = None
+) -> CatalogueLoad:
+    result: CatalogueLoad = engine.executor.execute(DeactivateOrganism(actor, code, merged_into))
+    return result

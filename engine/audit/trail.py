@@ -104,9 +104,15 @@ class CaseChain:
             return
         self.case.audit_seq = self.seq
         self.case.audit_head = self.head
-        # Autoflush writes the case row (with its new head) first, in one UPDATE; the table's
-        # insert (not the ORM's bulk insert, which splits rows by the columns they leave empty)
-        # sends every event in one statement.
+        # Autoflush writes the case row (with its new head) first, in one UPDATE.
+        self.insert_pending(session)
+
+    def insert_pending(self, session: Session) -> None:
+        """The pending events in one INSERT, for a caller that writes the case's head itself."""
+        if not self.pending:
+            return
+        # The table's insert (not the ORM's bulk insert, which splits rows by the columns they
+        # leave empty) sends every event in one statement.
         session.execute(
             insert(cast(Table, AuditEvent.__table__)), [_row(event) for event in self.pending]
         )

@@ -59,6 +59,7 @@ _SAVE_CASE = (
         }
     )
 )
+_INSERT_JOBS = insert(cast(Table, Job.__table__))
 _INSERT_TASKS = insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True)
 
 
@@ -222,17 +223,19 @@ class CaseRun:
             if job.payload.get("task") not in waiting:
                 self.session.delete(job)
         known = {job.payload.get("task") for job in jobs}
-        for spiff_id, (task, at) in waiting.items():
-            if spiff_id not in known:
-                self.session.add(
-                    Job(
-                        kind=TIMER_JOB,
-                        case_id=self.case.id,
-                        due_at=at,
-                        payload={"task": spiff_id, "element": task.task_spec.bpmn_id},
-                        created_at=self.clock.now(),
-                    )
-                )
+        new_jobs = [
+            {
+                "kind": TIMER_JOB,
+                "case_id": self.case.id,
+                "due_at": at,
+                "payload": {"task": spiff_id, "element": task.task_spec.bpmn_id},
+                "created_at": self.clock.now(),
+            }
+            for spiff_id, (task, at) in waiting.items()
+            if spiff_id not in known
+        ]
+        if new_jobs:  # one INSERT for all, not one ORM unit (and statement) each
+            self.session.execute(_INSERT_JOBS, new_jobs)
         self._timer_jobs = set(waiting)
 
     def _describe_failure(self, error: Exception) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFound
-from storage.models import Membership, Task, User
+from storage.models import Group, Membership, Task, User
 
 
 @dataclass(frozen=True)
@@ -26,25 +26,37 @@ class Actor:
 SYSTEM = Actor("sistema", "Sistema", frozenset(), frozenset(), is_admin=True)
 
 
-def load_actor(session: Session, username: str) -> Actor:
-    # One statement: every command starts by loading its actor.
-    user = (
-        session.scalars(
-            select(User)
-            .where(User.username == username)
-            .options(joinedload(User.memberships).joinedload(Membership.group))
-        )
-        .unique()
-        .first()
+# Built once: every command starts by loading its actor. Plain columns, not ORM objects (the
+# user, its memberships, their groups): building those and the statement cost several times
+# what the query itself does.
+_ACTOR_ROWS = (
+    select(
+        User.username,
+        User.full_name,
+        User.is_admin,
+        User.active,
+        Group.code,
+        Membership.is_coordinator,
     )
-    if user is None or not user.active:
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Group, Group.id == Membership.group_id)
+    .where(User.username == bindparam("username"))
+)
+
+
+def load_actor(session: Session, username: str) -> Actor:
+    """Who `username` is now, read in one statement (never cached: a deactivated account or a
+    changed membership counts from the next command on)."""
+    rows = session.execute(_ACTOR_ROWS, {"username": username}).all()
+    if not rows or not rows[0].active:
         raise NotFound(f"usuario '{username}' no existe o está inactivo")
+    first = rows[0]
     return Actor(
-        username=user.username,
-        full_name=user.full_name,
-        groups=frozenset(m.group.code for m in user.memberships),
-        coordinates=frozenset(m.group.code for m in user.memberships if m.is_coordinator),
-        is_admin=user.is_admin,
+        username=first.username,
+        full_name=first.full_name,
+        groups=frozenset(row.code for row in rows if row.code is not None),
+        coordinates=frozenset(row.code for row in rows if row.code and row.is_coordinator),
+        is_admin=first.is_admin,
     )
 
 

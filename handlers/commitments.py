@@ -13,7 +13,9 @@ from storage.models import Commitment
 
 def register_commitments(context: HandlerContext) -> dict[str, Any]:
     rows = context.data.get("compromisos") or []
-    origin = str(context.params.get("origen") or context.case.definition.key)
+    origin = str(
+        context.params.get("origen") or context.definition_key or context.case.definition.key
+    )
     created = []
     for number, item in enumerate(rows, start=1):
         try:

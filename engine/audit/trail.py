@@ -37,17 +37,18 @@ def _canonical(content: Any) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+_CONTENT_COLUMNS = (
+    "case_id", "seq", "at", "actor", "action", "element_id", "definition_version", "payload",
+)  # fmt: skip
+
+
 def _content(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "case_id": event.case_id,
-        "seq": event.seq,
-        "at": _normalized(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "element_id": event.element_id,
-        "definition_version": event.definition_version,
-        "payload": event.payload,
-    }
+    return _row_content({column: getattr(event, column) for column in _CONTENT_COLUMNS})
+
+
+def _row_content(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What an event's hash covers, from its row."""
+    return {column: row[column] for column in _CONTENT_COLUMNS} | {"at": _normalized(row["at"])}
 
 
 def _normalized(instant: datetime) -> str:
@@ -71,7 +72,7 @@ class CaseChain:
         self.definition_version = definition_version
         self.seq = case.audit_seq or 0
         self.head = case.audit_head or GENESIS
-        self.pending: list[AuditEvent] = []
+        self.pending: list[dict[str, Any]] = []
 
     def record(
         self,
@@ -81,22 +82,22 @@ class CaseChain:
         action: str,
         element_id: str | None = None,
         payload: dict[str, Any] | None = None,
-    ) -> AuditEvent:
-        event = AuditEvent(
-            case_id=self.case.id,
-            seq=self.seq + 1,
-            at=at,
-            actor=actor,
-            action=action,
-            element_id=element_id,
-            definition_version=self.definition_version,
-            payload=json.loads(json.dumps(payload or {}, default=str)),
-            prev_hash=self.head,
-        )
-        event.hash = event_hash(event.prev_hash, _content(event))
-        self.seq, self.head = event.seq, event.hash
-        self.pending.append(event)
-        return event
+    ) -> None:
+        # A row, not an ORM object: it is only inserted, and building ORM objects is not free.
+        row = {
+            "case_id": self.case.id,
+            "seq": self.seq + 1,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "element_id": element_id,
+            "definition_version": self.definition_version,
+            "payload": json.loads(json.dumps(payload or {}, default=str)),
+            "prev_hash": self.head,
+        }
+        row["hash"] = event_hash(self.head, _row_content(row))
+        self.seq, self.head = row["seq"], row["hash"]
+        self.pending.append(row)
 
     def write(self, session: Session) -> None:
         """All pending events in one INSERT, and the case's new head (flushed with the case)."""
@@ -111,24 +112,24 @@ class CaseChain:
             return []
         self.case.audit_seq = self.seq
         self.case.audit_head = self.head
-        rows = [_row(event) for event in self.pending]
-        self.pending = []
+        rows, self.pending = self.pending, []
         return rows
+
+    def insert_pending(self, session: Session) -> None:
+        """The pending events in one INSERT, for a caller that writes the case's head itself."""
+        rows, self.pending = self.pending, []
+        if rows:
+            insert_events(session, rows)
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     # Autoflush writes the case rows (with their new heads) first; the table's insert (not the
     # ORM's bulk insert, which splits rows by the columns they leave empty) sends every event in
     # one statement.
-    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
+    session.execute(_INSERT_EVENTS, rows)
 
 
-def _row(event: AuditEvent) -> dict[str, Any]:
-    return {
-        column: getattr(event, column)
-        for column in ("case_id", "seq", "at", "actor", "action", "element_id",
-                       "definition_version", "payload", "prev_hash", "hash")
-    }  # fmt: skip
+_INSERT_EVENTS = insert(cast(Table, AuditEvent.__table__))  # built once
 
 
 def append_event(
@@ -141,12 +142,11 @@ def append_event(
     action: str,
     element_id: str | None = None,
     payload: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> None:
     """One event chained to the case's head, for commands that record a single event."""
     chain = CaseChain(case, definition_version)
-    event = chain.record(at=at, actor=actor, action=action, element_id=element_id, payload=payload)
+    chain.record(at=at, actor=actor, action=action, element_id=element_id, payload=payload)
     chain.write(session)
-    return event
 
 
 # -- the key, kept apart from the database ------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -130,6 +130,26 @@ def latest_definition(session: Session, key: str, *, required: bool = True) -> D
     return definition
 
 
+def latest_definition_id(session: Session, key: str) -> int:
+    """The id of the latest deployed version of `key`: its content comes from the cache."""
+    found = session.execute(
+        select(Definition.id)
+        .where(Definition.key == key)
+        .order_by(Definition.version.desc())
+        .limit(1)
+    ).scalar()
+    if found is None:
+        raise NotFound(f"el procedimiento '{key}' no está desplegado")
+    return int(found)
+
+
+class _ProcessElements(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def elements(self) -> dict[str, dict[str, Any]]: ...
+
+
 def _sources_by_process(sources: Iterable[SourceFile]) -> dict[str, SourceFile]:
     found: dict[str, SourceFile] = {}
     for source in sources:
@@ -142,7 +162,7 @@ def _sources_by_process(sources: Iterable[SourceFile]) -> dict[str, SourceFile]:
     return found
 
 
-def start_element(definition: Definition) -> dict[str, Any]:
+def start_element(definition: _ProcessElements) -> dict[str, Any]:
     process = definition.elements.get(definition.key, {})
     for element in process.values():
         if element["kind"] == "startEvent" and element.get("container") is None:

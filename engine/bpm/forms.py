@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -48,12 +50,34 @@ def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
         if errors:
             raise ValidationError(errors)
         return
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = _validator(schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         field = _field_path(error)
         errors.setdefault(field, _MESSAGES.get(str(error.validator), error.message))
     if errors:
         raise ValidationError(errors)
+
+
+# Validators by schema object: a deployed definition's forms are the same objects in every
+# command (`DefinitionCache`), and building a validator costs more than validating a form. The
+# entry keeps its schema alive, so an id is never reused while cached.
+_VALIDATORS: OrderedDict[int, tuple[dict[str, Any], Draft202012Validator]] = OrderedDict()
+_VALIDATORS_KEPT = 256
+_VALIDATORS_LOCK = threading.Lock()
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    with _VALIDATORS_LOCK:
+        cached = _VALIDATORS.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            _VALIDATORS.move_to_end(id(schema))
+            return cached[1]
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    with _VALIDATORS_LOCK:
+        _VALIDATORS[id(schema)] = (schema, validator)
+        while len(_VALIDATORS) > _VALIDATORS_KEPT:
+            _VALIDATORS.popitem(last=False)
+    return validator
 
 
 def unknown_fields(schema: dict[str, Any], data: Any, path: str = "") -> list[str]:

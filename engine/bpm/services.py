@@ -41,6 +41,8 @@ class HandlerContext:
     # (the start of a round), so a case's long history does not slow each round down.
     completed_tasks: Callable[..., Iterator[CompletedTask]]
     params: dict[str, Any] = field(default_factory=dict)
+    # The case's procedure (its definition's key), known without loading the definition row.
+    definition_key: str | None = None
 
     @property
     def now(self) -> datetime:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,7 +28,7 @@ from engine.authorization import (
 from engine.bpm import spiff_state
 from engine.bpm.calendar import local_date
 from engine.bpm.date_rules import date_rule_errors
-from engine.bpm.deployment import latest_definition, start_element
+from engine.bpm.deployment import latest_definition_id, start_element
 from engine.bpm.failures import as_incidents
 from engine.bpm.forms import validate_form
 from engine.bpm.runtime import CaseRun, previous_element
@@ -42,6 +42,7 @@ from storage.models import BusinessKeyCounter, Case, Task
 if TYPE_CHECKING:
     from engine.commands.facade import Engine
 
+_COMPLETED_COLUMNS = ("state", "assignee", "completed_by", "completed_at", "data")
 _STATE_WORDS = {"completed": "completada", "cancelled": "cancelada"}
 
 
@@ -58,8 +59,7 @@ class StartCase:
         engine, session = context.engine, context.session
         now = engine.clock.now()
         who = load_actor(session, self.actor)
-        definition = latest_definition(session, self.key)
-        assert definition is not None
+        definition = engine.definitions.get(session, latest_definition_id(session, self.key))
         start = start_element(definition)
         require_can_start(who, start.get("lane"), self.key)
         data, files = attachments.prepare(self.uploads, dict(self.data))
@@ -73,7 +73,7 @@ class StartCase:
         attachments.check_references(session, None, data, files)
         case = Case(
             business_key=_next_business_key(session, self.key, now),
-            definition=definition,
+            definition_id=definition.id,
             subject=str(data.get("asunto") or data.get("titulo") or definition.name)[:500],
             status="running",
             state=b"",
@@ -342,6 +342,19 @@ def _lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
+_TASKS = cast(Table, Task.__table__)
+# Built once (the statement, not only its SQL, costs to build): the task row as it was read.
+_COMPLETE_OPEN_TASK = (
+    update(_TASKS)
+    .where(
+        _TASKS.c.id == bindparam("task_id"),
+        _TASKS.c.state == "open",
+        _TASKS.c.assignee.is_not_distinct_from(bindparam("assignee_read")),
+    )
+    .values({name: bindparam(f"new_{name}") for name in _COMPLETED_COLUMNS})
+)
+
+
 def _mark_completed(
     session: Session, task: Task, who: Actor, data: dict[str, Any], now: datetime
 ) -> None:
@@ -355,14 +368,12 @@ def _mark_completed(
         "data": data,
     }
     completed = session.execute(
-        update(Task)
-        .where(
-            Task.id == task.id,
-            Task.state == "open",
-            Task.assignee.is_not_distinct_from(task.assignee),
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        _COMPLETE_OPEN_TASK,
+        {
+            "task_id": task.id,
+            "assignee_read": task.assignee,
+            **{f"new_{k}": v for k, v in values.items()},
+        },
     )
     if completed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(

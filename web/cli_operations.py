@@ -14,7 +14,8 @@ import click
 from flask import current_app
 
 from engine import JobRunner, incidents, retry_incident
-from engine.audit.quality import compliance, export_csv, export_xes
+from engine.audit.indicators import Filters, compliance
+from engine.audit.quality import export_csv, export_xes
 from engine.jobs.outbox import SmtpTransport
 from engine.jobs.worker import Worker
 from web.app import PROCESSES_DIRECTORY
@@ -86,24 +87,42 @@ def audit_export(kind: str, procedure: str | None, output: Path | None) -> None:
 
 
 @audit.command("compliance")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Cifras y casos en JSON.")
+@click.option("--from", "start", default=None, help="Desde (AAAA-MM-DD, inclusive).")
+@click.option("--to", "end", default=None, help="Hasta (AAAA-MM-DD, inclusive).")
+@click.option("--procedure", default=None, help="Solo este procedimiento (p. ej. P003).")
+@click.option("--organism", default=None, help="Solo este organismo (código de grupo).")
+@click.option("--version", "version", default=None, help="Solo esta versión del procedimiento.")
 @engine_command
-def audit_compliance(as_json: bool) -> None:
-    """Cifras de cumplimiento de las cuatro políticas de operación."""
+def audit_compliance(
+    as_json: bool,
+    start: str | None,
+    end: str | None,
+    procedure: str | None,
+    organism: str | None,
+    version: str | None,
+) -> None:
+    """Cifras de cumplimiento de las cuatro políticas de operación, con los casos detrás."""
+    filters = Filters.parse(start, end, procedure, organism, version)
     with current_engine().sessions() as session:
-        figures = compliance(session, current_engine().clock.now())
+        indicators = compliance(session, current_engine().clock.now(), filters)
     if as_json:
-        click.echo(
-            json.dumps([figure.as_json() for figure in figures], ensure_ascii=False, indent=2)
-        )
+        click.echo(json.dumps([i.as_json() for i in indicators], ensure_ascii=False, indent=2))
         return
-    for figure in figures:
-        percent = "-" if figure.percent is None else f"{figure.percent}%"
-        click.echo(
-            f"Política {figure.policy}: {figure.met}/{figure.total} ({percent}) {figure.description}"
+    for indicator in indicators:
+        percent = (
+            "-"
+            if indicator.percent is None
+            else f"{indicator.percent:.1f}".replace(".", ",") + " %"
         )
-        if figure.detail:
-            click.echo(f"    {figure.detail}")
+        click.echo(
+            f"Política {indicator.policy}: {indicator.compliant} de {indicator.measured} "
+            f"({percent}), {indicator.pending} pendientes. {indicator.title}"
+        )
+        for bucket in indicator.buckets:
+            if bucket.items:
+                keys = ", ".join(sorted({i.business_key for i in bucket.items}))
+                click.echo(f"    {bucket.label}: {len(bucket.items)} ({keys})")
 
 
 @click.group()

@@ -1,5 +1,5 @@
-"""For the quality office: the audit trail exported (CSV, XES for process mining) and the
-compliance figures of the four operation policies. Read-only."""
+"""For the quality office: the audit trail exported (CSV, XES for process mining). Read-only;
+the policy figures are in `engine.audit.indicators`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpm.calendar import local_date
-from storage.models import AuditEvent, Case, Commitment, Definition, Task
+from engine.audit.indicators import Indicator
+from storage.models import AuditEvent, Case, Definition
 
 # Events that are activities in a process-mining sense (gateways and bookkeeping are left out).
 ACTIVITY_ACTIONS = ("task_completed", "element_completed", "case_cancelled")
@@ -157,127 +157,36 @@ def _iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat()
 
 
-@dataclass(frozen=True)
-class PolicyFigure:
-    policy: str
-    description: str
-    met: int
-    total: int
-    detail: str = ""
+# A byte order mark: Excel reads the file as UTF-8 only when it starts with one.
+BOM = "\ufeff"
 
-    @property
-    def percent(self) -> float | None:
-        return None if self.total == 0 else round(100 * self.met / self.total, 1)
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "policy": self.policy,
-            "description": self.description,
-            "met": self.met,
-            "total": self.total,
-            "percent": self.percent,
-            "detail": self.detail,
-        }
+INDICATOR_COLUMNS = (
+    "Política", "Grupo", "Resultado", "Caso", "Procedimiento", "Proceso", "Versión",
+    "Organismo", "Fecha", "Detalle",
+)  # fmt: skip
+OUTCOME_WORDS = {
+    "compliant": "cumple",
+    "non_compliant": "no cumple",
+    "pending": "pendiente",
+    "info": "informativo",
+}
 
 
-def compliance(session: Session, today: datetime) -> list[PolicyFigure]:
-    """The four operation policies (MEDE01.09.PCT001), measured on what happened."""
-    return [
-        _commitments(session, today),
-        _vistos_buenos(session),
-        _fichas(session),
-        _discrepancies(session),
-    ]
-
-
-def _commitments(session: Session, today: datetime) -> PolicyFigure:
-    rows = session.execute(
-        select(Commitment.status, func.count()).group_by(Commitment.status)
-    ).all()
-    by_status = {status: count for status, count in rows}
-    overdue = session.scalar(
-        select(func.count())
-        .select_from(Commitment)
-        .where(
-            Commitment.status.in_(("pendiente", "reprogramado")),
-            Commitment.due_date < local_date(today),
-        )
-    )
-    closed = by_status.get("cumplido", 0) + by_status.get("incumplido", 0)
-    return PolicyFigure(
-        "1",
-        "Compromisos registrados y seguidos: cumplidos sobre compromisos cerrados",
-        by_status.get("cumplido", 0),
-        closed,
-        f"{sum(by_status.values())} registrados ({_breakdown(by_status)}); {overdue or 0} abiertos vencidos",
-    )
-
-
-def _breakdown(by_status: dict[str, int]) -> str:
-    return (
-        ", ".join(f"{status}: {count}" for status, count in sorted(by_status.items())) or "ninguno"
-    )
-
-
-def _vistos_buenos(session: Session) -> PolicyFigure:
-    """Acts signed by the Mayor whose case shows complete vistos buenos before the signature."""
-    signed = session.execute(
-        select(Task.case_id, Task.completed_at).where(
-            Task.element_id == "firmar_acto", Task.state == "completed"
-        )
-    ).all()
-    met = 0
-    for case_id, signed_at in signed:
-        checks = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.case_id == case_id,
-                AuditEvent.element_id == "verificar_vistos_buenos",
-                AuditEvent.action == "element_completed",
-                AuditEvent.at <= signed_at,
-            )
-        ).all()
-        if checks:
-            met += 1
-    return PolicyFigure(
-        "2",
-        "Actos firmados por el Alcalde con vistos buenos del DAGJP y del organismo productor verificados antes",
-        met,
-        len(signed),
-    )
-
-
-def _fichas(session: Session) -> PolicyFigure:
-    fichas = session.execute(
-        select(Task.due_date, Task.completed_at).where(
-            Task.element_id == "diligenciar_ficha", Task.state == "completed"
-        )
-    ).all()
-    on_time = sum(
-        1 for due, done in fichas if due is None or (done is not None and local_date(done) <= due)
-    )
-    return PolicyFigure(
-        "3",
-        "Fichas técnicas de delegación enviadas dentro de los 3 días hábiles",
-        on_time,
-        len(fichas),
-    )
-
-
-def _discrepancies(session: Session) -> PolicyFigure:
-    consolidations = session.scalars(
-        select(Case)
-        .join(Definition, Definition.id == Case.definition_id)
-        .where(Definition.key == "P004")
-    ).all()
-    discrepant = [
-        case
-        for case in consolidations
-        if (case.data.get("consolidacion") or {}).get("resultado") == "discrepante"
-    ]
-    decided = sum(1 for case in discrepant if case.data.get("convocar_comite") in ("si", "no"))
-    return PolicyFigure(
-        "4",
-        "Discrepancias entre conceptos de viabilidad llevadas a decisión del líder o del Comité",
-        decided,
-        len(discrepant),
-    )
+def indicator_csv(indicator: Indicator, bucket: str | None = None) -> str:
+    """The items behind an indicator (or one of its groups): Spanish headers, UTF-8 with BOM,
+    formula-safe cells."""
+    output = io.StringIO()
+    output.write(BOM)
+    writer = csv.writer(output)
+    writer.writerow(INDICATOR_COLUMNS)
+    for group in indicator.buckets:
+        if bucket is not None and group.code != bucket:
+            continue
+        for item in group.items:
+            row = (
+                indicator.policy, group.label, OUTCOME_WORDS[group.outcome], item.business_key,
+                item.procedure, item.process, item.version, item.organism,
+                item.day.isoformat(), item.detail,
+            )  # fmt: skip
+            writer.writerow(_csv_cell(cell) for cell in row)
+    return output.getvalue()

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from engine import JobRunner, incidents, retry_incident
+from engine import JobRunner, ValidationError, exit_code_for, incidents, retry_incident
+from engine.audit.export_check import verify_export
 from engine.audit.indicators import Filters, compliance
 from engine.audit.quality import export_csv, export_xes
 from engine.jobs.outbox import SmtpTransport
@@ -48,6 +49,27 @@ def audit_verify(case: str | None) -> None:
         "cadena de auditoría íntegra"
         + ("" if report.checkpoint.state == "verified" else " (punto de control sin comprobar)")
     )
+
+
+@audit.command("verify-export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def audit_verify_export(file: Path) -> None:
+    """Verifica sin base de datos la cadena de una traza exportada en CSV (audit export)."""
+    try:
+        report = verify_export(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValidationError) as error:
+        click.echo(f"error: {file}: {error}", err=True)
+        sys.exit(exit_code_for(ValidationError({})))
+    for link in report.broken:
+        click.echo(f"error: cadena rota en {link}", err=True)
+    if not report.ok:
+        sys.exit(9)
+    click.echo(
+        f"{file}: {report.events} eventos de {report.cases} casos; todas las cadenas enlazan "
+        "(compare la última cabeza de cada caso con un punto de control para descartar un corte)"
+    )
+    for key, (seq, head) in sorted(report.heads.items()):
+        click.echo(f"    {key} #{seq} {head}")
 
 
 @audit.command("checkpoint")

@@ -8,33 +8,34 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit.indicators import Indicator
+from engine.audit.trail import canonical_json, normalized_instant
 from storage.models import AuditEvent, Case, Definition
 
 # Events that are activities in a process-mining sense (gateways and bookkeeping are left out).
 ACTIVITY_ACTIONS = ("task_completed", "element_completed", "case_cancelled")
 NOT_ACTIVITIES = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
+# A byte order mark: Excel reads the file as UTF-8 only when it starts with one.
+BOM = "\ufeff"
+
+# The trail's CSV: every field an event's hash covers (case id, sequence, instant as hashed,
+# actor, action, element, version, payload), its previous hash and its hash, so the chain can
+# be recomputed from the file alone (`buengobierno audit verify-export`).
 CSV_COLUMNS = (
-    "case",
-    "procedure",
-    "version",
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "element",
-    "element_name",
-    "hash",
-)
+    "Caso", "Id del caso", "Procedimiento", "Versión", "Secuencia", "Instante (UTC)", "Actor",
+    "Acción", "Elemento", "Nombre del elemento", "Hash anterior", "Hash", "Datos (JSON)",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class TrailEvent:
+    case_id: int
     business_key: str
     procedure: str
     version: int
@@ -45,7 +46,9 @@ class TrailEvent:
     element_id: str | None
     element_name: str | None
     kind: str | None
+    prev_hash: str
     hash: str
+    payload: dict[str, Any]
 
 
 def trail(session: Session, procedure: str | None = None) -> Iterator[TrailEvent]:
@@ -61,6 +64,7 @@ def trail(session: Session, procedure: str | None = None) -> Iterator[TrailEvent
     for event, key, definition in session.execute(query):
         element = _element(definition, event.element_id)
         yield TrailEvent(
+            event.case_id,
             key,
             definition.key,
             event.definition_version,
@@ -71,7 +75,9 @@ def trail(session: Session, procedure: str | None = None) -> Iterator[TrailEvent
             event.element_id,
             element.get("name"),
             element.get("kind"),
+            event.prev_hash,
             event.hash,
+            event.payload,
         )
 
 
@@ -84,32 +90,44 @@ def _element(definition: Definition, element_id: str | None) -> dict[str, str]:
 
 # A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice, Sheets.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
 
 
 def _csv_cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is prefixed with `'` (stays text)."""
-    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
-        return "'" + value
+    """Text that a spreadsheet would run as a formula is prefixed with `'` (stays text). Text
+    that starts with `'` gets one too, so `csv_text` restores every cell exactly."""
+    if isinstance(value, str) and value.startswith((*FORMULA_LEADS, QUOTE)):
+        return QUOTE + value
     return value
 
 
+def csv_text(cell: str) -> str:
+    """A cell as it was before `_csv_cell` protected it."""
+    return cell[1:] if cell.startswith(QUOTE) else cell
+
+
 def export_csv(session: Session, procedure: str | None = None) -> str:
-    """The trail, one row per audit event; no cell reaches a spreadsheet as a formula."""
+    """The trail, one row per audit event, UTF-8 with BOM (Excel reads the accents), Spanish
+    headers; no cell reaches a spreadsheet as a formula."""
     output = io.StringIO()
+    output.write(BOM)
     writer = csv.writer(output)
     writer.writerow(CSV_COLUMNS)
     for e in trail(session, procedure):
         row = (
             e.business_key,
+            e.case_id,
             e.procedure,
             e.version,
             e.seq,
-            _iso(e.at),
+            normalized_instant(e.at),
             e.actor,
             e.action,
             e.element_id or "",
             e.element_name or "",
+            e.prev_hash,
             e.hash,
+            canonical_json(e.payload),
         )
         writer.writerow(_csv_cell(cell) for cell in row)
     return output.getvalue()
@@ -156,9 +174,6 @@ def _iso(instant: datetime) -> str:
     instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
     return instant.astimezone(UTC).isoformat()
 
-
-# A byte order mark: Excel reads the file as UTF-8 only when it starts with one.
-BOM = "\ufeff"
 
 INDICATOR_COLUMNS = (
     "Política", "Grupo", "Resultado", "Caso", "Procedimiento", "Proceso", "Versión",

@@ -30,27 +30,51 @@ MIN_KEY_LENGTH = 32
 
 
 def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + _canonical(content)).encode()).hexdigest()
+    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
 
 
-def _canonical(content: Any) -> str:
+def canonical_json(content: Any) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _content(event: AuditEvent) -> dict[str, Any]:
+    return hashed_content(
+        event.case_id,
+        event.seq,
+        normalized_instant(event.at),
+        event.actor,
+        event.action,
+        event.element_id,
+        event.definition_version,
+        event.payload,
+    )
+
+
+def hashed_content(
+    case_id: int,
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    element_id: str | None,
+    definition_version: int,
+    payload: Any,
+) -> dict[str, Any]:
+    """What an event's hash covers; `at` as `normalized_instant` writes it. An export carries
+    exactly these fields, so its chain can be recomputed without the database."""
     return {
-        "case_id": event.case_id,
-        "seq": event.seq,
-        "at": _normalized(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "element_id": event.element_id,
-        "definition_version": event.definition_version,
-        "payload": event.payload,
+        "case_id": case_id,
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "element_id": element_id,
+        "definition_version": definition_version,
+        "payload": payload,
     }
 
 
-def _normalized(instant: datetime) -> str:
+def normalized_instant(instant: datetime) -> str:
     # Instants are UTC; SQLite returns them naive, PostgreSQL aware: hash the same text for both.
     if instant.tzinfo is not None:
         instant = instant.astimezone(UTC)
@@ -170,11 +194,11 @@ def load_audit_key(environ: Mapping[str, str]) -> bytes | None:
 def _mac(key: bytes, checkpoint: AuditCheckpoint) -> str:
     sealed = {
         "id": checkpoint.id,
-        "created_at": _normalized(checkpoint.created_at),
+        "created_at": normalized_instant(checkpoint.created_at),
         "created_by": checkpoint.created_by,
         "heads": checkpoint.heads,
     }
-    return hmac.new(key, _canonical(sealed).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, canonical_json(sealed).encode(), hashlib.sha256).hexdigest()
 
 
 # -- checkpoints --------------------------------------------------------------------------------

@@ -148,7 +148,10 @@ def export_xes(session: Session, procedure: str | None = None) -> bytes:
     )
     trace = None
     current = None
+    groups: dict[object, str] = {}  # task id -> the group it was offered to (org:group)
     for e in trail(session, procedure):
+        if e.action == "task_created" and e.payload.get("group"):
+            groups[e.payload.get("task")] = str(e.payload["group"])
         if e.action not in ACTIVITY_ACTIONS or e.kind in NOT_ACTIVITIES:
             continue
         if e.business_key != current:
@@ -164,6 +167,9 @@ def export_xes(session: Session, procedure: str | None = None) -> bytes:
             activity = "Caso anulado"
         etree.SubElement(event, "string", {"key": "concept:name", "value": activity})
         etree.SubElement(event, "string", {"key": "org:resource", "value": e.actor})
+        group = groups.get(e.payload.get("task")) if e.action == "task_completed" else None
+        if group:
+            etree.SubElement(event, "string", {"key": "org:group", "value": group})
         etree.SubElement(event, "date", {"key": "time:timestamp", "value": _iso(e.at)})
         etree.SubElement(event, "string", {"key": "lifecycle:transition", "value": "complete"})
         etree.SubElement(event, "string", {"key": "element", "value": e.element_id or ""})

@@ -145,3 +145,27 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralized(
     assert names == {"'" + name}
     assert {row["Caso"] for row in rows} == {key}  # plain cells are left as they are
     assert verify_export(text).ok  # the protected cells still verify
+
+
+def test_pm4py_reads_the_xes_log_and_discovers_the_models_activities(
+    engine: Engine, clock: ManualClock, tmp_path: Path
+) -> None:
+    pm4py = pytest.importorskip(
+        "pm4py"
+    )  # a dev dependency (AGPL-3.0), never imported by the product
+    engine.deploy([BPMN], "analista")
+    keys = _run(engine, clock, "P001")
+    path = tmp_path / "traza.xes"
+    with engine.sessions() as session:
+        path.write_bytes(export_xes(session, "P001"))
+    log = pm4py.read_xes(str(path))
+    assert sorted(set(log["case:concept:name"])) == sorted(keys)
+    assert {"org:resource", "org:group", "time:timestamp", "lifecycle:transition"} <= set(log)
+    assert "despacho_gobierno" in set(log["org:group"].dropna())
+    net, _initial, _final = pm4py.discover_petri_net_inductive(log)
+    discovered = {t.label for t in net.transitions if t.label}
+    assert {
+        "Proponer delegado",
+        "Aprobar delegación",
+        "Diligenciar ficha técnica de delegación",
+    } <= discovered

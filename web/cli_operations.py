@@ -13,8 +13,10 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from engine import JobRunner, incidents, retry_incident
-from engine.audit.quality import compliance, export_csv, export_xes
+from engine import JobRunner, ValidationError, exit_code_for, incidents, retry_incident
+from engine.audit.export_check import verify_export
+from engine.audit.indicators import Filters, compliance
+from engine.audit.quality import export_csv, export_xes
 from engine.jobs.outbox import SmtpTransport
 from engine.jobs.worker import Worker
 from web.app import PROCESSES_DIRECTORY
@@ -47,6 +49,27 @@ def audit_verify(case: str | None) -> None:
         "cadena de auditoría íntegra"
         + ("" if report.checkpoint.state == "verified" else " (punto de control sin comprobar)")
     )
+
+
+@audit.command("verify-export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def audit_verify_export(file: Path) -> None:
+    """Verifica sin base de datos la cadena de una traza exportada en CSV (audit export)."""
+    try:
+        report = verify_export(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValidationError) as error:
+        click.echo(f"error: {file}: {error}", err=True)
+        sys.exit(exit_code_for(ValidationError({})))
+    for link in report.broken:
+        click.echo(f"error: cadena rota en {link}", err=True)
+    if not report.ok:
+        sys.exit(9)
+    click.echo(
+        f"{file}: {report.events} eventos de {report.cases} casos; todas las cadenas enlazan "
+        "(compare la última cabeza de cada caso con un punto de control para descartar un corte)"
+    )
+    for key, (seq, head) in sorted(report.heads.items()):
+        click.echo(f"    {key} #{seq} {head}")
 
 
 @audit.command("checkpoint")
@@ -86,24 +109,42 @@ def audit_export(kind: str, procedure: str | None, output: Path | None) -> None:
 
 
 @audit.command("compliance")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Cifras y casos en JSON.")
+@click.option("--from", "start", default=None, help="Desde (AAAA-MM-DD, inclusive).")
+@click.option("--to", "end", default=None, help="Hasta (AAAA-MM-DD, inclusive).")
+@click.option("--procedure", default=None, help="Solo este procedimiento (p. ej. P003).")
+@click.option("--organism", default=None, help="Solo este organismo (código de grupo).")
+@click.option("--version", "version", default=None, help="Solo esta versión del procedimiento.")
 @engine_command
-def audit_compliance(as_json: bool) -> None:
-    """Cifras de cumplimiento de las cuatro políticas de operación."""
+def audit_compliance(
+    as_json: bool,
+    start: str | None,
+    end: str | None,
+    procedure: str | None,
+    organism: str | None,
+    version: str | None,
+) -> None:
+    """Cifras de cumplimiento de las cuatro políticas de operación, con los casos detrás."""
+    filters = Filters.parse(start, end, procedure, organism, version)
     with current_engine().sessions() as session:
-        figures = compliance(session, current_engine().clock.now())
+        indicators = compliance(session, current_engine().clock.now(), filters)
     if as_json:
-        click.echo(
-            json.dumps([figure.as_json() for figure in figures], ensure_ascii=False, indent=2)
-        )
+        click.echo(json.dumps([i.as_json() for i in indicators], ensure_ascii=False, indent=2))
         return
-    for figure in figures:
-        percent = "-" if figure.percent is None else f"{figure.percent}%"
-        click.echo(
-            f"Política {figure.policy}: {figure.met}/{figure.total} ({percent}) {figure.description}"
+    for indicator in indicators:
+        percent = (
+            "-"
+            if indicator.percent is None
+            else f"{indicator.percent:.1f}".replace(".", ",") + " %"
         )
-        if figure.detail:
-            click.echo(f"    {figure.detail}")
+        click.echo(
+            f"Política {indicator.policy}: {indicator.compliant} de {indicator.measured} "
+            f"({percent}), {indicator.pending} pendientes. {indicator.title}"
+        )
+        for bucket in indicator.buckets:
+            if bucket.items:
+                keys = ", ".join(sorted({i.business_key for i in bucket.items}))
+                click.echo(f"    {bucket.label}: {len(bucket.items)} ({keys})")
 
 
 @click.group()

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import format_date, format_datetime, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -86,6 +86,11 @@ def option_title(value: Any, options: list[tuple[str, str]]) -> str:
     return next((title for const, title in options if const == str(value)), str(value))
 
 
+def percent_text(value: float | None) -> str:
+    """A share in es-CO: one decimal, decimal comma ("33,3 %"); a dash when nothing counted."""
+    return "—" if value is None else f"{format_decimal(value, format='#,##0.0')} %"
+
+
 def read_only_fields(form: FormSpec, data: dict[str, Any]) -> list[Field]:
     return build_fields(with_directory_choices(form.schema, for_new=False), form.ui, data)
 
@@ -97,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime_text, "fecha_hora")
     app.add_template_filter(emphasis, "enfasis")
     app.add_template_filter(file_size, "tamano")
+    app.add_template_filter(percent_text, "porcentaje")
     app.add_template_global(due_text, "vencimiento")
     app.add_template_global(option_title, "titulo_opcion")
     app.jinja_env.globals.update(ACCIONES=ACTIONS, ESTADOS=STATUSES)

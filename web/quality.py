@@ -1,31 +1,86 @@
-"""Oficina de Calidad: compliance per policy, the chain verification and the trail exports."""
+"""Oficina de Calidad: the policy indicators over a period, the cases behind each figure, the
+chain verification and the trail exports. The figures are computed in `engine.audit`."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from engine.audit.quality import compliance, export_csv, export_xes
+from engine.audit.indicators import Filters, Indicator, compliance
+from engine.audit.quality import export_csv, export_xes, indicator_csv
 from engine.authorization import require_can_audit
 from web.current import actor, engine, login_required
 
 blueprint = Blueprint("quality", __name__)
+
+# The query-string names of the filters, as the page's form sends them.
+FILTER_ARGS = ("desde", "hasta", "procedimiento", "organismo", "version")
 
 
 def _require_auditor() -> None:
     require_can_audit(actor())
 
 
+def _filters() -> Filters:
+    return Filters.parse(*(request.args.get(name) for name in FILTER_ARGS))
+
+
+def _filter_args() -> dict[str, str]:
+    return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+
+
+def _indicators(filters: Filters) -> list[Indicator]:
+    with engine().sessions() as session:
+        return compliance(session, engine().clock.now(), filters)
+
+
+def _indicator(policy: str) -> Indicator:
+    found = [i for i in _indicators(_filters()) if i.policy == policy]
+    if not found:
+        abort(404)
+    return found[0]
+
+
 @blueprint.get("/calidad")
 @login_required
 def index() -> ResponseReturnValue:
     _require_auditor()
-    with engine().sessions() as session:
-        figures = compliance(session, engine().clock.now())
+    indicators = _indicators(_filters())
     report = engine().audit_report()
     return render_template(
-        "quality/index.html", figures=figures, broken=report.broken, checkpoint=report.checkpoint
+        "quality/index.html",
+        indicators=indicators,
+        filters=_filter_args(),
+        broken=report.broken,
+        checkpoint=report.checkpoint,
     )
+
+
+@blueprint.get("/calidad/politica/<policy>")
+@login_required
+def policy(policy: str) -> ResponseReturnValue:
+    """The cases behind one indicator, or behind one of its groups (`grupo`)."""
+    _require_auditor()
+    indicator = _indicator(policy)
+    group = request.args.get("grupo") or None
+    if group is not None and group not in {b.code for b in indicator.buckets}:
+        abort(404)
+    return render_template(
+        "quality/policy.html", indicator=indicator, group=group, filters=_filter_args()
+    )
+
+
+@blueprint.get("/calidad/politica/<policy>.csv")
+@login_required
+def policy_csv(policy: str) -> ResponseReturnValue:
+    _require_auditor()
+    indicator = _indicator(policy)
+    group = request.args.get("grupo") or None
+    response = Response(indicator_csv(indicator, group), mimetype="text/csv; charset=utf-8")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"politica-{indicator.policy}.csv"
+    )
+    return response
 
 
 @blueprint.get("/calidad/traza.<kind>")

@@ -1,5 +1,7 @@
 """The tamper-evident trail and what the quality office reads from it.
 
-trail     per-case hash chains, heads on the case rows, HMAC-sealed checkpoints, verify
-quality   exports (CSV, XES) and the compliance figures of the four policies
+trail         per-case hash chains, heads on the case rows, HMAC-sealed checkpoints, verify
+quality       exports (CSV, XES)
+indicators    the four policies' figures over a period, with the cases behind each
+policy_rounds each case's tasks round by round from the trail, with their quality roles
 """

@@ -1,5 +1,5 @@
-"""For the quality office: the audit trail exported (CSV, XES for process mining) and the
-compliance figures of the four operation policies. Read-only."""
+"""For the quality office: the audit trail exported (CSV, XES for process mining). Read-only;
+the policy figures are in `engine.audit.indicators`."""
 
 from __future__ import annotations
 
@@ -8,33 +8,34 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpm.calendar import local_date
-from storage.models import AuditEvent, Case, Commitment, Definition, Task
+from engine.audit.indicators import Indicator
+from engine.audit.trail import canonical_json, normalized_instant
+from storage.models import AuditEvent, Case, Definition
 
 # Events that are activities in a process-mining sense (gateways and bookkeeping are left out).
 ACTIVITY_ACTIONS = ("task_completed", "element_completed", "case_cancelled")
 NOT_ACTIVITIES = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
+# A byte order mark: Excel reads the file as UTF-8 only when it starts with one.
+BOM = "\ufeff"
+
+# The trail's CSV: every field an event's hash covers (case id, sequence, instant as hashed,
+# actor, action, element, version, payload), its previous hash and its hash, so the chain can
+# be recomputed from the file alone (`buengobierno audit verify-export`).
 CSV_COLUMNS = (
-    "case",
-    "procedure",
-    "version",
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "element",
-    "element_name",
-    "hash",
-)
+    "Caso", "Id del caso", "Procedimiento", "Versión", "Secuencia", "Instante (UTC)", "Actor",
+    "Acción", "Elemento", "Nombre del elemento", "Hash anterior", "Hash", "Datos (JSON)",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class TrailEvent:
+    case_id: int
     business_key: str
     procedure: str
     version: int
@@ -45,7 +46,9 @@ class TrailEvent:
     element_id: str | None
     element_name: str | None
     kind: str | None
+    prev_hash: str
     hash: str
+    payload: dict[str, Any]
 
 
 def trail(session: Session, procedure: str | None = None) -> Iterator[TrailEvent]:
@@ -61,6 +64,7 @@ def trail(session: Session, procedure: str | None = None) -> Iterator[TrailEvent
     for event, key, definition in session.execute(query):
         element = _element(definition, event.element_id)
         yield TrailEvent(
+            event.case_id,
             key,
             definition.key,
             event.definition_version,
@@ -71,7 +75,9 @@ def trail(session: Session, procedure: str | None = None) -> Iterator[TrailEvent
             event.element_id,
             element.get("name"),
             element.get("kind"),
+            event.prev_hash,
             event.hash,
+            event.payload,
         )
 
 
@@ -84,32 +90,44 @@ def _element(definition: Definition, element_id: str | None) -> dict[str, str]:
 
 # A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice, Sheets.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
 
 
 def _csv_cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is prefixed with `'` (stays text)."""
-    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
-        return "'" + value
+    """Text that a spreadsheet would run as a formula is prefixed with `'` (stays text). Text
+    that starts with `'` gets one too, so `csv_text` restores every cell exactly."""
+    if isinstance(value, str) and value.startswith((*FORMULA_LEADS, QUOTE)):
+        return QUOTE + value
     return value
 
 
+def csv_text(cell: str) -> str:
+    """A cell as it was before `_csv_cell` protected it."""
+    return cell[1:] if cell.startswith(QUOTE) else cell
+
+
 def export_csv(session: Session, procedure: str | None = None) -> str:
-    """The trail, one row per audit event; no cell reaches a spreadsheet as a formula."""
+    """The trail, one row per audit event, UTF-8 with BOM (Excel reads the accents), Spanish
+    headers; no cell reaches a spreadsheet as a formula."""
     output = io.StringIO()
+    output.write(BOM)
     writer = csv.writer(output)
     writer.writerow(CSV_COLUMNS)
     for e in trail(session, procedure):
         row = (
             e.business_key,
+            e.case_id,
             e.procedure,
             e.version,
             e.seq,
-            _iso(e.at),
+            normalized_instant(e.at),
             e.actor,
             e.action,
             e.element_id or "",
             e.element_name or "",
+            e.prev_hash,
             e.hash,
+            canonical_json(e.payload),
         )
         writer.writerow(_csv_cell(cell) for cell in row)
     return output.getvalue()
@@ -130,7 +148,10 @@ def export_xes(session: Session, procedure: str | None = None) -> bytes:
     )
     trace = None
     current = None
+    groups: dict[object, str] = {}  # task id -> the group it was offered to (org:group)
     for e in trail(session, procedure):
+        if e.action == "task_created" and e.payload.get("group"):
+            groups[e.payload.get("task")] = str(e.payload["group"])
         if e.action not in ACTIVITY_ACTIONS or e.kind in NOT_ACTIVITIES:
             continue
         if e.business_key != current:
@@ -146,6 +167,9 @@ def export_xes(session: Session, procedure: str | None = None) -> bytes:
             activity = "Caso anulado"
         etree.SubElement(event, "string", {"key": "concept:name", "value": activity})
         etree.SubElement(event, "string", {"key": "org:resource", "value": e.actor})
+        group = groups.get(e.payload.get("task")) if e.action == "task_completed" else None
+        if group:
+            etree.SubElement(event, "string", {"key": "org:group", "value": group})
         etree.SubElement(event, "date", {"key": "time:timestamp", "value": _iso(e.at)})
         etree.SubElement(event, "string", {"key": "lifecycle:transition", "value": "complete"})
         etree.SubElement(event, "string", {"key": "element", "value": e.element_id or ""})
@@ -157,127 +181,33 @@ def _iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat()
 
 
-@dataclass(frozen=True)
-class PolicyFigure:
-    policy: str
-    description: str
-    met: int
-    total: int
-    detail: str = ""
-
-    @property
-    def percent(self) -> float | None:
-        return None if self.total == 0 else round(100 * self.met / self.total, 1)
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "policy": self.policy,
-            "description": self.description,
-            "met": self.met,
-            "total": self.total,
-            "percent": self.percent,
-            "detail": self.detail,
-        }
+INDICATOR_COLUMNS = (
+    "Política", "Grupo", "Resultado", "Caso", "Procedimiento", "Proceso", "Versión",
+    "Organismo", "Fecha", "Detalle",
+)  # fmt: skip
+OUTCOME_WORDS = {
+    "compliant": "cumple",
+    "non_compliant": "no cumple",
+    "pending": "pendiente",
+    "info": "informativo",
+}
 
 
-def compliance(session: Session, today: datetime) -> list[PolicyFigure]:
-    """The four operation policies (MEDE01.09.PCT001), measured on what happened."""
-    return [
-        _commitments(session, today),
-        _vistos_buenos(session),
-        _fichas(session),
-        _discrepancies(session),
-    ]
-
-
-def _commitments(session: Session, today: datetime) -> PolicyFigure:
-    rows = session.execute(
-        select(Commitment.status, func.count()).group_by(Commitment.status)
-    ).all()
-    by_status = {status: count for status, count in rows}
-    overdue = session.scalar(
-        select(func.count())
-        .select_from(Commitment)
-        .where(
-            Commitment.status.in_(("pendiente", "reprogramado")),
-            Commitment.due_date < local_date(today),
-        )
-    )
-    closed = by_status.get("cumplido", 0) + by_status.get("incumplido", 0)
-    return PolicyFigure(
-        "1",
-        "Compromisos registrados y seguidos: cumplidos sobre compromisos cerrados",
-        by_status.get("cumplido", 0),
-        closed,
-        f"{sum(by_status.values())} registrados ({_breakdown(by_status)}); {overdue or 0} abiertos vencidos",
-    )
-
-
-def _breakdown(by_status: dict[str, int]) -> str:
-    return (
-        ", ".join(f"{status}: {count}" for status, count in sorted(by_status.items())) or "ninguno"
-    )
-
-
-def _vistos_buenos(session: Session) -> PolicyFigure:
-    """Acts signed by the Mayor whose case shows complete vistos buenos before the signature."""
-    signed = session.execute(
-        select(Task.case_id, Task.completed_at).where(
-            Task.element_id == "firmar_acto", Task.state == "completed"
-        )
-    ).all()
-    met = 0
-    for case_id, signed_at in signed:
-        checks = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.case_id == case_id,
-                AuditEvent.element_id == "verificar_vistos_buenos",
-                AuditEvent.action == "element_completed",
-                AuditEvent.at <= signed_at,
-            )
-        ).all()
-        if checks:
-            met += 1
-    return PolicyFigure(
-        "2",
-        "Actos firmados por el Alcalde con vistos buenos del DAGJP y del organismo productor verificados antes",
-        met,
-        len(signed),
-    )
-
-
-def _fichas(session: Session) -> PolicyFigure:
-    fichas = session.execute(
-        select(Task.due_date, Task.completed_at).where(
-            Task.element_id == "diligenciar_ficha", Task.state == "completed"
-        )
-    ).all()
-    on_time = sum(
-        1 for due, done in fichas if due is None or (done is not None and local_date(done) <= due)
-    )
-    return PolicyFigure(
-        "3",
-        "Fichas técnicas de delegación enviadas dentro de los 3 días hábiles",
-        on_time,
-        len(fichas),
-    )
-
-
-def _discrepancies(session: Session) -> PolicyFigure:
-    consolidations = session.scalars(
-        select(Case)
-        .join(Definition, Definition.id == Case.definition_id)
-        .where(Definition.key == "P004")
-    ).all()
-    discrepant = [
-        case
-        for case in consolidations
-        if (case.data.get("consolidacion") or {}).get("resultado") == "discrepante"
-    ]
-    decided = sum(1 for case in discrepant if case.data.get("convocar_comite") in ("si", "no"))
-    return PolicyFigure(
-        "4",
-        "Discrepancias entre conceptos de viabilidad llevadas a decisión del líder o del Comité",
-        decided,
-        len(discrepant),
-    )
+def indicator_csv(indicator: Indicator, bucket: str | None = None) -> str:
+    """The items behind an indicator (or one of its groups): Spanish headers, UTF-8 with BOM,
+    formula-safe cells."""
+    output = io.StringIO()
+    output.write(BOM)
+    writer = csv.writer(output)
+    writer.writerow(INDICATOR_COLUMNS)
+    for group in indicator.buckets:
+        if bucket is not None and group.code != bucket:
+            continue
+        for item in group.items:
+            row = (
+                indicator.policy, group.label, OUTCOME_WORDS[group.outcome], item.business_key,
+                item.procedure, item.process, item.version, item.organism,
+                item.day.isoformat(), item.detail,
+            )  # fmt: skip
+            writer.writerow(_csv_cell(cell) for cell in row)
+    return output.getvalue()

@@ -30,10 +30,10 @@ MIN_KEY_LENGTH = 32
 
 
 def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + _canonical(content)).encode()).hexdigest()
+    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
 
 
-def _canonical(content: Any) -> str:
+def canonical_json(content: Any) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -48,10 +48,43 @@ def _content(event: AuditEvent) -> dict[str, Any]:
 
 def _row_content(row: Mapping[str, Any]) -> dict[str, Any]:
     """What an event's hash covers, from its row."""
-    return {column: row[column] for column in _CONTENT_COLUMNS} | {"at": _normalized(row["at"])}
+    return hashed_content(
+        row["case_id"],
+        row["seq"],
+        normalized_instant(row["at"]),
+        row["actor"],
+        row["action"],
+        row["element_id"],
+        row["definition_version"],
+        row["payload"],
+    )
 
 
-def _normalized(instant: datetime) -> str:
+def hashed_content(
+    case_id: int,
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    element_id: str | None,
+    definition_version: int,
+    payload: Any,
+) -> dict[str, Any]:
+    """What an event's hash covers; `at` as `normalized_instant` writes it. An export carries
+    exactly these fields, so its chain can be recomputed without the database."""
+    return {
+        "case_id": case_id,
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "element_id": element_id,
+        "definition_version": definition_version,
+        "payload": payload,
+    }
+
+
+def normalized_instant(instant: datetime) -> str:
     # Instants are UTC; SQLite returns them naive, PostgreSQL aware: hash the same text for both.
     if instant.tzinfo is not None:
         instant = instant.astimezone(UTC)
@@ -180,11 +213,11 @@ def load_audit_key(environ: Mapping[str, str]) -> bytes | None:
 def _mac(key: bytes, checkpoint: AuditCheckpoint) -> str:
     sealed = {
         "id": checkpoint.id,
-        "created_at": _normalized(checkpoint.created_at),
+        "created_at": normalized_instant(checkpoint.created_at),
         "created_by": checkpoint.created_by,
         "heads": checkpoint.heads,
     }
-    return hmac.new(key, _canonical(sealed).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, canonical_json(sealed).encode(), hashlib.sha256).hexdigest()
 
 
 # -- checkpoints --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from lxml import etree
 
 from engine.bpm.bpmn_xml import NS, Element
 from engine.bpm.forms import top_level_fields
+from engine.bpm.quality_roles import lint_quality_roles
 from engine.bpm.sandbox import RESERVED_NAMES, UnsafeScript, compile_checked
 from engine.people.pickers import picker_problems
 
@@ -49,6 +50,8 @@ def lint_process(
         _lint_element(element, forms, known_groups, operators, problem)
 
     _lint_flows(process, elements, problem)
+    for missing in lint_quality_roles(process.get("id", ""), elements, forms, problem):
+        problems.append(f"{filename}: {missing}")
 
     diagram_ids = {
         shape.get("bpmnElement")

@@ -163,3 +163,32 @@ def test_audit_checkpoint_and_verify_through_the_cli(run, monkeypatch, database)
     tampered = run("audit", "verify")
     assert tampered.exit_code == 9
     assert "error: el punto de control #1" in tampered.stderr and "fue alterado" in tampered.stderr
+
+
+def test_audit_compliance_prints_each_policy_with_its_cases_as_json(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("deploy", str(BPMN)).exit_code == 0
+    result = run("audit", "compliance", "--json", "--from", "2026-01-01", "--to", "2026-12-31")
+    assert result.exit_code == 0, result.output
+    figures = {f["policy"]: f for f in json.loads(result.output)}
+    assert sorted(figures) == ["1", "2", "3", "4"]
+    assert set(figures["3"]["cases"]) == {"compliant", "non_compliant", "pending", "info"}
+    refused = run("audit", "compliance", "--from", "2026-12-31", "--to", "2026-01-01")
+    assert refused.exit_code != 0
+    assert "el periodo termina antes de empezar" in refused.output
+
+
+def test_an_exported_trail_is_verified_from_the_file_alone(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("deploy", str(BPMN / "P001_delegaciones.bpmn")).exit_code == 0
+    started = run("start", "P001", "--as", "despacho", "--data", json.dumps(
+        {"instancia": "Junta", "asunto": "Sesión", "fecha_sesion": "2026-12-04",
+         "tipo_delegacion": "puntual"}))  # fmt: skip
+    assert started.exit_code == 0, started.output
+    exported = tmp_path / "traza.csv"
+    assert run("audit", "export", "--output", str(exported)).exit_code == 0
+    verified = run("audit", "verify-export", str(exported))
+    assert verified.exit_code == 0, verified.output
+    assert "todas las cadenas enlazan" in verified.output
+    exported.write_text(exported.read_text(encoding="utf-8").replace(",despacho,", ",intruso,", 1))
+    tampered = run("audit", "verify-export", str(exported))
+    assert tampered.exit_code == 9
+    assert "su contenido fue modificado" in tampered.output

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
 import pytest
 from lxml import etree
+from sqlalchemy import func, select
 
-from engine import Engine, ManualClock
+from engine import Engine, ManualClock, ValidationError
 from engine.analysis.scenarios import load_scenarios, run_scenario
-from engine.audit.quality import compliance, export_csv, export_xes
+from engine.audit.export_check import verify_export
+from engine.audit.indicators import compliance
+from engine.audit.quality import export_csv, export_xes
+from storage.models import AuditEvent
 from tests.conftest import BPMN, PROCESSES
 from tests.helpers import complete
 from tests.integration.test_script_incidents import SCRIPTS
@@ -47,26 +53,72 @@ def test_the_xes_log_has_one_trace_per_case_with_named_timestamped_activities(
         assert event.find("string[@key='org:resource']").get("value")
 
 
-def test_the_csv_has_every_audit_event_with_its_hash(engine: Engine, clock: ManualClock) -> None:
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def test_the_csv_has_every_audit_event_with_its_previous_hash_and_payload(
+    engine: Engine, clock: ManualClock
+) -> None:
     engine.deploy([BPMN], "analista")
     keys = _run(engine, clock, "P001")
     with engine.sessions() as session:
-        rows = list(csv.DictReader(io.StringIO(export_csv(session))))
-    assert {row["case"] for row in rows} == set(keys)
-    assert all(len(row["hash"]) == 64 for row in rows)
-    assert [row["seq"] for row in rows if row["case"] == keys[0]][:3] == ["1", "2", "3"]
+        text = export_csv(session)
+        stored = session.scalar(select(func.count()).select_from(AuditEvent))
+    assert text.startswith("\ufeffCaso,Id del caso,Procedimiento,Versión,Secuencia")
+    rows = _rows(text)
+    assert len(rows) == stored  # every event, not only the activities
+    assert {row["Caso"] for row in rows} == set(keys)
+    assert all(len(row["Hash"]) == 64 and len(row["Hash anterior"]) == 64 for row in rows)
+    first = [row for row in rows if row["Caso"] == keys[0]]
+    assert [row["Secuencia"] for row in first][:3] == ["1", "2", "3"]
+    assert first[1]["Hash anterior"] == first[0]["Hash"]
+    assert json.loads(first[0]["Datos (JSON)"])["data"]["instancia"]
 
 
-def test_compliance_counts_what_each_policy_asks(engine: Engine, clock: ManualClock) -> None:
+def test_an_exported_trail_verifies_offline_and_an_edited_cell_is_named(
+    engine: Engine, clock: ManualClock
+) -> None:
+    engine.deploy([BPMN], "analista")
+    keys = _run(engine, clock, "P001")
+    with engine.sessions() as session:
+        text = export_csv(session)
+    report = verify_export(text)
+    assert report.ok and report.cases == len(keys)
+    edited = _rewrite(text, lambda rows: rows[3].update({"Actor": "intruso"}))
+    broken = verify_export(edited)
+    assert [(link.business_key, link.seq) for link in broken.broken] == [(keys[0], 4)]
+    assert "su contenido fue modificado" in broken.broken[0].reason
+    removed = _rewrite(text, lambda rows: rows.pop(2))
+    assert "falta el evento #3" in verify_export(removed).broken[0].reason
+
+
+def _rewrite(text: str, change: Callable[[list[dict[str, str]]], object]) -> str:
+    rows = _rows(text)
+    change(rows)
+    output = io.StringIO()
+    writer = csv.DictWriter(output, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return "\ufeff" + output.getvalue()
+
+
+def test_a_file_that_is_not_a_trail_export_is_refused_in_spanish() -> None:
+    with pytest.raises(ValidationError, match="no es una exportación de la traza"):
+        verify_export("case,seq\nP001-2026-00001,1\n")
+
+
+def test_every_scenario_lands_in_the_policy_figures(engine: Engine, clock: ManualClock) -> None:
     engine.deploy([BPMN], "analista")
     for procedure in ("P001", "P003", "P004", "P005"):
         _run(engine, clock, procedure)
     with engine.sessions() as session:
         figures = {f.policy: f for f in compliance(session, clock.now())}
-    assert figures["3"].total >= 4 and figures["3"].met < figures["3"].total  # one ficha came late
-    assert figures["2"].total >= 1 and figures["2"].met == figures["2"].total
-    assert figures["4"].total >= 1
-    assert figures["1"].total >= 1
+    assert figures["3"].measured >= 4 and figures["3"].non_compliant >= 1  # one ficha came late
+    assert figures["2"].compliant >= 1 and figures["2"].percent == 100
+    assert figures["2"].bucket("devoluciones").items  # the scenarios return acts for adjustment
+    assert figures["4"].compliant >= 1 and figures["4"].non_compliant == 0
+    assert figures["1"].compliant >= 1
 
 
 @pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
@@ -87,7 +139,33 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralized(
     key = engine.start("SCRIPTS", "despacho", {})
     complete(engine, key, "repartir", "despacho", {"partes": 4})
     with engine.sessions() as session:
-        rows = list(csv.DictReader(io.StringIO(export_csv(session, "SCRIPTS"))))
-    names = {row["element_name"] for row in rows if row["element"] == "repartir"}
+        text = export_csv(session, "SCRIPTS")
+    rows = _rows(text)
+    names = {row["Nombre del elemento"] for row in rows if row["Elemento"] == "repartir"}
     assert names == {"'" + name}
-    assert {row["case"] for row in rows} == {key}  # plain cells are left as they are
+    assert {row["Caso"] for row in rows} == {key}  # plain cells are left as they are
+    assert verify_export(text).ok  # the protected cells still verify
+
+
+def test_pm4py_reads_the_xes_log_and_discovers_the_models_activities(
+    engine: Engine, clock: ManualClock, tmp_path: Path
+) -> None:
+    pm4py = pytest.importorskip(
+        "pm4py"
+    )  # a dev dependency (AGPL-3.0), never imported by the product
+    engine.deploy([BPMN], "analista")
+    keys = _run(engine, clock, "P001")
+    path = tmp_path / "traza.xes"
+    with engine.sessions() as session:
+        path.write_bytes(export_xes(session, "P001"))
+    log = pm4py.read_xes(str(path))
+    assert sorted(set(log["case:concept:name"])) == sorted(keys)
+    assert {"org:resource", "org:group", "time:timestamp", "lifecycle:transition"} <= set(log)
+    assert "despacho_gobierno" in set(log["org:group"].dropna())
+    net, _initial, _final = pm4py.discover_petri_net_inductive(log)
+    discovered = {t.label for t in net.transitions if t.label}
+    assert {
+        "Proponer delegado",
+        "Aprobar delegación",
+        "Diligenciar ficha técnica de delegación",
+    } <= discovered

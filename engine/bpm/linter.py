@@ -11,6 +11,7 @@ from lxml import etree
 
 from engine.bpm.bpmn_xml import NS, Element
 from engine.bpm.forms import top_level_fields
+from engine.bpm.instruction_lint import lint_instructions
 from engine.bpm.sandbox import RESERVED_NAMES, UnsafeScript, compile_checked
 
 DYNAMIC_LANES = {
@@ -48,6 +49,7 @@ def lint_process(
         _lint_element(element, forms, known_groups, operators, problem)
 
     _lint_flows(process, elements, problem)
+    lint_instructions(process, elements, forms, problem)
 
     diagram_ids = {
         shape.get("bpmnElement")

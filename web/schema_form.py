@@ -33,7 +33,8 @@ class Field:
     path: str
     label: str
     help: str
-    kind: str  # text textarea date number integer select radio buttons checkbox file rows group
+    # text textarea date number integer select radio buttons checkbox file rows list group
+    kind: str
     required: bool = False
     value: Any = None
     error: str | None = None
@@ -176,8 +177,60 @@ def _field(
             schema, ui, value if isinstance(value, Mapping) else {}, errors, row_counts, path + "."
         )
     elif kind == "array" and isinstance(schema.get("items"), Mapping):
-        _rows(base, schema["items"], ui.get("items") or {}, value, errors, row_counts)
+        item = scalar_item(schema["items"])
+        if item is not None:
+            _list(base, item, ui.get("items") or {}, value, errors, row_counts)
+        else:
+            _rows(base, schema["items"], ui.get("items") or {}, value, errors, row_counts)
     return base
+
+
+def scalar_item(item_schema: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The schema of a list's items when each is one value (a text, a date…), else None.
+
+    An item that may be a text or an object (`anyOf`, like P005's attendees) is asked as text:
+    the simplest shape the schema accepts.
+    """
+    for keyword in ("anyOf", "oneOf"):
+        alternatives = item_schema.get(keyword)
+        if isinstance(alternatives, list) and not _options(item_schema):
+            for alternative in alternatives:
+                if isinstance(alternative, Mapping) and alternative.get("type") in _SCALARS:
+                    outer = {k: v for k, v in item_schema.items() if k != keyword}
+                    return {**alternative, **outer}
+            return None
+    if item_schema.get("type") in _SCALARS or _options(item_schema):
+        return item_schema
+    return None
+
+
+_SCALARS = ("string", "number", "integer", "boolean")
+
+
+def _list(
+    base: Field,
+    item_schema: Mapping[str, Any],
+    item_ui: Mapping[str, Any],
+    value: Any,
+    errors: Mapping[str, str],
+    row_counts: Mapping[str, int],
+) -> None:
+    """One input per item, each its own row with "Quitar"; the same add/remove as `_rows`."""
+    items = list(value) if isinstance(value, list) else []
+    shown = max(len(items) + (0 if items else 1), row_counts.get(base.path, 0))
+    base.kind = "list"
+    base.item_label = str(item_schema.get("title") or "Elemento")
+    base.rows = []
+    for index in range(shown):
+        item = items[index] if index < len(items) else None
+        if isinstance(item, Mapping):  # an attendee given as an object keeps its name
+            item = item.get("nombre") or next(iter(item.values()), None)
+        cell = _field(
+            str(index), item_schema, item_ui, item, errors, {}, f"{base.path}.", required=True
+        )
+        cell.label = f"{base.item_label} {index + 1}"
+        cell.help = ""
+        base.rows.append([cell])
 
 
 def _rows(
@@ -261,7 +314,12 @@ def _read_object(
             if value:
                 data[name] = value
         elif kind == "array" and isinstance(child.get("items"), Mapping):
-            data[name] = _read_rows(child["items"], form, files, path, uploads)
+            item = scalar_item(child["items"])
+            data[name] = (
+                _read_list(item, form, path)
+                if item is not None
+                else _read_rows(child["items"], form, files, path, uploads)
+            )
             if not data[name]:
                 del data[name]
         elif kind == "string" and child.get("format") == "data-url":
@@ -305,6 +363,21 @@ def _read_rows(
             )
         rows.append(row)
     return rows
+
+
+def _read_list(item_schema: Mapping[str, Any], form: MultiDict[str, str], path: str) -> list[Any]:
+    """The items in the order of their inputs, blank ones dropped."""
+    pattern = re.compile(rf"^{re.escape(path)}\.(\d+)$")
+    indexed = sorted((int(m.group(1)), key) for key in form if (m := pattern.match(key)))
+    kind = item_schema.get("type")
+    items: list[Any] = []
+    for _, key in indexed:
+        raw = form.get(key, "").strip()
+        if kind == "boolean":
+            items.append(raw in ("on", "true", "1", "si"))
+        elif raw:
+            items.append(_typed(kind, raw))
+    return items
 
 
 def _typed(kind: Any, raw: str) -> Any:

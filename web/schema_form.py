@@ -380,6 +380,20 @@ def _read_list(item_schema: Mapping[str, Any], form: MultiDict[str, str], path: 
     return items
 
 
+def with_references(data: dict[str, Any], references: Mapping[str, str]) -> dict[str, Any]:
+    """`data` with each kept file's reference at its field, so the form shows it attached."""
+    for path, reference in references.items():
+        target: Any = data
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
+        if isinstance(target, list):
+            target[int(last)] = reference
+        else:
+            target[last] = reference
+    return data
+
+
 def _typed(kind: Any, raw: str) -> Any:
     """Numbers as numbers; what does not parse stays text so the schema reports it."""
     try:

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from engine.bpm.calendar import business_days_between
 from engine.read.case_views import FormSpec
-from web.schema_form import Field, build_fields
+from web.schema_form import Field, build_fields, field_labels
 
 ACTIONS = {
     "case_started": _l("Inició el trámite"),
@@ -91,6 +91,7 @@ def read_only_fields(form: FormSpec, data: dict[str, Any]) -> list[Field]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(read_only_fields, "campos")
+    app.add_template_global(field_labels, "etiquetas")
     app.add_template_filter(date_text, "fecha")
     app.add_template_filter(short_date, "fecha_corta")
     app.add_template_filter(datetime_text, "fecha_hora")

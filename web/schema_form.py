@@ -95,6 +95,24 @@ def build_fields(
     return _object_fields(schema, ui or {}, data or {}, errors or {}, row_counts or {}, "")
 
 
+def field_labels(fields: list[Field], within: str = "") -> dict[str, str]:
+    """Each field's path -> what the user reads as its name ("Compromisos, Compromiso 2, Responsable"),
+    so an error summary never shows an internal key."""
+    labels: dict[str, str] = {}
+    for f in fields:
+        label = f"{within} › {f.label}" if within else f.label
+        labels[f.path] = label
+        if f.kind == "group":
+            labels.update(field_labels(f.children, label))
+        elif f.kind == "rows":
+            for number, row in enumerate(f.rows, start=1):
+                labels.update(field_labels(row, f"{label} › {f.item_label} {number}"))
+        elif f.kind == "list":
+            for row in f.rows:
+                labels.update(field_labels(row, label))
+    return labels
+
+
 def decision_field(fields: list[Field]) -> Field | None:
     return next((f for f in fields if f.kind == "buttons"), None)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from web.schema_form import build_fields, read_submission
+from web.schema_form import build_fields, field_labels, read_submission
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -184,3 +184,9 @@ def test_an_item_that_may_be_text_or_object_is_asked_as_text() -> None:
     assert attendees.kind == "list"
     assert [c.value for [c] in attendees.rows] == ["Ana", "Luis"]
     assert attendees.rows[0][0].kind == "text"
+
+
+def test_field_labels_name_nested_rows_in_words() -> None:
+    labels = field_labels(build_fields(SCHEMA, {}, {"metas": [{}, {}]}))
+    assert labels["monto"] == "Monto"
+    assert labels["metas.1.nombre"] == "metas › Meta 2 › nombre"

@@ -153,7 +153,7 @@ def test_ficha_with_two_commitments_and_an_attachment_is_stored(
     ]
     login(client, "salud")
     inbox = client.get("/?bandeja=mias").text
-    assert key in inbox and "Reportar avance del compromiso" in inbox
+    assert key in inbox and "Reportar avance: " in inbox
     with p001.sessions() as session:
         attachment = session.scalars(select(Attachment)).one()
     assert (attachment.filename, attachment.content, attachment.uploaded_by) == (

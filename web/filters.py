@@ -41,6 +41,14 @@ def date_text(value: date | None) -> str:
     return format_date(value, "d 'de' MMMM 'de' y") if value else "—"
 
 
+def iso_date_text(value: Any) -> str:
+    """A form's ISO date ("2026-12-04") as officials read it; what does not parse stays."""
+    try:
+        return date_text(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
 def short_date(value: date | None) -> str:
     return format_date(value, "d MMM y") if value else "—"
 
@@ -94,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(field_labels, "etiquetas")
     app.add_template_filter(date_text, "fecha")
     app.add_template_filter(short_date, "fecha_corta")
+    app.add_template_filter(iso_date_text, "fecha_iso")
     app.add_template_filter(datetime_text, "fecha_hora")
     app.add_template_filter(emphasis, "enfasis")
     app.add_template_filter(file_size, "tamano")

@@ -317,6 +317,25 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime]
 
 
+class PendingAttachment(Base):
+    """A checked file sent with a form that was refused for another field: kept for its owner
+    and that form (`tarea:<id>` or `inicio:<procedure>`) until the form is accepted."""
+
+    __tablename__ = "pending_attachments"
+    __table_args__ = (Index("ix_pending_attachments_owner_form", "owner", "form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    form: Mapped[str] = mapped_column(String(120))
+    field: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime]
+
+
 class AccessToken(Base):
     """A personal access token for the JSON API: only its SHA-256 is kept, never the token."""
 

@@ -72,6 +72,8 @@ def show_task(task_id: int) -> ResponseReturnValue:
         "assignee": detail.assignee,
         "due": detail.due.isoformat() if detail.due else None,
         "instructions": detail.instructions,
+        "instructions_html": detail.instructions_html,
+        "instructions_error": detail.instructions_error,
         "schema": detail.form.schema if detail.form else None,
     }
 

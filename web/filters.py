@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from engine.bpm.calendar import business_days_between
 from engine.read.case_views import FormSpec
 from web.directory_fields import with_directory_choices
-from web.schema_form import Field, build_fields
+from web.schema_form import Field, build_fields, field_labels
 
 ACTIONS = {
     "case_started": _l("Inició el trámite"),
@@ -40,6 +40,14 @@ STATUSES = {
 
 def date_text(value: date | None) -> str:
     return format_date(value, "d 'de' MMMM 'de' y") if value else "—"
+
+
+def iso_date_text(value: Any) -> str:
+    """A form's ISO date ("2026-12-04") as officials read it; what does not parse stays."""
+    try:
+        return date_text(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
 
 
 def short_date(value: date | None) -> str:
@@ -97,8 +105,10 @@ def read_only_fields(form: FormSpec, data: dict[str, Any]) -> list[Field]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(read_only_fields, "campos")
+    app.add_template_global(field_labels, "etiquetas")
     app.add_template_filter(date_text, "fecha")
     app.add_template_filter(short_date, "fecha_corta")
+    app.add_template_filter(iso_date_text, "fecha_iso")
     app.add_template_filter(datetime_text, "fecha_hora")
     app.add_template_filter(emphasis, "enfasis")
     app.add_template_filter(file_size, "tamano")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -39,10 +41,18 @@ def index() -> ResponseReturnValue:
     wanted = inbox_filter(request.args, int(current_app.config["PER_PAGE"]))
     with engine().sessions() as session:
         page = inbox(session, actor(), wanted, today())
+        # Opened without a tab, the inbox shows where the work is: an empty "Mis tareas" while
+        # the groups have tasks looked like a day without work.
+        opened_groups = (
+            "bandeja" not in request.args and page.total == 0 and page.counts["grupos"] > 0
+        )
+        if opened_groups:
+            page = inbox(session, actor(), replace(wanted, scope="grupos"), today())
         procedure_options = procedures(session)
     return render_template(
         "inbox/index.html",
         page=page,
+        opened_groups=opened_groups,
         today=today(),
         procedure_options=procedure_options,
         state_options=[(state, STATE_LABELS[state]) for state in STATES],

@@ -34,7 +34,8 @@ class Field:
     path: str
     label: str
     help: str
-    kind: str  # text textarea date number integer select radio buttons checkbox file rows group person
+    # text textarea date number integer select radio buttons checkbox file rows list group person
+    kind: str
     required: bool = False
     value: Any = None
     error: str | None = None
@@ -94,6 +95,24 @@ def build_fields(
 ) -> list[Field]:
     """The fields to render, in the UI schema's order, with values and errors filled in."""
     return _object_fields(schema, ui or {}, data or {}, errors or {}, row_counts or {}, "")
+
+
+def field_labels(fields: list[Field], within: str = "") -> dict[str, str]:
+    """Each field's path -> what the user reads as its name ("Compromisos, Compromiso 2, Responsable"),
+    so an error summary never shows an internal key."""
+    labels: dict[str, str] = {}
+    for f in fields:
+        label = f"{within} › {f.label}" if within else f.label
+        labels[f.path] = label
+        if f.kind == "group":
+            labels.update(field_labels(f.children, label))
+        elif f.kind == "rows":
+            for number, row in enumerate(f.rows, start=1):
+                labels.update(field_labels(row, f"{label} › {f.item_label} {number}"))
+        elif f.kind == "list":
+            for row in f.rows:
+                labels.update(field_labels(row, label))
+    return labels
 
 
 def decision_field(fields: list[Field]) -> Field | None:
@@ -178,7 +197,11 @@ def _field(
             schema, ui, value if isinstance(value, Mapping) else {}, errors, row_counts, path + "."
         )
     elif kind == "array" and isinstance(schema.get("items"), Mapping):
-        _rows(base, schema["items"], ui.get("items") or {}, value, errors, row_counts)
+        item = scalar_item(schema["items"])
+        if item is not None:
+            _list(base, item, ui.get("items") or {}, value, errors, row_counts)
+        else:
+            _rows(base, schema["items"], ui.get("items") or {}, value, errors, row_counts)
     _directory_field(base, schema)
     return base
 
@@ -192,6 +215,55 @@ def _directory_field(base: Field, schema: Mapping[str, Any]) -> None:
         base.person_group = picker.group
     elif picker is not None and base.kind == "radio":
         base.kind = "select"  # an organism list grows; a select stays one line
+
+
+
+def scalar_item(item_schema: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The schema of a list's items when each is one value (a text, a date…), else None.
+
+    An item that may be a text or an object (`anyOf`, like P005's attendees) is asked as text:
+    the simplest shape the schema accepts.
+    """
+    for keyword in ("anyOf", "oneOf"):
+        alternatives = item_schema.get(keyword)
+        if isinstance(alternatives, list) and not _options(item_schema):
+            for alternative in alternatives:
+                if isinstance(alternative, Mapping) and alternative.get("type") in _SCALARS:
+                    outer = {k: v for k, v in item_schema.items() if k != keyword}
+                    return {**alternative, **outer}
+            return None
+    if item_schema.get("type") in _SCALARS or _options(item_schema):
+        return item_schema
+    return None
+
+
+_SCALARS = ("string", "number", "integer", "boolean")
+
+
+def _list(
+    base: Field,
+    item_schema: Mapping[str, Any],
+    item_ui: Mapping[str, Any],
+    value: Any,
+    errors: Mapping[str, str],
+    row_counts: Mapping[str, int],
+) -> None:
+    """One input per item, each its own row with "Quitar"; the same add/remove as `_rows`."""
+    items = list(value) if isinstance(value, list) else []
+    shown = max(len(items) + (0 if items else 1), row_counts.get(base.path, 0))
+    base.kind = "list"
+    base.item_label = str(item_schema.get("title") or "Elemento")
+    base.rows = []
+    for index in range(shown):
+        item = items[index] if index < len(items) else None
+        if isinstance(item, Mapping):  # an attendee given as an object keeps its name
+            item = item.get("nombre") or next(iter(item.values()), None)
+        cell = _field(
+            str(index), item_schema, item_ui, item, errors, {}, f"{base.path}.", required=True
+        )
+        cell.label = f"{base.item_label} {index + 1}"
+        cell.help = ""
+        base.rows.append([cell])
 
 
 def _rows(
@@ -275,7 +347,12 @@ def _read_object(
             if value:
                 data[name] = value
         elif kind == "array" and isinstance(child.get("items"), Mapping):
-            data[name] = _read_rows(child["items"], form, files, path, uploads)
+            item = scalar_item(child["items"])
+            data[name] = (
+                _read_list(item, form, path)
+                if item is not None
+                else _read_rows(child["items"], form, files, path, uploads)
+            )
             if not data[name]:
                 del data[name]
         elif kind == "string" and child.get("format") == "data-url":
@@ -319,6 +396,35 @@ def _read_rows(
             )
         rows.append(row)
     return rows
+
+
+def _read_list(item_schema: Mapping[str, Any], form: MultiDict[str, str], path: str) -> list[Any]:
+    """The items in the order of their inputs, blank ones dropped."""
+    pattern = re.compile(rf"^{re.escape(path)}\.(\d+)$")
+    indexed = sorted((int(m.group(1)), key) for key in form if (m := pattern.match(key)))
+    kind = item_schema.get("type")
+    items: list[Any] = []
+    for _, key in indexed:
+        raw = form.get(key, "").strip()
+        if kind == "boolean":
+            items.append(raw in ("on", "true", "1", "si"))
+        elif raw:
+            items.append(_typed(kind, raw))
+    return items
+
+
+def with_references(data: dict[str, Any], references: Mapping[str, str]) -> dict[str, Any]:
+    """`data` with each kept file's reference at its field, so the form shows it attached."""
+    for path, reference in references.items():
+        target: Any = data
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
+        if isinstance(target, list):
+            target[int(last)] = reference
+        else:
+            target[last] = reference
+    return data
 
 
 def _typed(kind: Any, raw: str) -> Any:

@@ -12,7 +12,7 @@ from engine import ValidationError
 from engine.read.case_views import Startable, startable, startable_procedures
 from web.current import actor, engine, login_required
 from web.directory_fields import with_directory_choices
-from web.schema_form import build_fields, read_submission
+from web.schema_form import build_fields, read_submission, with_references
 
 blueprint = Blueprint("start", __name__)
 
@@ -69,6 +69,8 @@ def submit(key: str) -> ResponseReturnValue:
     try:
         business_key = engine().start(key, actor().username, submission.data, submission.uploads)
     except ValidationError as error:
-        return _page(procedure, submission.data, error.field_errors, submission.row_counts), 422
+        kept = engine().keep_uploads(actor().username, submission.uploads, procedure=key)
+        data = with_references(submission.data, kept)
+        return _page(procedure, data, error.field_errors, submission.row_counts), 422
     flash(_("Inició el trámite %(key)s.", key=business_key), "success")
     return redirect(url_for("cases.show", business_key=business_key), code=303)

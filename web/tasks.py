@@ -12,7 +12,7 @@ from engine import Conflict, ValidationError
 from engine.read.case_views import TaskDetail, task_detail
 from web.current import actor, engine, login_required, today
 from web.directory_fields import with_directory_choices
-from web.schema_form import build_fields, decision_field, read_submission
+from web.schema_form import build_fields, decision_field, read_submission, with_references
 
 blueprint = Blueprint("tasks", __name__)
 
@@ -72,7 +72,9 @@ def submit(task_id: int) -> ResponseReturnValue:
     try:
         engine().complete(task_id, actor().username, submission.data, submission.uploads)
     except ValidationError as error:
-        return _page(detail, submission.data, error.field_errors, submission.row_counts), 422
+        kept = engine().keep_uploads(actor().username, submission.uploads, task_id=task_id)
+        data = with_references(submission.data, kept)
+        return _page(detail, data, error.field_errors, submission.row_counts), 422
     flash(
         _("Completó «%(name)s» del caso %(key)s.", name=detail.name, key=detail.business_key),
         "success",

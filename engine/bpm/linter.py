@@ -12,6 +12,7 @@ from lxml import etree
 from engine.bpm.bpmn_xml import NS, Element
 from engine.bpm.forms import top_level_fields
 from engine.bpm.quality_roles import lint_quality_roles
+from engine.bpm.instruction_lint import lint_instructions
 from engine.bpm.sandbox import RESERVED_NAMES, UnsafeScript, compile_checked
 from engine.people.pickers import picker_problems
 
@@ -52,6 +53,7 @@ def lint_process(
     _lint_flows(process, elements, problem)
     for missing in lint_quality_roles(process.get("id", ""), elements, forms, problem):
         problems.append(f"{filename}: {missing}")
+    lint_instructions(process, elements, forms, problem)
 
     diagram_ids = {
         shape.get("bpmnElement")

@@ -359,7 +359,11 @@ class CaseRun:
         group = None if lane in DYNAMIC_LANES else lane
         assignee = None
         due: date | None = None
+        name = str(element.get("name") or element["id"])
         try:
+            if properties.get("titleExpression"):
+                # Several tasks of one element (a commitment each) need names of their own.
+                name = str(self.sandbox.evaluate(properties["titleExpression"], data))[:300]
             if properties.get("candidateGroupExpression"):
                 group = str(self.sandbox.evaluate(properties["candidateGroupExpression"], data))
             if properties.get("assigneeExpression"):
@@ -376,7 +380,7 @@ class CaseRun:
             "case_id": self.case.id,
             "spiff_id": spiff_id,
             "element_id": element["id"],
-            "name": element.get("name") or element["id"],
+            "name": name,
             "candidate_group": group,
             "assignee": assignee,
             "state": "open",

@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.errors import ValidationError
-from storage.models import Attachment, Case
+from storage.models import Attachment, Case, PendingAttachment
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 REFERENCE_PREFIX = "adjunto:"
@@ -135,6 +135,83 @@ def store(
             )
         )
     session.flush()
+
+
+def pending_form(task_id: int | None = None, procedure: str | None = None) -> str:
+    """The form a kept file belongs to: a task's, or a procedure's start form."""
+    return f"tarea:{task_id}" if task_id is not None else f"inicio:{procedure}"
+
+
+def keep_pending(
+    session: Session, owner: str, form: str, uploads: Mapping[str, Upload], now: datetime
+) -> dict[str, str]:
+    """Keep the acceptable files of a refused form for `owner`; their references by field.
+
+    A file the form sends again for the same field replaces the one kept. Refused files (type,
+    size) are left out: their own field error tells the user why.
+    """
+    references: dict[str, str] = {}
+    for path, upload in uploads.items():
+        try:
+            _, (checked,) = prepare({path: upload}, {})
+        except ValidationError:
+            continue
+        session.execute(
+            delete(PendingAttachment).where(
+                PendingAttachment.owner == owner,
+                PendingAttachment.form == form,
+                PendingAttachment.field == path,
+            )
+        )
+        session.add(
+            PendingAttachment(
+                owner=owner,
+                form=form,
+                field=path,
+                filename=checked.filename,
+                content_type=checked.content_type,
+                size=len(checked.content),
+                sha256=checked.sha256,
+                content=checked.content,
+                uploaded_at=now,
+            )
+        )
+        references[path] = checked.reference
+    session.flush()
+    return references
+
+
+def claim_pending(
+    session: Session, owner: str, form: str, data: Any, uploaded: list[PreparedUpload]
+) -> list[PreparedUpload]:
+    """The kept files of `owner` and `form` that `data` references, as uploads of this
+    submission; their pending rows are deleted in the same transaction."""
+    fresh = {(upload.sha256, upload.filename) for upload in uploaded}
+    wanted = [
+        (path, ref)
+        for path, ref in _references(data, "")
+        if (ref.sha256, ref.filename) not in fresh
+    ]
+    if not wanted:
+        return []
+    rows = session.scalars(
+        select(PendingAttachment).where(
+            PendingAttachment.owner == owner,
+            PendingAttachment.form == form,
+            PendingAttachment.sha256.in_(sorted({ref.sha256 for _, ref in wanted})),
+        )
+    ).all()
+    kept = {(row.sha256, row.filename): row for row in rows}
+    claimed: list[PreparedUpload] = []
+    for path, ref in wanted:
+        row = kept.get((ref.sha256, ref.filename))
+        if row is not None:
+            claimed.append(
+                PreparedUpload(path, row.filename, row.content_type, row.content, row.sha256)
+            )
+    for row in rows:
+        session.delete(row)
+    return claimed
 
 
 NOT_UPLOADED = (

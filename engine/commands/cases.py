@@ -70,6 +70,8 @@ class StartCase:
             {},
             local_date(now),
         )
+        form = attachments.pending_form(procedure=self.key)
+        files = [*files, *attachments.claim_pending(session, who.username, form, data, files)]
         attachments.check_references(session, None, data, files)
         case = Case(
             business_key=_next_business_key(session, self.key, now),
@@ -173,6 +175,8 @@ class CompleteTask:
             case.data,
             local_date(now),
         )
+        form = attachments.pending_form(task_id=task.id)
+        files = [*files, *attachments.claim_pending(session, who.username, form, data, files)]
         attachments.check_references(session, case.id, data, files)
         attachments.store(session, case, task.id, files, who.username, now)
         run = _case_run(engine, session, case, who)
@@ -195,6 +199,33 @@ class CompleteTask:
 
     def record_incident(self, engine: Engine, incident: Incident) -> None:
         engine.executor.execute(RecordIncident(self.task_id, self.actor, str(incident)))
+
+
+@dataclass(frozen=True)
+class KeepUploads:
+    """Keep the files of a form refused for another field, for the actor and that form (a task
+    they may work on, or a procedure they may start); returns the references by field."""
+
+    actor: str
+    uploads: Mapping[str, attachments.Upload]
+    task_id: int | None = None
+    procedure: str | None = None
+
+    def execute(self, context: CommandContext) -> dict[str, str]:
+        engine, session = context.engine, context.session
+        who = load_actor(session, self.actor)
+        if self.task_id is not None:
+            _, task = _open_task(session, self.task_id, self.actor)
+            require_can_work_on(who, task)
+        else:
+            definition = latest_definition(session, self.procedure or "")
+            if definition is None:
+                raise NotFound(f"el procedimiento '{self.procedure}' no está desplegado")
+            require_can_start(who, start_element(definition).get("lane"), self.procedure or "")
+        form = attachments.pending_form(self.task_id, self.procedure)
+        return attachments.keep_pending(
+            session, who.username, form, self.uploads, engine.clock.now()
+        )
 
 
 @dataclass(frozen=True)

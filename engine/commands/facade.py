@@ -40,6 +40,7 @@ from engine.commands.cases import (
     CancelCase,
     ClaimTask,
     CompleteTask,
+    KeepUploads,
     ReassignTask,
     ReleaseTask,
     StartCase,
@@ -191,6 +192,20 @@ class Engine:
         `uploads` are files keyed by the form field's dotted path, stored with the case.
         """
         self.executor.execute(CompleteTask(task_id, actor, data, uploads or {}))
+
+    def keep_uploads(
+        self,
+        actor: str,
+        uploads: Mapping[str, attachments.Upload],
+        *,
+        task_id: int | None = None,
+        procedure: str | None = None,
+    ) -> dict[str, str]:
+        """Keep the files of a refused form (a task's, or a procedure's start form) for the
+        actor; returns each kept file's reference by field, for the form to send back."""
+        if not uploads:
+            return {}
+        return self.executor.execute(KeepUploads(actor, uploads, task_id, procedure))
 
     def cancel(self, business_key: str, actor: str, reason: str) -> None:
         self.executor.execute(CancelCase(business_key, actor, reason))

@@ -23,6 +23,8 @@ from engine.authorization import (
     require_can_view_case,
 )
 from engine.bpm.deployment import latest_definitions, start_element
+from engine.bpm.instructions import InstructionsError, RenderedInstructions
+from engine.bpm.instructions import render as render_instructions
 from engine.errors import Forbidden, NotFound
 from engine.read.inbox import MAX_PAGE
 from storage.models import Attachment, AuditEvent, Case, Definition, Group, Membership, Task, User
@@ -70,7 +72,11 @@ class TaskDetail:
     procedure: str
     procedure_name: str
     version: int
+    # The BPMN instructions rendered over the case's data: Markdown, and its sanitized HTML;
+    # `instructions_error` says why they could not be rendered (then both are empty).
     instructions: str
+    instructions_html: str
+    instructions_error: str | None
     documentation: str
     form: FormSpec | None
     may_work: bool
@@ -194,6 +200,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
     definition = case.definition
     element = _element(definition, task.element_id)
     is_open = task.state == "open"
+    instructions, instructions_error = _instructions(element, case)
     return TaskDetail(
         id=task.id,
         name=task.name,
@@ -210,7 +217,9 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
         procedure=definition.key,
         procedure_name=definition.name,
         version=definition.version,
-        instructions=str(element.get("instructions") or ""),
+        instructions=instructions.markdown,
+        instructions_html=instructions.html,
+        instructions_error=instructions_error,
         documentation=str(element.get("documentation") or ""),
         form=_form(definition, element),
         may_work=is_open and can_work_on(actor, task),
@@ -432,6 +441,14 @@ def _element(definition: Definition, element_id: str) -> dict[str, Any]:
         if element_id in process:
             return dict(process[element_id])
     return {"id": element_id, "properties": {}}
+
+
+def _instructions(element: dict[str, Any], case: Case) -> tuple[RenderedInstructions, str | None]:
+    """The element's instructions over the case data (what the task's form sees)."""
+    try:
+        return render_instructions(str(element.get("instructions") or ""), case.data or {}), None
+    except InstructionsError as error:
+        return RenderedInstructions("", ""), str(error)
 
 
 def _form(definition: Definition, element: dict[str, Any]) -> FormSpec | None:

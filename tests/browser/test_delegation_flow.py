@@ -88,15 +88,29 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
 
     # P005 inside the case: Salud reports progress on its commitment, Despacho verifies it.
     sign_in(page, live_server.url, "salud")
-    _open_task(page, live_server, "mias", key, "Reportar avance del compromiso")
+    _open_task(
+        page,
+        live_server,
+        "mias",
+        key,
+        "Reportar avance: Enviar informe de gestión (salud, vence el 18 de diciembre de 2026)",
+    )
     page.locator("#campo-avance").fill("Informe de gestión enviado")
     screenshot(page, "06-reporte-avance")
     violations["reporte de avance"] = axe_violations(page)
     page.get_by_role("button", name="Enviar y completar la tarea").click()
-    expect(page.locator(".flashes")).to_contain_text("Completó «Reportar avance del compromiso»")
+    expect(page.locator(".flashes")).to_contain_text(
+        "Completó «Reportar avance: Enviar informe de gestión (salud, vence el 18 de diciembre de 2026)»"
+    )
     sign_out(page)
     sign_in(page, live_server.url, "despacho")
-    _open_task(page, live_server, "grupos", key, "Verificar cumplimiento del compromiso")
+    _open_task(
+        page,
+        live_server,
+        "grupos",
+        key,
+        "Verificar cumplimiento: Enviar informe de gestión (salud, vence el 18 de diciembre de 2026)",
+    )
     page.get_by_label("Cumplido", exact=True).check()
     page.get_by_role("button", name="Enviar y completar la tarea").click()
     expect(page.locator(".flashes")).to_contain_text("Completó «Verificar cumplimiento")

@@ -9,6 +9,7 @@ from engine import Engine, ManualClock
 from engine.analysis.scenarios import load_scenarios, run_scenario
 from storage.models import Case, Commitment
 from tests.conftest import BPMN, PROCESSES
+from tests.helpers import open_tasks, task_for
 
 
 def test_meeting_commitments_are_tracked_rows_and_reprogramming_keeps_history(
@@ -43,3 +44,39 @@ def test_meeting_commitments_are_tracked_rows_and_reprogramming_keeps_history(
     change = reprogrammed.history[1]
     assert change["reason"] and change["previous_due"] != change["new_due"]
     assert reprogrammed.due_date.isoformat() == change["new_due"]
+
+
+def test_each_commitment_task_names_its_commitment(engine: Engine) -> None:
+    """Issue 13, defect 9: "Reportar avance" rows of two commitments were identical."""
+    engine.deploy([BPMN / "P005_seguimiento_compromisos.bpmn"], "admin")
+    meeting = {
+        "fecha_reunion": "2026-12-01",
+        "asistentes": ["Ana Pérez"],
+        "objetivo": "Seguimiento",
+        "orden_del_dia": ["Compromisos"],
+        "desarrollo": "Se acordaron dos compromisos.",
+        "compromisos": [
+            {
+                "descripcion": "Enviar el informe",
+                "responsable": "salud",
+                "fecha_limite": "2026-12-15",
+            },
+            {
+                "descripcion": "Citar la mesa",
+                "responsable": "movilidad",
+                "fecha_limite": "2026-12-18",
+            },
+        ],
+    }
+    key = engine.start("P005", "despacho", meeting)
+    assert sorted(t.name for t in open_tasks(engine, key)) == [
+        "Reportar avance: Citar la mesa (movilidad, vence el 18 de diciembre de 2026)",
+        "Reportar avance: Enviar el informe (salud, vence el 15 de diciembre de 2026)",
+    ]
+    report = task_for(engine, key, "reportar_avance")
+    engine.complete(report.id, report.assignee or "", {"avance": "Hecho"})
+    (verification,) = [t for t in open_tasks(engine, key) if t.element_id == "verificar_compromiso"]
+    assert verification.name.startswith("Verificar cumplimiento: ")
+    assert verification.name.removeprefix("Verificar cumplimiento: ") == report.name.removeprefix(
+        "Reportar avance: "
+    )

@@ -120,3 +120,17 @@ def test_inbox_search_form_works_with_htmx_and_without(client: FlaskClient, p001
     page = client.get("/?bandeja=grupos").text
     assert 'method="get"' in page and 'hx-get="/"' in page
     assert 'id="resultados"' in page
+
+
+def test_inbox_opens_the_groups_tab_when_only_the_groups_have_work(
+    client: FlaskClient, p001: Engine
+) -> None:
+    """Issue 13, defect 10: "Mis tareas" looked empty while the work was in "De mis grupos"."""
+    start_p001(p001)  # "Proponer delegado" is offered to despacho_gobierno, nobody holds it
+    login(client, "despacho2")
+    page = client.get("/").text
+    assert 'aria-current="page">De mis grupos' in page
+    assert "Proponer delegado" in page
+    assert "No tiene tareas asignadas: estas son las tareas de sus grupos." in page
+    asked = client.get("/?bandeja=mias").text  # a tab asked for by name stays that tab
+    assert 'aria-current="page">Mis tareas' in asked and "Proponer delegado" not in asked

@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from web.schema_form import build_fields, read_submission
+from web.schema_form import build_fields, field_labels, read_submission
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -126,3 +126,67 @@ def test_errors_land_on_the_field_of_their_dotted_path() -> None:
 
 def test_an_unknown_action_completes_as_a_plain_submit() -> None:
     assert read_submission(SCHEMA, MultiDict({"_accion": "borrar-todo"})).completes
+
+
+TOPICS: dict[str, Any] = {
+    "type": "object",
+    "required": ["temas"],
+    "properties": {
+        "temas": {
+            "type": "array",
+            "title": "Orden del día",
+            "minItems": 1,
+            "items": {"type": "string", "title": "Tema", "minLength": 1},
+        },
+        "asistentes": {
+            "type": "array",
+            "items": {
+                "title": "Asistente",
+                "anyOf": [
+                    {"type": "string", "minLength": 1},
+                    {"type": "object", "properties": {"nombre": {"type": "string"}}},
+                ],
+            },
+        },
+    },
+}
+
+
+def test_a_list_of_strings_gets_one_input_per_item_that_adds_and_removes() -> None:
+    form = MultiDict(
+        {"temas.0": "Apertura", "temas.1": "", "temas.2": "Cierre", "_filas.temas": "3"}
+    )
+    sent = read_submission(TOPICS, form)
+    assert sent.completes and sent.data == {"temas": ["Apertura", "Cierre"]}  # blank dropped
+
+    topics = next(f for f in build_fields(TOPICS, {}, sent.data) if f.path == "temas")
+    assert topics.kind == "list"
+    assert [(c.path, c.label, c.value) for [c] in topics.rows] == [
+        ("temas.0", "Tema 1", "Apertura"),
+        ("temas.1", "Tema 2", "Cierre"),
+    ]
+    form["_accion"] = "quitar:temas.0"
+    assert read_submission(TOPICS, form).data == {"temas": ["Cierre"]}
+    form["_accion"] = "agregar:temas"
+    added = read_submission(TOPICS, form)
+    topics = next(
+        f for f in build_fields(TOPICS, {}, added.data, {}, added.row_counts) if f.path == "temas"
+    )
+    assert len(topics.rows) == 4
+
+
+def test_an_item_that_may_be_text_or_object_is_asked_as_text() -> None:
+    attendees = next(
+        f
+        for f in build_fields(TOPICS, {}, {"asistentes": [{"nombre": "Ana"}, "Luis"]})
+        if f.path == "asistentes"
+    )
+    assert attendees.kind == "list"
+    assert [c.value for [c] in attendees.rows] == ["Ana", "Luis"]
+    assert attendees.rows[0][0].kind == "text"
+
+
+def test_field_labels_name_nested_rows_in_words() -> None:
+    labels = field_labels(build_fields(SCHEMA, {}, {"metas": [{}, {}]}))
+    assert labels["monto"] == "Monto"
+    assert labels["metas.1.nombre"] == "metas › Meta 2 › nombre"

@@ -112,3 +112,16 @@ def test_start_form_accepts_a_file_upload(client: FlaskClient, p001: Engine) -> 
         content_type="multipart/form-data",
     )
     assert response.status_code == 303  # a file for a field the form does not have is ignored
+
+
+def test_error_summary_names_fields_by_their_titles_not_their_keys(
+    client: FlaskClient, p001: Engine
+) -> None:
+    """Issue 13, defect 7: the summary said "fecha_sesion: este campo es obligatorio"."""
+    login(client, "despacho")
+    response = post(client, "/iniciar/P001", {"instancia": "Junta"})
+    summary = response.text.split('id="resumen-errores"', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#campo-fecha_sesion">Fecha de la sesión: este campo es obligatorio</a>' in (
+        summary
+    )
+    assert "fecha_sesion:" not in summary

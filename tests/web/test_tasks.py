@@ -153,7 +153,7 @@ def test_ficha_with_two_commitments_and_an_attachment_is_stored(
     ]
     login(client, "salud")
     inbox = client.get("/?bandeja=mias").text
-    assert key in inbox and "Reportar avance del compromiso" in inbox
+    assert key in inbox and "Reportar avance: " in inbox
     with p001.sessions() as session:
         attachment = session.scalars(select(Attachment)).one()
     assert (attachment.filename, attachment.content, attachment.uploaded_by) == (
@@ -236,3 +236,11 @@ def test_task_of_a_cancelled_case_says_so_and_refuses_submissions(
     assert "Esta tarea fue cancelada" in client.get(f"/tareas/{task.id}").text
     response = post(client, f"/tareas/{task.id}", PROPOSAL)
     assert response.status_code == 409 and "fue cancelada" in response.text
+
+
+def test_earlier_forms_show_dates_in_words(client: FlaskClient, p001: Engine) -> None:
+    """Issue 13, defect 7: the case's earlier forms showed ISO dates ("2026-12-04")."""
+    key = start_p001(p001)
+    login(client, "despacho")
+    page = client.get(f"/tareas/{task_for(p001, key, 'proponer_delegado').id}").text
+    assert '<time datetime="2026-12-04">4 de diciembre de 2026</time>' in page

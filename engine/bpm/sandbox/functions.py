@@ -30,18 +30,30 @@ def business_functions(now: datetime) -> dict[str, Callable[..., Any]]:
     def today() -> str:
         return calendar.local_date(now).isoformat()
 
+    def spanish_date(day: str) -> str:
+        """`"2026-12-15"` -> `"15 de diciembre de 2026"`: dates as officials read them."""
+        value = _day(day)
+        return f"{value.day} de {_MONTHS[value.month - 1]} de {value.year}"
+
     return {
         "add_business_days": add_business_days,
         "business_days_between": business_days_between,
         "business_datetime": business_datetime,
         "is_business_day": is_business_day,
         "today": today,
+        "spanish_date": spanish_date,
         "date": date,
         "datetime": datetime,
         "timedelta": timedelta,
         "floor": math.floor,
         "ceil": math.ceil,
     }
+
+
+_MONTHS = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)  # fmt: skip
 
 
 def _day(value: Any) -> date:

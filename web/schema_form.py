@@ -217,7 +217,6 @@ def _directory_field(base: Field, schema: Mapping[str, Any]) -> None:
         base.kind = "select"  # an organism list grows; a select stays one line
 
 
-
 def scalar_item(item_schema: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The schema of a list's items when each is one value (a text, a date…), else None.
 

@@ -11,8 +11,8 @@ from lxml import etree
 
 from engine.bpm.bpmn_xml import NS, Element
 from engine.bpm.forms import top_level_fields
-from engine.bpm.quality_roles import lint_quality_roles
 from engine.bpm.instruction_lint import lint_instructions
+from engine.bpm.quality_roles import lint_quality_roles
 from engine.bpm.sandbox import RESERVED_NAMES, UnsafeScript, compile_checked
 from engine.people.pickers import picker_problems
 

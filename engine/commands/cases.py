@@ -218,9 +218,9 @@ class KeepUploads:
             _, task = _open_task(session, self.task_id, self.actor)
             require_can_work_on(who, task)
         else:
-            definition = latest_definition(session, self.procedure or "")
-            if definition is None:
-                raise NotFound(f"el procedimiento '{self.procedure}' no está desplegado")
+            definition = engine.definitions.get(
+                session, latest_definition_id(session, self.procedure or "")
+            )
             require_can_start(who, start_element(definition).get("lane"), self.procedure or "")
         form = attachments.pending_form(self.task_id, self.procedure)
         return attachments.keep_pending(

@@ -23,7 +23,9 @@ from engine.analysis.scenarios import (
     untaken_flows,
 )
 from handlers import service_registry
-from tests.conftest import BOGOTA, BPMN, DATABASE_KINDS, PROCESSES, fresh_database, with_directory
+from storage.database import session_factory
+from tests.conftest import BOGOTA, BPMN, DATABASE_KINDS, PROCESSES
+from tests.database_templates import DIRECTORY, DatabaseTemplates
 
 SCENARIOS = load_scenarios([PROCESSES / "scenarios"])
 
@@ -37,12 +39,14 @@ class ScenarioRun:
 
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def scenario_run(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    database_templates: DatabaseTemplates,
 ) -> Iterator[ScenarioRun]:
     folder: Path = tmp_path_factory.mktemp("scenarios")
-    with fresh_database(request.param, folder) as database:
+    with database_templates.copy(request.param, DIRECTORY, folder) as database:
         clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
-        engine = Engine(with_directory(database), services=service_registry(), clock=clock)
+        engine = Engine(session_factory(database), services=service_registry(), clock=clock)
         engine.deploy([BPMN], "analista")
         results = {_key(s): run_scenario(engine, clock, s) for s in SCENARIOS}
         untaken = {key: [flow.id for flow in flows] for key, flows in untaken_flows(engine).items()}

@@ -21,6 +21,7 @@ from tests.database_templates import (
     DIRECTORY,
     MIGRATED,
     P001,
+    PROCEDURES,
     DatabaseTemplates,
     load_directory,
 )
@@ -52,7 +53,7 @@ def database_templates(
     """The session's template databases, built on first use (so changes to migrations or
     diagrams count from the next session on)."""
     templates = DatabaseTemplates(
-        tmp_path_factory.mktemp("templates"), POSTGRES_URL, P001_DIAGRAM, TESTS_START_AT
+        tmp_path_factory.mktemp("templates"), POSTGRES_URL, BPMN, TESTS_START_AT
     )
     request.config.stash[_TEMPLATES] = templates
     yield templates
@@ -61,6 +62,8 @@ def database_templates(
 
 def _contents_needed(fixturenames: list[str]) -> str:
     # The most the test's fixtures will load; a copy of that template saves them doing it.
+    if "procedures" in fixturenames:
+        return PROCEDURES
     if "p001" in fixturenames:
         return P001
     if "sessions" in fixturenames:
@@ -108,6 +111,16 @@ def engine(sessions: sessionmaker[Session], clock: ManualClock) -> Engine:
 def p001(engine: Engine, database: DatabaseEngine, database_templates: DatabaseTemplates) -> Engine:
     if not database_templates.holds(database, P001):
         engine.deploy([P001_DIAGRAM], "admin")
+    return engine
+
+
+@pytest.fixture
+def procedures(
+    engine: Engine, database: DatabaseEngine, database_templates: DatabaseTemplates
+) -> Engine:
+    """The engine with every procedure of processes/bpmn deployed."""
+    if not database_templates.holds(database, PROCEDURES):
+        engine.deploy([BPMN], "analista")
     return engine
 
 

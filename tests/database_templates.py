@@ -31,7 +31,8 @@ from storage.migrate import upgrade_to_head
 MIGRATED = "migrated"
 DIRECTORY = "directory"
 P001 = "p001"
-CONTENTS = (MIGRATED, DIRECTORY, P001)
+PROCEDURES = "procedures"  # every procedure of the folder, P001 among them
+CONTENTS = (MIGRATED, DIRECTORY, P001, PROCEDURES)
 
 
 @dataclass
@@ -40,7 +41,7 @@ class BuildCounts:
 
     migrations: int = 0
     directories: int = 0
-    deploys: int = 0
+    deploys: int = 0  # of P001 alone or of every procedure
     copies: dict[str, int] = field(default_factory=dict)
 
 
@@ -54,12 +55,10 @@ def load_directory(database: DatabaseEngine) -> None:
 class DatabaseTemplates:
     """Builds a template per (kind, contents) on first use and hands out copies of it."""
 
-    def __init__(
-        self, folder: Path, postgres_url: str, p001_diagram: Path, deployed_at: datetime
-    ) -> None:
+    def __init__(self, folder: Path, postgres_url: str, bpmn: Path, deployed_at: datetime) -> None:
         self.folder = folder
         self.postgres_url = make_url(postgres_url)
-        self.p001_diagram = p001_diagram
+        self.bpmn = bpmn
         # The time of the tests' clock: P001 is deployed when the tests would have deployed it.
         self.deployed_at = deployed_at
         self.counts = BuildCounts()
@@ -105,7 +104,7 @@ class DatabaseTemplates:
         copies = ", ".join(f"{key} {count}" for key, count in sorted(self.counts.copies.items()))
         return (
             f"{self.counts.migrations} migrations, {self.counts.directories} directory loads, "
-            f"{self.counts.deploys} deploys of P001; copies: {copies or 'none'}"
+            f"{self.counts.deploys} deploys; copies: {copies or 'none'}"
         )
 
     # -- building -------------------------------------------------------------------------------
@@ -121,7 +120,10 @@ class DatabaseTemplates:
             return
         clock = ManualClock(self.deployed_at)
         engine = Engine(session_factory(database), services=service_registry(), clock=clock)
-        engine.deploy([self.p001_diagram], "admin")
+        if contents == P001:
+            engine.deploy([self.bpmn / "P001_delegaciones.bpmn"], "admin")
+        else:
+            engine.deploy([self.bpmn], "analista")
         self.counts.deploys += 1
 
     # -- SQLite ---------------------------------------------------------------------------------

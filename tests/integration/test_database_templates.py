@@ -14,8 +14,15 @@ from engine import Engine, ManualClock
 from handlers import service_registry
 from storage.database import session_factory
 from storage.models import Definition, User
-from tests.conftest import DATABASE_KINDS, P001_DIAGRAM, POSTGRES_URL, TESTS_START_AT
-from tests.database_templates import DIRECTORY, MIGRATED, P001, DatabaseTemplates
+from tests.conftest import BPMN, DATABASE_KINDS, POSTGRES_URL, TESTS_START_AT
+from tests.database_templates import (
+    CONTENTS,
+    DIRECTORY,
+    MIGRATED,
+    P001,
+    PROCEDURES,
+    DatabaseTemplates,
+)
 
 
 @pytest.fixture
@@ -23,7 +30,7 @@ def templates(tmp_path: Path) -> DatabaseTemplates:
     """Templates of this test alone, so that it can count what they build."""
     folder = tmp_path / "templates"
     folder.mkdir()
-    return DatabaseTemplates(folder, POSTGRES_URL, P001_DIAGRAM, TESTS_START_AT)
+    return DatabaseTemplates(folder, POSTGRES_URL, BPMN, TESTS_START_AT)
 
 
 def _held(database: DatabaseEngine) -> tuple[int, list[str]]:
@@ -60,14 +67,20 @@ def test_a_copy_holds_what_its_template_was_built_with(
 ) -> None:
     held = {}
     try:
-        for contents in (MIGRATED, DIRECTORY, P001):
+        for contents in CONTENTS:
             with templates.copy(kind, contents, _folder(tmp_path, contents)) as database:
                 users, processes = _held(database)
                 held[contents] = (users > 0, processes)
                 assert templates.holds(database, contents)
     finally:
         templates.close()
-    assert held == {MIGRATED: (False, []), DIRECTORY: (True, []), P001: (True, ["P001"])}
+    every_procedure = sorted(path.name.split("_")[0] for path in BPMN.glob("*.bpmn"))
+    assert held == {
+        MIGRATED: (False, []),
+        DIRECTORY: (True, []),
+        P001: (True, ["P001"]),
+        PROCEDURES: (True, every_procedure),
+    }
 
 
 @pytest.mark.parametrize("kind", DATABASE_KINDS)
@@ -106,6 +119,12 @@ def test_fixtures_copy_the_template_with_what_the_test_uses(
 ) -> None:
     users, processes = _held(database)
     assert users > 0 and processes == ["P001"]
+
+
+def test_the_procedures_fixture_copies_the_template_with_every_procedure(
+    database: DatabaseEngine, procedures: Engine
+) -> None:
+    assert len(_held(database)[1]) == len(list(BPMN.glob("*.bpmn")))
 
 
 def test_a_test_of_the_bare_database_gets_no_directory(database: DatabaseEngine) -> None:

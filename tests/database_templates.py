@@ -59,11 +59,11 @@ class DatabaseTemplates:
         self.folder = folder
         self.postgres_url = make_url(postgres_url)
         self.bpmn = bpmn
-        # The time of the tests' clock: P001 is deployed when the tests would have deployed it.
+        # The start of the tests' clock: the diagrams are deployed when the tests would have.
         self.deployed_at = deployed_at
         self.counts = BuildCounts()
-        # Names the session's PostgreSQL databases. Unique per session: concurrent sessions (other checkouts, xdist workers) share the
-        # PostgreSQL server and must never touch each other's templates.
+        # Names the session's PostgreSQL databases, unique per session: concurrent sessions
+        # (other checkouts, xdist workers) share the server and never touch each other's.
         self.tag = uuid.uuid4().hex[:10]
         self._sqlite_templates: dict[str, Path] = {}
         self._postgres_templates: dict[str, str] = {}
@@ -140,8 +140,11 @@ class DatabaseTemplates:
                     connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 finally:
                     connection.close()
-            finally:
+            except BaseException:
                 database.dispose()
+                path.unlink(missing_ok=True)
+                raise
+            database.dispose()
             self._sqlite_templates[contents] = path
         return self._sqlite_templates[contents]
 

@@ -1,26 +1,30 @@
-"""Fixtures: a fresh database per test (SQLite file or a PostgreSQL schema), an engine with a
-manual clock, the demo directory, and the procedures deployed."""
+"""Fixtures: a database of its own per test (a copy of a template SQLite file or PostgreSQL
+database built once per session), an engine with a manual clock, the demo directory, and the
+procedures deployed."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine as DatabaseEngine
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Engine, ManualClock
-from engine.people.directory import ensure_groups, load_demo_users
 from handlers import service_registry
-from storage.database import create_database_engine, session_factory
-from storage.migrate import upgrade_to_head
+from storage.database import session_factory
+from tests.database_templates import (
+    DIRECTORY,
+    MIGRATED,
+    P001,
+    PROCEDURES,
+    DatabaseTemplates,
+    load_directory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -29,59 +33,73 @@ POSTGRES_URL = os.environ.get(
     "BUENGOBIERNO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 BOGOTA = ZoneInfo("America/Bogota")
+TESTS_START_AT = datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA)
+P001_DIAGRAM = BPMN / "P001_delegaciones.bpmn"
+_TEMPLATES = pytest.StashKey[DatabaseTemplates]()
 
 
 DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@contextmanager
-def fresh_database(kind: str, folder: Path) -> Iterator[DatabaseEngine]:
-    """A migrated, empty database of `kind`; PostgreSQL runs in a schema of its own."""
-    if kind == "sqlite":
-        engine = create_database_engine(f"sqlite:///{folder / 'test.sqlite3'}")
-        upgrade_to_head(engine)
-        yield engine
-        engine.dispose()
-        return
-    schema = f"bg_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_database_engine(POSTGRES_URL, schema=schema)
-    try:
-        upgrade_to_head(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def url_of(database: DatabaseEngine) -> str:
+    """The URL of a test's database, password included, for a CLI run or a worker process."""
+    return database.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_templates(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DatabaseTemplates]:
+    """The session's template databases, built on first use (so changes to migrations or
+    diagrams count from the next session on)."""
+    templates = DatabaseTemplates(
+        tmp_path_factory.mktemp("templates"), POSTGRES_URL, BPMN, TESTS_START_AT
+    )
+    request.config.stash[_TEMPLATES] = templates
+    yield templates
+    templates.close()
+
+
+def _contents_needed(fixturenames: list[str]) -> str:
+    # The most the test's fixtures will load; a copy of that template saves them doing it.
+    if "procedures" in fixturenames:
+        return PROCEDURES
+    if "p001" in fixturenames:
+        return P001
+    if "sessions" in fixturenames:
+        return DIRECTORY
+    return MIGRATED
 
 
 @pytest.fixture(params=DATABASE_KINDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseEngine]:
-    """A migrated, empty database of each kind, per test."""
-    with fresh_database(request.param, tmp_path) as engine:
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, database_templates: DatabaseTemplates
+) -> Iterator[DatabaseEngine]:
+    """A migrated database of each kind, per test, of its own: a copy of the session's template
+    (with the directory and P001 already in it when the test's fixtures ask for them)."""
+    contents = _contents_needed(request.fixturenames)
+    with database_templates.copy(request.param, contents, tmp_path) as engine:
         yield engine
 
 
 def with_directory(database: DatabaseEngine) -> sessionmaker[Session]:
     """Sessions of `database`, with the groups and the demo users loaded."""
-    factory = session_factory(database)
-    with factory() as session, session.begin():
-        ensure_groups(session)
-        load_demo_users(session)
-    return factory
+    load_directory(database)
+    return session_factory(database)
 
 
 @pytest.fixture
-def sessions(database: DatabaseEngine) -> sessionmaker[Session]:
+def sessions(
+    database: DatabaseEngine, database_templates: DatabaseTemplates
+) -> sessionmaker[Session]:
+    if database_templates.holds(database, DIRECTORY):
+        return session_factory(database)
     return with_directory(database)
 
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
+    return ManualClock(TESTS_START_AT)
 
 
 @pytest.fixture
@@ -90,6 +108,23 @@ def engine(sessions: sessionmaker[Session], clock: ManualClock) -> Engine:
 
 
 @pytest.fixture
-def p001(engine: Engine) -> Engine:
-    engine.deploy([BPMN / "P001_delegaciones.bpmn"], "admin")
+def p001(engine: Engine, database: DatabaseEngine, database_templates: DatabaseTemplates) -> Engine:
+    if not database_templates.holds(database, P001):
+        engine.deploy([P001_DIAGRAM], "admin")
     return engine
+
+
+@pytest.fixture
+def procedures(
+    engine: Engine, database: DatabaseEngine, database_templates: DatabaseTemplates
+) -> Engine:
+    """The engine with every procedure of processes/bpmn deployed."""
+    if not database_templates.holds(database, PROCEDURES):
+        engine.deploy([BPMN], "analista")
+    return engine
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    templates = terminalreporter.config.stash.get(_TEMPLATES, None)
+    if templates is not None:
+        terminalreporter.write_line(f"database templates: {templates.summary()}")

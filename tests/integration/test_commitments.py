@@ -5,26 +5,24 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import Engine, ManualClock
-from engine.analysis.scenarios import load_scenarios, run_scenario
+from engine import Engine
 from storage.models import Case, Commitment
-from tests.conftest import BPMN, PROCESSES
+from tests.conftest import BPMN
 from tests.helpers import open_tasks, task_for
+from tests.integration.scenario_run import ScenarioRun
 
 
 def test_meeting_commitments_are_tracked_rows_and_reprogramming_keeps_history(
-    engine: Engine, clock: ManualClock
+    scenario_run: ScenarioRun,
 ) -> None:
-    engine.deploy([BPMN], "analista")
-    [scenario] = [
-        s
-        for s in load_scenarios([PROCESSES / "scenarios" / "P005.yaml"])
-        if "tres compromisos" in s.name
+    [result] = [
+        result
+        for (procedure, name), result in scenario_run.results.items()
+        if procedure == "P005" and "tres compromisos" in name
     ]
-    result = run_scenario(engine, clock, scenario)
     assert result.passed, result.failures
 
-    with engine.sessions() as session:
+    with scenario_run.engine.sessions() as session:
         rows = session.scalars(
             select(Commitment)
             .join(Case)

@@ -29,7 +29,7 @@ from handlers import acts, commitments, viability
 from handlers.notifications import notify
 from storage.database import create_database_engine, session_factory
 from storage.models import AuditEvent, Case, Job
-from tests.conftest import BOGOTA, BPMN, POSTGRES_URL
+from tests.conftest import BOGOTA, BPMN, POSTGRES_URL, url_of
 from tests.helpers import audit_actions
 from tests.integration.test_timers import _approved_case
 
@@ -76,7 +76,7 @@ def test_a_missing_schema_is_not_unavailability(database: DatabaseEngine, tmp_pa
     else:
         with database.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        empty = create_database_engine(POSTGRES_URL, schema=schema)
+        empty = create_database_engine(url_of(database), schema=schema)
     try:
         with pytest.raises(Exception) as raised:
             Engine(session_factory(empty)).tasks("secretario")
@@ -236,7 +236,7 @@ def test_a_statement_timeout_in_the_engines_own_writes_fails_that_job_alone(
     with database.connect() as connection:
         schema = str(connection.exec_driver_sql("SHOW search_path").scalar())
     impatient = create_engine(
-        POSTGRES_URL,
+        url_of(database),
         connect_args={"options": f"-csearch_path={schema} -cstatement_timeout=300"},
     )
     runner = JobRunner(

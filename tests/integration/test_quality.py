@@ -14,33 +14,21 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from engine import Engine, ManualClock, ValidationError
-from engine.analysis.scenarios import load_scenarios, run_scenario
+from engine import Engine, ValidationError
 from engine.audit.export_check import verify_export
 from engine.audit.indicators import compliance
 from engine.audit.quality import export_csv, export_xes
-from storage.models import AuditEvent
-from tests.conftest import BPMN, PROCESSES
+from storage.models import AuditEvent, Case
 from tests.helpers import complete
+from tests.integration.scenario_run import ScenarioRun
 from tests.integration.test_script_incidents import SCRIPTS
 
 
-def _run(engine: Engine, clock: ManualClock, procedure: str) -> list[str]:
-    keys = []
-    for scenario in load_scenarios([PROCESSES / "scenarios" / f"{procedure}.yaml"]):
-        result = run_scenario(engine, clock, scenario)
-        assert result.passed, result.failures
-        assert result.business_key is not None
-        keys.append(result.business_key)
-    return keys
-
-
 def test_the_xes_log_has_one_trace_per_case_with_named_timestamped_activities(
-    engine: Engine, clock: ManualClock
+    scenario_run: ScenarioRun,
 ) -> None:
-    engine.deploy([BPMN], "analista")
-    keys = _run(engine, clock, "P001")
-    with engine.sessions() as session:
+    keys = scenario_run.business_keys("P001")
+    with scenario_run.engine.sessions() as session:
         log = etree.fromstring(export_xes(session, "P001"))
     traces = log.findall("trace")
     assert [t.find("string[@key='concept:name']").get("value") for t in traces] == keys
@@ -58,13 +46,17 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 
 def test_the_csv_has_every_audit_event_with_its_previous_hash_and_payload(
-    engine: Engine, clock: ManualClock
+    scenario_run: ScenarioRun,
 ) -> None:
-    engine.deploy([BPMN], "analista")
-    keys = _run(engine, clock, "P001")
-    with engine.sessions() as session:
-        text = export_csv(session)
-        stored = session.scalar(select(func.count()).select_from(AuditEvent))
+    keys = scenario_run.business_keys("P001")
+    with scenario_run.engine.sessions() as session:
+        text = export_csv(session, "P001")
+        stored = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .join(Case, Case.id == AuditEvent.case_id)
+            .where(Case.business_key.in_(keys))
+        )
     assert text.startswith("\ufeffCaso,Id del caso,Procedimiento,Versión,Secuencia")
     rows = _rows(text)
     assert len(rows) == stored  # every event, not only the activities
@@ -77,12 +69,11 @@ def test_the_csv_has_every_audit_event_with_its_previous_hash_and_payload(
 
 
 def test_an_exported_trail_verifies_offline_and_an_edited_cell_is_named(
-    engine: Engine, clock: ManualClock
+    scenario_run: ScenarioRun,
 ) -> None:
-    engine.deploy([BPMN], "analista")
-    keys = _run(engine, clock, "P001")
-    with engine.sessions() as session:
-        text = export_csv(session)
+    keys = scenario_run.business_keys("P001")
+    with scenario_run.engine.sessions() as session:
+        text = export_csv(session, "P001")
     report = verify_export(text)
     assert report.ok and report.cases == len(keys)
     edited = _rewrite(text, lambda rows: rows[3].update({"Actor": "intruso"}))
@@ -108,12 +99,9 @@ def test_a_file_that_is_not_a_trail_export_is_refused_in_spanish() -> None:
         verify_export("case,seq\nP001-2026-00001,1\n")
 
 
-def test_every_scenario_lands_in_the_policy_figures(engine: Engine, clock: ManualClock) -> None:
-    engine.deploy([BPMN], "analista")
-    for procedure in ("P001", "P003", "P004", "P005"):
-        _run(engine, clock, procedure)
-    with engine.sessions() as session:
-        figures = {f.policy: f for f in compliance(session, clock.now())}
+def test_every_scenario_lands_in_the_policy_figures(scenario_run: ScenarioRun) -> None:
+    with scenario_run.engine.sessions() as session:
+        figures = {f.policy: f for f in compliance(session, scenario_run.clock.now())}
     assert figures["3"].measured >= 4 and figures["3"].non_compliant >= 1  # one ficha came late
     assert figures["2"].compliant >= 1 and figures["2"].percent == 100
     assert figures["2"].bucket("devoluciones").items  # the scenarios return acts for adjustment
@@ -148,15 +136,14 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralized(
 
 
 def test_pm4py_reads_the_xes_log_and_discovers_the_models_activities(
-    engine: Engine, clock: ManualClock, tmp_path: Path
+    scenario_run: ScenarioRun, tmp_path: Path
 ) -> None:
     pm4py = pytest.importorskip(
         "pm4py"
     )  # a dev dependency (AGPL-3.0), never imported by the product
-    engine.deploy([BPMN], "analista")
-    keys = _run(engine, clock, "P001")
+    keys = scenario_run.business_keys("P001")
     path = tmp_path / "traza.xes"
-    with engine.sessions() as session:
+    with scenario_run.engine.sessions() as session:
         path.write_bytes(export_xes(session, "P001"))
     log = pm4py.read_xes(str(path))
     assert sorted(set(log["case:concept:name"])) == sorted(keys)

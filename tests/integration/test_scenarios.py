@@ -1,61 +1,17 @@
 """The analysts' scenarios (processes/scenarios) run as tests on both databases, and together
 they take every sequence flow of every procedure.
 
-Every scenario runs once per database, in one deployed database shared by the module: each
-test then reads its result, and the coverage test reads the flows they took together.
+Every scenario runs once per database and session (tests/integration/conftest.py): each test
+reads its result, and the coverage test reads the flows they took together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-
 import pytest
 
-from engine import Engine, ManualClock
-from engine.analysis.scenarios import (
-    Scenario,
-    ScenarioResult,
-    load_scenarios,
-    run_scenario,
-    untaken_flows,
-)
-from handlers import service_registry
-from tests.conftest import BOGOTA, BPMN, DATABASE_KINDS, PROCESSES, fresh_database, with_directory
-
-SCENARIOS = load_scenarios([PROCESSES / "scenarios"])
-
-
-@dataclass
-class ScenarioRun:
-    results: dict[tuple[str, str], ScenarioResult]
-    untaken: dict[str, list[str]]
-    broken_chains: dict[str, list[str]]
-
-
-@pytest.fixture(scope="module", params=DATABASE_KINDS)
-def scenario_run(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ScenarioRun]:
-    folder: Path = tmp_path_factory.mktemp("scenarios")
-    with fresh_database(request.param, folder) as database:
-        clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
-        engine = Engine(with_directory(database), services=service_registry(), clock=clock)
-        engine.deploy([BPMN], "analista")
-        results = {_key(s): run_scenario(engine, clock, s) for s in SCENARIOS}
-        untaken = {key: [flow.id for flow in flows] for key, flows in untaken_flows(engine).items()}
-        broken = {
-            result.business_key: [str(link) for link in engine.verify_audit(result.business_key)]
-            for result in results.values()
-            if result.business_key is not None
-        }
-        yield ScenarioRun(results, untaken, broken)
-
-
-def _key(scenario: Scenario) -> tuple[str, str]:
-    return (scenario.procedure, scenario.name)
+from engine.analysis.scenarios import Scenario
+from tests.conftest import BPMN
+from tests.integration.scenario_run import SCENARIOS, ScenarioRun, scenario_key
 
 
 def test_every_procedure_has_scenarios() -> None:
@@ -65,7 +21,7 @@ def test_every_procedure_has_scenarios() -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: f"{s.procedure}: {s.name}")
 def test_scenario(scenario_run: ScenarioRun, scenario: Scenario) -> None:
-    result = scenario_run.results[_key(scenario)]
+    result = scenario_run.results[scenario_key(scenario)]
     assert result.passed, "\n".join(result.failures)
     refused = (scenario.start.get("expect") or {}).get("error")
     assert (result.business_key is None) == bool(refused)

@@ -17,7 +17,6 @@ from engine.bpm.definition_cache import DefinitionCache
 from engine.bpm.runtime import CaseRun
 from engine.bpm.state_format import MIGRATIONS, SPIFF_VERSION, SPIFF_VERSION_KEY, STATE_FORMAT
 from storage.models import AuditEvent, Case
-from tests.conftest import BPMN
 from tests.helpers import open_elements, task_for
 from tests.state_fixtures import FIXTURES, STARTED_AT, STATES, run_steps
 
@@ -26,12 +25,6 @@ CURRENT = STATES / f"v{STATE_FORMAT}"
 MID_WAY = CURRENT / "p001_mid_way.state"
 # SpiffWorkflow 3.2 ships migrations for serializer versions 1.0 to 1.4.
 OLDER_SPIFF = "1.4"
-
-
-@pytest.fixture
-def procedures(engine: Engine) -> Engine:
-    engine.deploy(sorted(BPMN.glob("*.bpmn")), "admin")
-    return engine
 
 
 def fixture_id(path: Path) -> str:

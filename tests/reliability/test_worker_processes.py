@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from engine import Engine
 from storage.models import AuditEvent, Case, Job, Notification, Task
-from tests.conftest import POSTGRES_URL
+from tests.conftest import url_of
 from tests.helpers import complete
 from tests.integration.test_p001_paths import PROPOSAL, start
 
@@ -45,7 +45,7 @@ def _worker(database: DatabaseEngine, clock: str, *args: str, log: Path) -> subp
         schema = str(connection.exec_driver_sql("SHOW search_path").scalar())
     env = {
         **os.environ,
-        "BUENGOBIERNO_DATABASE_URL": POSTGRES_URL,
+        "BUENGOBIERNO_DATABASE_URL": url_of(database),
         "BUENGOBIERNO_DATABASE_SCHEMA": schema,
         "BUENGOBIERNO_SECRET_KEY": secrets.token_urlsafe(48),
         "BUENGOBIERNO_CLOCK": clock,

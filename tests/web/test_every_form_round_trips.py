@@ -16,7 +16,9 @@ from engine.bpm.bpmn_xml import executable_processes, parse_xml, process_element
 from engine.bpm.form_samples import SAMPLE_FILE, sample_data
 from engine.bpm.forms import validate_form
 from handlers import service_registry
-from tests.conftest import BPMN, PROCESSES, fresh_database, with_directory
+from storage.database import session_factory
+from tests.conftest import BPMN, PROCESSES
+from tests.database_templates import DIRECTORY, DatabaseTemplates
 from tests.web.conftest import PDF, csrf_token, login, make_app
 from tests.web.form_posting import posted_form
 from web.schema_form import read_submission
@@ -68,10 +70,13 @@ def test_the_forms_include_lists_of_plain_strings() -> None:
 
 
 @pytest.fixture(scope="module")
-def form_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def form_app(
+    tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates
+) -> Iterator[Flask]:
     """The web application once for the module: rendering a form needs no deployment."""
-    with fresh_database("sqlite", tmp_path_factory.mktemp("formularios")) as database:
-        yield make_app(Engine(with_directory(database), services=service_registry()))
+    folder = tmp_path_factory.mktemp("formularios")
+    with database_templates.copy("sqlite", DIRECTORY, folder) as database:
+        yield make_app(Engine(session_factory(database), services=service_registry()))
 
 
 @pytest.mark.parametrize(("key", "form", "ui"), FORMS, ids=[f for _, f, _ in FORMS])

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, render_template_string
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from web.directory_fields import with_directory_choices
 from web.schema_form import build_fields, decision_field
 
 _FORM = (
@@ -67,7 +68,8 @@ def posted_form(
     """The form fields and files a browser sends after the user typed `data` into the form
     (each file input gets `file`; the decision is the button whose value the data names)."""
     with app.test_request_context():
-        fields = build_fields(schema, ui, data)
+        # As the pages do: directory-backed fields list their choices (people, organisms).
+        fields = build_fields(with_directory_choices(schema, for_new=True), ui, data)
         html = render_template_string(_FORM, fields=fields, decision=decision_field(fields))
     inputs = _Inputs()
     inputs.feed(html)

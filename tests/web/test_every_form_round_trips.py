@@ -21,6 +21,7 @@ from tests.conftest import BPMN, PROCESSES
 from tests.database_templates import DIRECTORY, DatabaseTemplates
 from tests.web.conftest import PDF, csrf_token, login, make_app
 from tests.web.form_posting import posted_form
+from web.directory_fields import with_directory_choices
 from web.schema_form import read_submission
 
 # Fields the schemas can only describe as text but the engine checks against the directory.
@@ -58,9 +59,15 @@ def _load(name: str | None) -> dict[str, Any]:
     return dict(json.loads((PROCESSES / "forms" / name).read_text(encoding="utf-8")))
 
 
+def _sample(app: Flask, schema: dict[str, Any]) -> Any:
+    """Data the schema accepts, with organisms and people taken from the directory's choices."""
+    with app.test_request_context():
+        return sample_data(with_directory_choices(schema, for_new=True), PEOPLE)
+
+
 def _as_submitted(app: Flask, form: str, ui: str | None) -> tuple[dict[str, Any], Any]:
     schema = _load(form)
-    expected = sample_data(schema, PEOPLE)
+    expected = _sample(app, schema)
     values, files = posted_form(app, schema, _load(ui), expected, PDF)
     return expected, read_submission(schema, values, files)
 
@@ -101,7 +108,8 @@ def test_every_procedure_starts_from_the_web_with_generated_data(engine: Engine)
     login(client, "admin")
     refused = {}
     for key, (form, ui) in sorted(START_FORMS.items()):
-        schema, data = _load(form), sample_data(_load(form), PEOPLE)
+        schema = _load(form)
+        data = _sample(app, schema)
         values, files = posted_form(app, schema, _load(ui), data, PDF)
         response = client.post(
             f"/iniciar/{key}",

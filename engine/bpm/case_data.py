@@ -29,6 +29,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 _PREPARED: set[int] = set()  # ids of the (shared, cached) multi-instance specs already hooked
+_SHADOWED = "shadowed_case_variables"  # an activity's internal data: case variables its items hide
 
 
 def prepare(workflow: BpmnWorkflow) -> None:
@@ -38,6 +39,7 @@ def prepare(workflow: BpmnWorkflow) -> None:
         for spec in process.task_specs.values():
             if isinstance(spec, MultiInstanceTask) and id(spec) not in _PREPARED:
                 spec.update_event.connect(_start_activation)
+                spec.completed_event.connect(_end_activation)
                 _PREPARED.add(id(spec))
 
 
@@ -47,18 +49,28 @@ def share_submission(task: Any, fields: Mapping[str, Any]) -> None:
     if _instance_parent(task) is not None:
         return  # a multi-instance user task: its form is the instance's own
     scope = _scope_root(task.workflow)
-    for target in _unfinished_tasks(task.workflow.top_workflow, scope):
+    for target in list(_unfinished_tasks(task.workflow.top_workflow, scope)):
         if target is task:
             continue
         local = _local_names(target, scope)
-        target.data.update({name: value for name, value in fields.items() if name not in local})
+        shared = {name: value for name, value in fields.items() if name not in local}
+        target.data.update(shared)
+        if isinstance(target.task_spec, MultiInstanceTask):  # a case variable its items hide
+            hidden = _item_names(target.task_spec)
+            stash = target.internal_data.setdefault(_SHADOWED, {})
+            stash.update({name: value for name, value in fields.items() if name in hidden})
+        # A waiting task takes its parent's data again each time SpiffWorkflow updates it
+        # (a boundary timer's token when it fires): its finished parent must agree too.
+        parent = target.parent
+        if parent is not None and not parent.has_state(TaskState.NOT_FINISHED_MASK):
+            parent.data.update(shared)
 
 
 def case_view(task: Any) -> dict[str, Any]:
     """The data `task` sees, without the locals of the multi-instance instances around it."""
     instance = _nearest_instance(task)
     if instance is None:
-        return dict(task.data)
+        return {**task.data, **(task.internal_data.get(_SHADOWED) or {})}
     return case_view(instance.parent)
 
 
@@ -68,14 +80,26 @@ def case_view(task: Any) -> dict[str, Any]:
 def _start_activation(workflow: Any, task: Any) -> None:
     """Called by SpiffWorkflow as a multi-instance activity starts, its data just inherited."""
     spec = task.task_spec
+    # The items are the instances' locals, never the activity's: a case variable of the same
+    # name, inherited again at each update (before a sequential activity's next instance),
+    # would make SpiffWorkflow refuse the instance ("output item ... already exists").
+    hidden = {name: task.data.pop(name) for name in _item_names(spec) if name in task.data}
     if task.internal_data.get("merged"):
         return  # already running (a later update of the same activation)
-    for item in (spec.input_item, spec.output_item):
-        if item is not None:
-            task.data.pop(item.bpmn_id, None)
+    task.internal_data[_SHADOWED] = hidden  # the case variables, back when the activity ends
     output, data_input = spec.data_output, spec.data_input
     if output is not None and (data_input is None or data_input.bpmn_id != output.bpmn_id):
         task.data.pop(output.bpmn_id, None)
+
+
+def _end_activation(workflow: Any, task: Any) -> None:
+    """Called by SpiffWorkflow as a multi-instance activity completes, before its successors
+    take its data: the case variables its items hid are visible again."""
+    task.data.update(task.internal_data.pop(_SHADOWED, None) or {})
+
+
+def _item_names(spec: Any) -> set[str]:
+    return {item.bpmn_id for item in (spec.input_item, spec.output_item) if item is not None}
 
 
 def _instance_parent(task: Any) -> Any:
@@ -137,6 +161,8 @@ def _local_names(task: Any, scope: Any) -> set[str]:
     """Names local to multi-instance instances between `task` and `scope`."""
     names: set[str] = set()
     current = task
+    if isinstance(task.task_spec, MultiInstanceTask):
+        names.update(_item_names(task.task_spec))
     while current is not None:
         parent = _instance_parent(current)
         if parent is not None:

@@ -55,6 +55,8 @@ class HandlerContext:
 
 
 Handler = Callable[[HandlerContext], dict[str, Any]]
+# A rule a policy sets on a form's submission, given the case data: field errors (Spanish).
+FormRule = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, str]]
 
 
 class ServiceRegistry:
@@ -62,6 +64,7 @@ class ServiceRegistry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
+        self._form_rules: dict[str, list[FormRule]] = {}
 
     def register(self, name: str) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
@@ -77,3 +80,22 @@ class ServiceRegistry:
 
     def names(self) -> frozenset[str]:
         return frozenset(self._handlers)
+
+    def form_rule(self, form_key: str) -> Callable[[FormRule], FormRule]:
+        """Register a policy's check of a form's submission (what a schema cannot see: the
+        case's earlier data)."""
+
+        def decorator(rule: FormRule) -> FormRule:
+            self._form_rules.setdefault(form_key, []).append(rule)
+            return rule
+
+        return decorator
+
+    def form_rule_errors(
+        self, form_key: str | None, case_data: Mapping[str, Any], submission: Mapping[str, Any]
+    ) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        for rule in self._form_rules.get(form_key or "", ()):
+            for path, message in rule(case_data, submission).items():
+                errors.setdefault(path, message)
+        return errors

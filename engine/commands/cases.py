@@ -174,6 +174,7 @@ class CompleteTask:
             data,
             case.data,
             local_date(now),
+            engine.services.form_rule_errors(task.form_key, case.data, data),
         )
         form = attachments.pending_form(task_id=task.id)
         files = [*files, *attachments.claim_pending(session, who.username, form, data, files)]
@@ -294,9 +295,11 @@ def _validate(
     data: dict[str, Any],
     case_data: Mapping[str, Any],
     today: date,
+    policy_errors: Mapping[str, str] | None = None,
 ) -> None:
-    """The schema's errors, the directory's (people and organisms picked) and the dates'
-    (`engine.bpm.date_rules`), reported together; the first message of a field wins."""
+    """The schema's errors, the directory's (people and organisms picked), the dates'
+    (`engine.bpm.date_rules`) and the policies' form rules, reported together; the first
+    message of a field wins."""
     errors: dict[str, str] = {}
     try:
         validate_form(schema, data)
@@ -305,6 +308,8 @@ def _validate(
     for path, message in directory_field_errors(session, schema, data).items():
         errors.setdefault(path, message)
     for path, message in date_rule_errors(schema, data, case_data, today).items():
+        errors.setdefault(path, message)
+    for path, message in (policy_errors or {}).items():
         errors.setdefault(path, message)
     if errors:
         raise ValidationError(errors)

@@ -34,6 +34,44 @@ def test_emiliani_holidays_move_to_monday() -> None:
     assert is_holiday(date(2027, 3, 25)) and is_holiday(date(2027, 3, 26))
 
 
+COLOMBIAN_HOLIDAYS_2026 = [
+    date(2026, 1, 1), date(2026, 1, 12), date(2026, 3, 23), date(2026, 4, 2), date(2026, 4, 3),
+    date(2026, 5, 1), date(2026, 5, 18), date(2026, 6, 8), date(2026, 6, 15), date(2026, 6, 29),
+    date(2026, 7, 13), date(2026, 7, 20), date(2026, 8, 7), date(2026, 8, 17), date(2026, 10, 12),
+    date(2026, 11, 2), date(2026, 11, 16), date(2026, 12, 8), date(2026, 12, 25),
+]  # fmt: skip
+COLOMBIAN_HOLIDAYS_2027 = [
+    date(2027, 1, 1), date(2027, 1, 11), date(2027, 3, 22), date(2027, 3, 25), date(2027, 3, 26),
+    date(2027, 5, 1), date(2027, 5, 10), date(2027, 5, 31), date(2027, 6, 7), date(2027, 7, 5),
+    date(2027, 7, 12), date(2027, 7, 20), date(2027, 8, 7), date(2027, 8, 16), date(2027, 10, 18),
+    date(2027, 11, 1), date(2027, 11, 15), date(2027, 12, 8), date(2027, 12, 25),
+]  # fmt: skip
+
+
+def _holidays_of(year: int) -> list[date]:
+    first = date(year, 1, 1)
+    return [
+        first + timedelta(offset)
+        for offset in range((date(year + 1, 1, 1) - first).days)
+        if is_holiday(first + timedelta(offset))
+    ]
+
+
+def test_the_2026_calendar_has_the_nineteen_colombian_holidays() -> None:
+    assert _holidays_of(2026) == COLOMBIAN_HOLIDAYS_2026
+
+
+def test_the_2027_calendar_has_the_nineteen_colombian_holidays() -> None:
+    assert _holidays_of(2027) == COLOMBIAN_HOLIDAYS_2027
+
+
+def test_chiquinquira_is_a_holiday_from_2026_moved_to_monday() -> None:
+    # Ley 2578 de 2026, art. 6: 9 July, moved by Ley 51 de 1983 (Thursday 9 July 2026 -> Monday 13).
+    assert is_holiday(date(2026, 7, 13)) and not is_holiday(date(2026, 7, 9))
+    assert not is_holiday(date(2025, 7, 14))
+    assert add_business_days(date(2026, 7, 10), 3) == date(2026, 7, 16)
+
+
 @given(days, st.integers(min_value=1, max_value=60))
 def test_adding_n_business_days_lands_on_a_business_day_n_business_days_later(
     start: date, n: int

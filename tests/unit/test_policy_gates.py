@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import CompletedTask, HandlerContext, ManualClock
+from handlers import service_registry
 from handlers.acts import require_vistos_buenos
-from handlers.viability import consolidate_concepts
+from handlers.viability import consolidate_concepts, leader_cannot_override_a_veto
 from storage.models import Case
 
 ORGANISM = "secretaria_salud"
@@ -163,3 +164,47 @@ def test_vistos_buenos_from_before_an_adjustment_do_not_count() -> None:
         _context(tasks, organismo=ORGANISM, nueva_ronda_con="corregir_acto")
     )
     assert result["faltantes"] == ["dagjp"]
+
+
+CONTINUE_ALONE = {"convocar_comite": "no", "decision_sin_comite": "continuar"}
+
+
+@pytest.mark.parametrize("veto", ["concepto_juridico", "concepto_financiero"])
+def test_the_leader_cannot_continue_alone_over_a_legal_or_fiscal_veto(veto: str) -> None:
+    concepts = {"concepto_tecnico": "favorable", "concepto_financiero": "favorable"}
+    concepts |= {"concepto_juridico": "favorable", veto: "desfavorable"}
+    errors = leader_cannot_override_a_veto(concepts, CONTINUE_ALONE)
+    assert "no puede continuar sin el Comité" in errors["decision_sin_comite"]
+    # Convening the Committee or archiving stays open to the leader.
+    assert leader_cannot_override_a_veto(concepts, {"convocar_comite": "si"}) == {}
+    archive = {"convocar_comite": "no", "decision_sin_comite": "archivar"}
+    assert leader_cannot_override_a_veto(concepts, archive) == {}
+
+
+def test_a_technical_objection_alone_lets_the_leader_continue() -> None:
+    concepts = {
+        "concepto_tecnico": "desfavorable",
+        "concepto_financiero": "favorable",
+        "concepto_juridico": "favorable",
+    }
+    assert leader_cannot_override_a_veto(concepts, CONTINUE_ALONE) == {}
+
+
+def test_the_veto_is_checked_on_the_convocation_form_only() -> None:
+    registry = service_registry()
+    vetoed = {"concepto_juridico": "desfavorable"}
+    errors = registry.form_rule_errors("P004.convocatoria.schema.json", vetoed, CONTINUE_ALONE)
+    assert set(errors) == {"decision_sin_comite"}
+    assert registry.form_rule_errors("P004.ajuste.schema.json", vetoed, CONTINUE_ALONE) == {}
+
+
+def test_observations_of_a_favourable_concept_are_collected_for_the_organism() -> None:
+    concepts = {
+        "concepto_tecnico": "favorable",
+        "concepto_financiero": "favorable_con_observaciones",
+        "razones_concepto_financiero": "Financiar con el SGP",
+        "concepto_juridico": "favorable",
+    }
+    result = consolidate_concepts(_context([], concepts))
+    assert result["observaciones"] == ["concepto_financiero"]
+    assert result["texto_observaciones"] == "financiero: Financiar con el SGP"

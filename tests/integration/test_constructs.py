@@ -171,7 +171,7 @@ def run_case(constructs: Constructs, oracle: oracles.Oracle, data: st.DataObject
 
 @pytest.mark.parametrize("oracle_type", ORACLES, ids=[oracle.model for oracle in ORACLES])
 @CONSTRUCT_SETTINGS
-@given(rounds=st.integers(1, 3), data=st.data())
+@given(rounds=st.integers(1, 2), data=st.data())
 def test_a_construct_in_a_loop_follows_bpmn(
     constructs: Constructs, oracle_type: type[oracles.Oracle], rounds: int, data: st.DataObject
 ) -> None:

@@ -51,7 +51,7 @@ def test_an_escaping_script_is_refused_at_deploy(
 @pytest.mark.parametrize(
     ("script", "message"),
     [
-        ("resultado = sum(range(10000000000))", "el guion superó el límite de tiempo de 2 s"),
+        ("resultado = sum(range(10000000000))", "el guion superó el límite de tiempo de"),
         ("resultado = 'a' * 6000000000", "el guion superó el límite de memoria de 256 MB"),
     ],
 )

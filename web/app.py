@@ -158,6 +158,8 @@ def _unauthorized() -> ResponseReturnValue:
 def _register_blueprints(app: Flask) -> None:
     from web import (
         account,
+        admin_organisms,
+        admin_users,
         api,
         assets,
         auth,
@@ -174,7 +176,7 @@ def _register_blueprints(app: Flask) -> None:
 
     modules = (
         errors, assets, health, auth, account, inbox, tasks, start, cases, mailbox, quality,
-        directory,
+        directory, admin_users, admin_organisms,
     )  # fmt: skip
     for module in (*modules, api):
         app.register_blueprint(module.blueprint)

@@ -42,7 +42,7 @@ class LoadCatalogue:
 
     def execute(self, context: CommandContext) -> CatalogueLoad:
         if self.by_administrator:
-            _administrator_session(context, self.actor)
+            administrator_session(context, self.actor)
         entries = read_catalogue(self.path)
         return load_catalogue(context.session, entries, self.actor, context.engine.clock.now())
 
@@ -74,9 +74,9 @@ class AddUser:
     password: str = field(repr=False)
 
     def execute(self, context: CommandContext) -> None:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         new = self.user
-        if not _USERNAME.fullmatch(new.username):
+        if not USERNAME_PATTERN.fullmatch(new.username):
             raise ValidationError({"usuario": "use minúsculas, dígitos, punto, guion (2 a 80)"})
         if session.scalars(select(User.id).where(User.username == new.username)).first():
             raise Conflict(f"el usuario «{new.username}» ya existe")
@@ -108,7 +108,7 @@ class EditUser:
     coordinates: tuple[str, ...] = ()
 
     def execute(self, context: CommandContext) -> None:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         user = _user(session, self.username)
         _require_profile(self.full_name, self.email)
         before = user_view(user)
@@ -131,7 +131,7 @@ class SetGroups:
     coordinates: tuple[str, ...] = ()
 
     def execute(self, context: CommandContext) -> None:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         user = _user(session, self.username)
         before = user_view(user)
         set_memberships(session, user, self.groups, self.coordinates)
@@ -148,7 +148,7 @@ class DeactivateUser:
     username: str
 
     def execute(self, context: CommandContext) -> list[int]:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         user = _user(session, self.username)
         if self.username == self.actor:
             raise Conflict("un administrador no puede desactivarse a sí mismo")
@@ -176,7 +176,7 @@ class ResetPassword:
     password: str = field(repr=False)
 
     def execute(self, context: CommandContext) -> None:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         user = _user(session, self.username)
         require_acceptable_password(self.password, user.username, field="contrasena")
         user.password_hash = hash_password(self.password)
@@ -199,7 +199,7 @@ class SaveOrganism:
     new: bool = False
 
     def execute(self, context: CommandContext) -> CatalogueLoad:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         if not _CODE.fullmatch(self.code):
             raise ValidationError({"codigo": "use minúsculas, dígitos y guion bajo (2 a 80)"})
         if not self.name.strip():
@@ -229,7 +229,7 @@ class DeactivateOrganism:
     merged_into: str | None = None
 
     def execute(self, context: CommandContext) -> CatalogueLoad:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         group = session.scalars(select(Group).where(Group.code == self.code)).first()
         if group is None:
             raise NotFound(f"el organismo «{self.code}» no existe")
@@ -245,8 +245,8 @@ class DeactivateOrganism:
         return load_catalogue(session, (entry,), self.actor, _now(context))
 
 
-_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CODE = re.compile(r"[a-z0-9][a-z0-9_]{1,79}")
 
 
@@ -254,13 +254,13 @@ def _require_profile(full_name: str, email: str) -> None:
     errors = {}
     if not full_name.strip():
         errors["nombre"] = "este campo es obligatorio"
-    if email.strip() and not _EMAIL.fullmatch(email.strip()):
+    if email.strip() and not EMAIL_PATTERN.fullmatch(email.strip()):
         errors["correo"] = "no es un correo electrónico (nombre@dominio)"
     if errors:
         raise ValidationError(errors)
 
 
-def _administrator_session(context: CommandContext, actor: str) -> Session:
+def administrator_session(context: CommandContext, actor: str) -> Session:
     require_can_administer_directory(load_actor(context.session, actor))
     return context.session
 

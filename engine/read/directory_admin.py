@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
+from engine.people.directory import has_local_password
 from storage.models import Case, Group, Membership, Task, User
 
 PER_PAGE = 50
@@ -151,8 +152,3 @@ def _row(user: User) -> UserRow:
         tuple(m.group.code for m in memberships),
         tuple(m.group.code for m in memberships if m.is_coordinator),
     )
-
-
-def has_local_password(password_hash: str) -> bool:
-    """Users brought from the Alcaldía's directory (or imported) have none: they sign in there."""
-    return password_hash.startswith("$argon2")

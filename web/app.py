@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Clock, Engine, ManualClock, SystemClock
 from engine.audit.trail import load_audit_key
+from engine.people.ldap_directory import LdapDirectory, settings_from
 from engine.people.login_throttle import (
     CounterStore,
     DatabaseCounters,
@@ -97,6 +98,8 @@ def create_app(
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     _trust_proxies(app)
     app.extensions["login_throttle"] = _login_throttle(app, engine)
+    # The Alcaldía's directory (BUENGOBIERNO_LDAP_URL …); tests hand in their own.
+    app.extensions["ldap_directory"] = app.config.get("LDAP_DIRECTORY") or _ldap_directory(app)
     _init_extensions(app)
     security.init_app(app)
     filters.init_app(app)
@@ -148,6 +151,11 @@ def _login_throttle(app: Flask, engine: Engine) -> LoginThrottle:
     )
 
 
+def _ldap_directory(app: Flask) -> LdapDirectory | None:
+    settings = settings_from(app.config)
+    return LdapDirectory(settings) if settings else None
+
+
 def _unauthorized() -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         message = _("Debe iniciar sesión")
@@ -158,6 +166,8 @@ def _unauthorized() -> ResponseReturnValue:
 def _register_blueprints(app: Flask) -> None:
     from web import (
         account,
+        admin_organisms,
+        admin_users,
         api,
         assets,
         auth,
@@ -187,6 +197,8 @@ def _register_blueprints(app: Flask) -> None:
         quality,
         workbench,
         directory,
+        admin_users,
+        admin_organisms,
     )
     for module in (*modules, api):
         app.register_blueprint(module.blueprint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -20,13 +21,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
+from engine import Forbidden
 from engine.people.access_tokens import use_token
-from engine.people.accounts import actor_for_session, authenticate, end_sessions, session_generation
+from engine.people.accounts import actor_for_session, end_sessions, session_generation
+from engine.people.directory_sign_in import sign_in
+from engine.people.ldap_directory import DirectoryUnreachable, LdapDirectory
 from engine.people.login_throttle import LoginThrottle
 from web.current import SignedInUser, actor, engine, login_required
 from web.extensions import login_manager
 
 blueprint = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 
 def load_user(user_id: str) -> SignedInUser | None:
@@ -67,9 +72,24 @@ def login() -> ResponseReturnValue:
     if throttle.account_locked(username):
         error = _("Demasiados intentos fallidos para esta cuenta. Espere unos minutos.")
         return render_template("auth/login.html", error=error, username=username), 429
-    with engine().sessions() as db:
-        who = authenticate(db, username, request.form.get("contrasena", ""))
-        generation = session_generation(db, who.username) if who else 0
+    directory = cast(LdapDirectory | None, current_app.extensions.get("ldap_directory"))
+    if directory is not None:
+        username = username.lower()  # the directory does not tell case apart; our names are lower
+    try:
+        who = sign_in(engine(), directory, username, request.form.get("contrasena", ""))
+    except DirectoryUnreachable:
+        log.warning("the directory did not answer a sign-in", exc_info=True)
+        error = _(
+            "El directorio de la Alcaldía no responde; intente de nuevo en unos minutos. "
+            "Las cuentas locales de administración siguen funcionando."
+        )
+        return render_template("auth/login.html", error=error, username=username), 503
+    except Forbidden as refused:
+        error = str(refused)[:1].upper() + str(refused)[1:] + "."
+        return render_template("auth/login.html", error=error, username=username), 403
+    if who is not None:
+        with engine().sessions() as db:
+            generation = session_generation(db, who.username)
     if who is None:
         throttle.failed(username)
         error = _("Usuario o contraseña incorrectos.")

@@ -3,11 +3,14 @@ command line, by an administrator (`--as`); every change is an audited executor 
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
+from engine import ValidationError, exit_code_for
 from engine.people.administration import (
     NewUser,
     add_user,
@@ -19,6 +22,7 @@ from engine.people.administration import (
     sync_catalogue,
 )
 from engine.people.catalogue import CATEGORIES
+from engine.people.user_csv import import_users, read_user_rows, users_csv
 from storage.models import Group, User
 from web.cli_support import current_engine, engine_command
 
@@ -33,7 +37,8 @@ def _codes(value: str) -> tuple[str, ...]:
 
 @click.group("users")
 def users_group() -> None:
-    """Usuarios: listar, agregar, asignar grupos, desactivar, restablecer la contraseña."""
+    """Usuarios: listar, agregar, asignar grupos, desactivar, restablecer la contraseña,
+    importar y exportar CSV."""
 
 
 @users_group.command("list")
@@ -100,6 +105,60 @@ def deactivate(username: str, actor: str) -> None:
     click.echo(f"usuario {username} desactivado")
     if open_tasks:
         click.echo("tareas abiertas para reasignar: " + ", ".join(str(task) for task in open_tasks))
+
+
+@users_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Revisa el archivo y dice qué haría, sin guardar.")
+@AS_OPTION
+@engine_command
+def import_command(path: Path, dry_run: bool, actor: str) -> None:
+    """Importa usuarios de un CSV (las columnas de `users export`): todo o nada.
+
+    Si alguna fila tiene errores, se listan todas con su número de línea y no se guarda ninguna.
+    Los usuarios nuevos no tienen contraseña local: ingresan con el directorio de la Alcaldía
+    (o un administrador les asigna una con `users reset-password`).
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(
+            "el archivo no está en UTF-8 (en Excel: Guardar como «CSV UTF-8»)"
+        ) from None
+    try:
+        outcomes = import_users(current_engine(), actor, read_user_rows(text), dry_run=dry_run)
+    except ValidationError as error:
+        for where, problem in error.field_errors.items():
+            click.echo(f"{path.name}, {where}: {problem}", err=True)
+        click.echo("no se importó ninguna fila", err=True)
+        sys.exit(exit_code_for(error))
+    for outcome in outcomes:
+        click.echo(f"línea {outcome.line}\t{outcome.username}\t{outcome.outcome}")
+    counts = Counter(outcome.outcome for outcome in outcomes)
+    summary = ", ".join(
+        f"{counts[kind]} {kind}" for kind in ("nuevo", "actualizado", "sin cambios")
+    )
+    click.echo(("simulación, nada se guardó: " if dry_run else "importado: ") + summary)
+
+
+@users_group.command("export")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Archivo de salida (por omisión, la salida estándar).",
+)
+@engine_command
+def export_command(output: Path | None) -> None:
+    """Exporta todos los usuarios a CSV (UTF-8 con BOM, separado por «;», como lo abre Excel)."""
+    with current_engine().sessions() as session:
+        text = users_csv(session)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"usuarios exportados a {output}", err=True)
 
 
 @users_group.command("reset-password")

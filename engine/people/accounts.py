@@ -18,7 +18,7 @@ from engine.authorization import Actor, load_actor
 from engine.commands.executor import CommandContext
 from engine.commands.facade import Engine
 from engine.errors import NotFound, ValidationError
-from engine.people.directory import hash_password
+from engine.people.directory import has_local_password, hash_password
 from engine.people.password_policy import require_acceptable_password
 from storage.models import User
 
@@ -30,9 +30,12 @@ _DUMMY_HASH = _HASHER.hash("una contraseña que nadie tiene")
 def authenticate(session: Session, username: str, password: str) -> Actor | None:
     """The actor when `password` matches the active user's hash, otherwise None."""
     user = _active_user(session, username)
-    if not _password_matches(user.password_hash if user else _DUMMY_HASH, password):
+    local = user is not None and has_local_password(user.password_hash)
+    # Users without a local password sign in with the directory: here they fail like an
+    # unknown user, after the same argon2 work.
+    if not _password_matches(user.password_hash if user and local else _DUMMY_HASH, password):
         return None
-    if user is None:
+    if user is None or not local:
         return None
     return load_actor(session, username)
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.authorization import load_actor, require_can_administer_directory
@@ -26,8 +26,9 @@ from engine.people.catalogue import (
 )
 from engine.people.changes import record_change
 from engine.people.directory import hash_password
+from engine.people.memberships import set_memberships, user_view
 from engine.people.password_policy import require_acceptable_password
-from storage.models import Group, Membership, Task, User
+from storage.models import Group, Task, User
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class LoadCatalogue:
 
     def execute(self, context: CommandContext) -> CatalogueLoad:
         if self.by_administrator:
-            _administrator_session(context, self.actor)
+            administrator_session(context, self.actor)
         entries = read_catalogue(self.path)
         return load_catalogue(context.session, entries, self.actor, context.engine.clock.now())
 
@@ -73,14 +74,13 @@ class AddUser:
     password: str = field(repr=False)
 
     def execute(self, context: CommandContext) -> None:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         new = self.user
-        if not _USERNAME.fullmatch(new.username):
+        if not USERNAME_PATTERN.fullmatch(new.username):
             raise ValidationError({"usuario": "use minúsculas, dígitos, punto, guion (2 a 80)"})
         if session.scalars(select(User.id).where(User.username == new.username)).first():
             raise Conflict(f"el usuario «{new.username}» ya existe")
-        if not new.full_name.strip():
-            raise ValidationError({"nombre": "este campo es obligatorio"})
+        _require_profile(new.full_name, new.email)
         require_acceptable_password(self.password, new.username, field="contrasena")
         user = User(
             username=new.username,
@@ -88,14 +88,37 @@ class AddUser:
             email=new.email.strip(),
             position=new.position.strip(),
             password_hash=hash_password(self.password),
-            is_admin="administradores" in new.groups,
         )
         session.add(user)
         session.flush()
-        _set_memberships(session, user, new.groups, new.coordinates)
-        record_change(
-            session, _now(context), self.actor, "user_added", user, None, _user_view(user)
-        )
+        set_memberships(session, user, new.groups, new.coordinates)
+        record_change(session, _now(context), self.actor, "user_added", user, None, user_view(user))
+
+
+@dataclass(frozen=True)
+class EditUser:
+    """Change a user's name, e-mail, position and groups at once (one change in the trail)."""
+
+    actor: str
+    username: str
+    full_name: str
+    email: str
+    position: str
+    groups: tuple[str, ...]
+    coordinates: tuple[str, ...] = ()
+
+    def execute(self, context: CommandContext) -> None:
+        session = administrator_session(context, self.actor)
+        user = _user(session, self.username)
+        _require_profile(self.full_name, self.email)
+        before = user_view(user)
+        user.full_name = self.full_name.strip()
+        user.email = self.email.strip()
+        user.position = self.position.strip()
+        set_memberships(session, user, self.groups, self.coordinates)
+        after = user_view(user)
+        if after != before:
+            record_change(session, _now(context), self.actor, "user_edited", user, before, after)
 
 
 @dataclass(frozen=True)
@@ -108,12 +131,11 @@ class SetGroups:
     coordinates: tuple[str, ...] = ()
 
     def execute(self, context: CommandContext) -> None:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         user = _user(session, self.username)
-        before = _user_view(user)
-        _set_memberships(session, user, self.groups, self.coordinates)
-        user.is_admin = "administradores" in self.groups
-        after = _user_view(user)
+        before = user_view(user)
+        set_memberships(session, user, self.groups, self.coordinates)
+        after = user_view(user)
         record_change(session, _now(context), self.actor, "user_groups_set", user, before, after)
 
 
@@ -126,15 +148,15 @@ class DeactivateUser:
     username: str
 
     def execute(self, context: CommandContext) -> list[int]:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         user = _user(session, self.username)
         if self.username == self.actor:
             raise Conflict("un administrador no puede desactivarse a sí mismo")
-        before = _user_view(user)
+        before = user_view(user)
         user.active = False
         user.session_generation += 1
         record_change(
-            session, _now(context), self.actor, "user_deactivated", user, before, _user_view(user)
+            session, _now(context), self.actor, "user_deactivated", user, before, user_view(user)
         )
         return list(
             session.scalars(
@@ -154,7 +176,7 @@ class ResetPassword:
     password: str = field(repr=False)
 
     def execute(self, context: CommandContext) -> None:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         user = _user(session, self.username)
         require_acceptable_password(self.password, user.username, field="contrasena")
         user.password_hash = hash_password(self.password)
@@ -173,14 +195,18 @@ class SaveOrganism:
     kind: str = "organism"
     category: str = ""
     active: bool = True
+    # Adding (not renaming): an existing code is refused instead of renamed.
+    new: bool = False
 
     def execute(self, context: CommandContext) -> CatalogueLoad:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         if not _CODE.fullmatch(self.code):
             raise ValidationError({"codigo": "use minúsculas, dígitos y guion bajo (2 a 80)"})
         if not self.name.strip():
             raise ValidationError({"nombre": "este campo es obligatorio"})
         existing = session.scalars(select(Group).where(Group.code == self.code)).first()
+        if existing is not None and self.new:
+            raise ValidationError({"codigo": f"el código «{self.code}» ya existe"})
         category = self.category or (existing.category if existing else "")
         if self.kind not in ("organism", "role"):
             raise ValidationError({"tipo": "debe ser «organism» o «role»"})
@@ -203,7 +229,7 @@ class DeactivateOrganism:
     merged_into: str | None = None
 
     def execute(self, context: CommandContext) -> CatalogueLoad:
-        session = _administrator_session(context, self.actor)
+        session = administrator_session(context, self.actor)
         group = session.scalars(select(Group).where(Group.code == self.code)).first()
         if group is None:
             raise NotFound(f"el organismo «{self.code}» no existe")
@@ -219,11 +245,22 @@ class DeactivateOrganism:
         return load_catalogue(session, (entry,), self.actor, _now(context))
 
 
-_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CODE = re.compile(r"[a-z0-9][a-z0-9_]{1,79}")
 
 
-def _administrator_session(context: CommandContext, actor: str) -> Session:
+def _require_profile(full_name: str, email: str) -> None:
+    errors = {}
+    if not full_name.strip():
+        errors["nombre"] = "este campo es obligatorio"
+    if email.strip() and not EMAIL_PATTERN.fullmatch(email.strip()):
+        errors["correo"] = "no es un correo electrónico (nombre@dominio)"
+    if errors:
+        raise ValidationError(errors)
+
+
+def administrator_session(context: CommandContext, actor: str) -> Session:
     require_can_administer_directory(load_actor(context.session, actor))
     return context.session
 
@@ -239,47 +276,12 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def _set_memberships(
-    session: Session, user: User, codes: tuple[str, ...], coordinates: tuple[str, ...]
-) -> None:
-    groups = {g.code: g for g in session.scalars(select(Group).where(Group.code.in_(codes)))}
-    missing = sorted(set(codes) - set(groups))
-    if missing:
-        raise ValidationError({"grupos": f"grupos desconocidos: {', '.join(missing)}"})
-    inactive = sorted(code for code, group in groups.items() if not group.active)
-    if inactive:
-        raise ValidationError({"grupos": f"grupos inactivos: {', '.join(inactive)}"})
-    stray = sorted(set(coordinates) - set(codes))
-    if stray:
-        raise ValidationError(
-            {"coordina": f"coordina grupos a los que no pertenece: {', '.join(stray)}"}
-        )
-    session.execute(delete(Membership).where(Membership.user_id == user.id))
-    for code in dict.fromkeys(codes):
-        session.add(
-            Membership(
-                user_id=user.id, group_id=groups[code].id, is_coordinator=code in coordinates
-            )
-        )
-    session.flush()
-    session.expire(user, ["memberships"])
-
-
-def _user_view(user: User) -> dict[str, Any]:
-    memberships = sorted(user.memberships, key=lambda m: m.group.code)
-    return {
-        "username": user.username,
-        "full_name": user.full_name,
-        "email": user.email,
-        "position": user.position,
-        "active": user.active,
-        "groups": [m.group.code for m in memberships],
-        "coordinates": [m.group.code for m in memberships if m.is_coordinator],
-    }
-
-
 def add_user(engine: Engine, actor: str, user: NewUser, password: str) -> None:
     engine.executor.execute(AddUser(actor, user, password))
+
+
+def edit_user(engine: Engine, edit: EditUser) -> None:
+    engine.executor.execute(edit)
 
 
 def set_groups(

@@ -73,6 +73,15 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+# The stored hash of a user who has no local password: brought in from the Alcaldía's directory
+# (or a CSV import), they sign in against the directory until an administrator gives them one.
+NO_LOCAL_PASSWORD = ""
+
+
+def has_local_password(password_hash: str) -> bool:
+    return password_hash.startswith("$argon2")
+
+
 def ensure_groups(session: Session) -> None:
     """Load the shipped catalogue of organisms and roles (see `engine.people.catalogue`)."""
     load_catalogue(session, read_catalogue(), "sistema", None)

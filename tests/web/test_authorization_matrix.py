@@ -23,6 +23,14 @@ from storage.models import Attachment
 from tests.helpers import task_for
 from tests.web.conftest import INVITATION, PDF, PROPOSAL, csrf_token, login, start_p001
 
+ADMIN_PASSWORD = "Una clave larga de prueba 7"
+NEW_USER_FORM = {
+    "usuario": "maria.gomez", "nombre": "María Gómez", "correo": "maria.gomez@cali.gov.co",
+    "grupos": "dagjp", "contrasena": ADMIN_PASSWORD, "repetir_contrasena": ADMIN_PASSWORD,
+}  # fmt: skip
+EDIT_FORM = {"nombre": "Contratista", "correo": "", "cargo": "Abogado", "grupos": "orc"}
+NEW_ORGANISM = {"codigo": "uae_catastro", "nombre": "UAE de Catastro", "tipo": "organism",
+                "categoria": "unidad_administrativa_especial"}  # fmt: skip
 MEMBER = "despacho"  # Despacho de Gobierno, coordinator of its group
 OUTSIDER = "hacienda"  # signed in, but not in the group, not in the case
 ADMIN = "admin"
@@ -80,6 +88,36 @@ class Route:
         return self.member
 
 
+# The directory's administration is for administrators only (test_directory_admin); the check
+# comes before any lookup.
+ADMIN_ROUTES: dict[str, Route] = {
+    name: Route(method, lambda w, url=url: url, 403, 403, data, admin=admin)
+    for name, method, url, data, admin in (
+        ("usuarios", "GET", "/administracion/usuarios?q=des&grupo=orc", {}, 200),
+        ("nuevo usuario", "GET", "/administracion/usuarios/nuevo", {}, 200),
+        ("crear usuario", "POST", "/administracion/usuarios/nuevo", NEW_USER_FORM, 303),
+        ("usuario", "GET", "/administracion/usuarios/despacho2", {}, 200),
+        ("editar usuario", "POST", "/administracion/usuarios/despacho2", EDIT_FORM, 303),
+        ("desactivación", "GET", "/administracion/usuarios/despacho2/desactivar", {}, 200),
+        ("desactivar", "POST", "/administracion/usuarios/despacho2/desactivar", {}, 303),
+        ("contraseña", "GET", "/administracion/usuarios/despacho2/contrasena", {}, 200),
+        (
+            "restablecer",
+            "POST",
+            "/administracion/usuarios/despacho2/contrasena",
+            {"contrasena": ADMIN_PASSWORD, "repetir_contrasena": ADMIN_PASSWORD},
+            303,
+        ),
+        ("organismos", "GET", "/administracion/organismos", {}, 200),
+        ("nuevo organismo", "GET", "/administracion/organismos/nuevo", {}, 200),
+        ("crear organismo", "POST", "/administracion/organismos/nuevo", NEW_ORGANISM, 303),
+        ("organismo", "GET", "/administracion/organismos/orc", {}, 200),
+        ("renombrar", "POST", "/administracion/organismos/orc", {"nombre": "ORC"}, 303),
+        ("baja organismo", "GET", "/administracion/organismos/orc/desactivar", {}, 200),
+        ("desactivar organismo", "POST", "/administracion/organismos/orc/desactivar", {}, 303),
+    )
+}
+
 ROUTES: dict[str, Route] = {
     "bandeja": Route("GET", lambda w: "/", 200, 200),
     "bandeja grupos": Route("GET", lambda w: "/?bandeja=grupos", 200, 200),
@@ -118,6 +156,7 @@ ROUTES: dict[str, Route] = {
     "reintentar incidente": Route(
         "POST", lambda w: "/incidentes/1/reintentar", 403, 403, admin=404
     ),
+    **ADMIN_ROUTES,
     "api tareas": Route("GET", lambda w: "/api/tareas", 200, 200, is_api=True),
     "api tarea": Route("GET", lambda w: f"/api/tareas/{w.task}", 403, 200, is_api=True),
     "api reclamar": Route(

@@ -91,7 +91,7 @@ def test_attributes_of_anything_but_plain_data_are_unreadable(
 
 
 def test_an_endless_loop_is_stopped_by_cpu_time(sandbox: Sandbox) -> None:
-    with pytest.raises(ScriptLimitExceeded, match="límite de tiempo de (2|11) s"):
+    with pytest.raises(ScriptLimitExceeded, match=r"límite de tiempo de (2|11) s"):
         sandbox.execute("x = 0\nwhile True:\n    x = x + 1", {})
 
 

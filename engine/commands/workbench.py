@@ -151,13 +151,20 @@ class RecordWorkbenchEvent:
     action: str
     key: str
     version: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
 
     def execute(self, context: CommandContext) -> None:
         session = context.session
         who = load_actor(session, self.actor)
         require_can_use_workbench(who)
         record(
-            session, who.username, context.engine.clock.now(), self.action, self.key, self.version
+            session,
+            who.username,
+            context.engine.clock.now(),
+            self.action,
+            self.key,
+            self.version,
+            **self.payload,
         )
 
 

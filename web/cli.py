@@ -24,6 +24,7 @@ from engine.people.password_policy import require_acceptable_password
 from storage.migrate import upgrade_to_head
 from web.app import create_app
 from web.cli_accounts import tokens_group
+from web.cli_migrate import migrate
 from web.cli_operations import audit, incidents_group, scenarios, worker
 from web.cli_support import current_engine, engine_command, json_object, refuse_without_secret_key
 from web.secret_key import create_key_file
@@ -196,7 +197,7 @@ def secret_key(path: Path) -> None:
     click.echo(f"clave secreta {'creada' if created else 'existente'}: {path}")
 
 
-for command in (audit, scenarios, worker, incidents_group, tokens_group):
+for command in (audit, scenarios, worker, incidents_group, tokens_group, migrate):
     cli.add_command(command)
 
 

@@ -1,4 +1,5 @@
-"""The analysts' workbench under /modelos: library, drafts, modeler, lint, compare, deploy.
+"""The analysts' workbench under /modelos: library, drafts, modeler, lint, compare, deploy,
+migrate running cases.
 
 Every route, present and future, is for process analysts and administrators only: the check
 runs before any view of this blueprint (`_only_analysts`), so a new route cannot forget it.
@@ -23,9 +24,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import Conflict, InvalidDefinition
+from engine import Conflict, InvalidDefinition, NotFound
 from engine.authorization import require_can_use_workbench
 from engine.read.workbench import (
+    ProcedureRow,
     bundle_zip,
     compare,
     definition_version,
@@ -207,3 +209,46 @@ def compare_json() -> ResponseReturnValue:
     with engine().reading() as session:
         diff = compare(session, request.args.get("antes", ""), request.args.get("despues", ""))
     return diff.as_json()
+
+
+@blueprint.get("/<key>/migrar")
+def migration_page(key: str) -> ResponseReturnValue:
+    """Choose the target version; with one chosen, the dry run: each case and why it could not
+    move. Changes nothing (the check is logged)."""
+    with engine().reading() as session:
+        procedure = _procedure(session, key)
+    to_version = request.args.get("hacia", type=int)
+    from_version = request.args.get("desde", type=int)
+    report = None
+    if to_version is not None:
+        report = engine().check_migration(
+            key, to_version, actor().username, from_version=from_version
+        )
+    return render_template(
+        "workbench/migrate.html",
+        procedure=procedure,
+        report=report,
+        to_version=to_version,
+        from_version=from_version,
+    )
+
+
+@blueprint.post("/<key>/migrar")
+def migrate_cases(key: str) -> ResponseReturnValue:
+    """The batch: each chosen case in its own command; the summary of migrated and refused."""
+    to_version = request.form.get("hacia", type=int)
+    cases = request.form.getlist("caso")
+    if to_version is None or not cases:
+        flash(_("Elija la versión de destino y al menos un caso."), "error")
+        return redirect(url_for("workbench.migration_page", key=key, hacia=to_version), code=303)
+    report = engine().migrate(key, to_version, actor().username, cases=cases)
+    with engine().reading() as session:
+        procedure = _procedure(session, key)
+    return render_template("workbench/migrated.html", procedure=procedure, report=report)
+
+
+def _procedure(session: Any, key: str) -> ProcedureRow:
+    for procedure in library(session):
+        if procedure.key == key:
+            return procedure
+    raise NotFound(f"el procedimiento '{key}' no está desplegado")

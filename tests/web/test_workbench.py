@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from engine import Engine
 from storage.models import Definition, WorkbenchEvent
 from tests.conftest import BPMN
+from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL
 from tests.web.conftest import csrf_token, login, post, start_p001
 
 P001_XML = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
@@ -91,6 +92,8 @@ ROUTES = [
         "workbench.compare_json",
         200,
     ),
+    Route("GET", lambda d: "/modelos/P001/migrar?hacia=1", "workbench.migration_page", 200),
+    Route("POST", lambda d: "/modelos/P001/migrar", "workbench.migrate_cases", 303),
 ]
 
 
@@ -337,3 +340,73 @@ def test_the_modeler_page_allows_inline_styles_but_never_inline_scripts(
     assert "script-src 'self';" in modeler
     library = client.get("/modelos").headers["Content-Security-Policy"]
     assert "unsafe-inline" not in library
+
+
+# -- migrate running cases --------------------------------------------------------------------
+
+
+def test_the_migration_page_checks_each_case_then_migrates_the_chosen_ones(
+    app: Flask, p001: Engine
+) -> None:
+    movable = start_p001(p001)
+    unchosen = start_p001(p001)
+    p001.complete(
+        next(t.id for t in p001.tasks("despacho") if t.case == unchosen),
+        "despacho",
+        {"delegado": "delegada", "cargo_delegado": "Subsecretaria"},
+    )
+    client = signed_in(app, "analista")
+    draft = p001.create_draft("P001", "analista").draft_id
+    save(client, draft, 1, RENAMED)
+    post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    page = client.get("/modelos/P001/migrar?hacia=2")
+
+    assert page.status_code == 200
+    assert "2 casos se pueden migrar y 0 no." in page.text
+    assert f'value="{movable}"' in page.text and "Proponer delegado" in page.text
+    assert [c.name for c in p001.tasks("despacho") if c.case == movable] == ["Proponer delegado"]
+
+    done = post(client, "/modelos/P001/migrar", {"hacia": "2", "caso": movable})
+
+    assert done.status_code == 200
+    assert "1 casos migrados, 0 rechazados." in done.text
+    assert f"{movable}" in done.text and "v1 → v2" in done.text
+    assert [t.name for t in p001.tasks("despacho") if t.case == movable] == ["Postular delegado"]
+    assert [t.name for t in p001.tasks("secretario") if t.case == unchosen] == [
+        "Aprobar delegación"
+    ]
+    again = client.get("/modelos/P001/migrar?hacia=2").text  # only the case left on v1
+    assert f'data-case="{unchosen}"' in again and f'data-case="{movable}"' not in again
+    assert ("analista", "cases_migrated", "P001", 2) in events(p001)
+    assert ("analista", "migration_checked", "P001", 2) in events(p001)
+
+
+def test_the_migration_page_says_why_a_case_cannot_move(app: Flask, p001: Engine) -> None:
+    running = start_p001(p001)
+    client = signed_in(app, "analista")
+    draft = p001.create_draft("P001", "analista").draft_id
+    save(client, draft, 1, WITHOUT_PROPOSAL)
+    post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    page = client.get("/modelos/P001/migrar?hacia=2").text
+
+    assert "0 casos se pueden migrar y 1 no." in page
+    assert "No se puede migrar:" in page
+    assert "&#39;Proponer delegado&#39; (proponer_delegado) está activa en el caso" in page
+    assert f'value="{running}"' not in page  # nothing to tick, no button
+    assert "Migrar los casos marcados" not in page
+    refused = post(client, "/modelos/P001/migrar", {"hacia": "2", "caso": running})
+    assert "0 casos migrados, 1 rechazados." in refused.text
+    assert [t.name for t in p001.tasks("despacho") if t.case == running] == ["Proponer delegado"]
+
+
+def test_a_migration_without_cases_or_to_a_missing_version_changes_nothing(
+    app: Flask, p001: Engine
+) -> None:
+    start_p001(p001)
+    client = signed_in(app, "analista")
+    assert post(client, "/modelos/P001/migrar", {"hacia": "1"}).status_code == 303
+    assert client.get("/modelos/P001/migrar?hacia=7").status_code == 404
+    assert client.get("/modelos/P404/migrar").status_code == 404
+    assert [e[1] for e in events(p001)] == []

@@ -7,11 +7,13 @@ runs before any view of this blueprint (`_only_analysts`), so a new route cannot
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -37,6 +39,7 @@ from engine.read.workbench import (
 )
 from web.current import actor, engine
 from web.extensions import login_manager
+from web.scratch import run_draft_scenarios
 from web.security import CONTENT_SECURITY_POLICY
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/modelos")
@@ -252,3 +255,38 @@ def _procedure(session: Any, key: str) -> ProcedureRow:
         if procedure.key == key:
             return procedure
     raise NotFound(f"el procedimiento '{key}' no está desplegado")
+
+
+@blueprint.post("/borradores/<int:draft_id>/escenarios")
+def draft_scenarios(draft_id: int) -> ResponseReturnValue:
+    """The procedure's scenarios against the draft, on a scratch database (nothing real is
+    touched): each scenario's result and the sequence flows none of them took."""
+    with engine().reading() as session:
+        draft = draft_content(session, draft_id)
+    processes = Path(current_app.config["PROCESSES_DIRECTORY"])
+    try:
+        outcome = run_draft_scenarios(draft, processes / "scenarios", processes / "bpmn")
+    except InvalidDefinition:
+        flash(_("El borrador tiene problemas: corríjalos antes de probarlo."), "error")
+        return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
+    results, untaken = outcome if outcome is not None else ([], [])
+    failed = [r.scenario.name for r in results if not r.passed]
+    engine().record_workbench_event(
+        actor().username,
+        "scenarios_run",
+        draft.key,
+        draft.base_version,
+        {
+            "draft": draft.id,
+            "revision": draft.revision,
+            "scenarios": len(results),
+            "failed": failed,
+        },
+    )
+    return render_template(
+        "workbench/scenarios.html",
+        draft=draft,
+        has_scenarios=outcome is not None,
+        results=results,
+        untaken=untaken,
+    )

@@ -9,6 +9,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,10 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine import Engine
-from storage.models import Definition, WorkbenchEvent
+from storage.models import Case, Definition, WorkbenchEvent
 from tests.conftest import BPMN
 from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL
-from tests.web.conftest import csrf_token, login, post, start_p001
+from tests.web.conftest import csrf_token, login, make_app, post, start_p001
 
 P001_XML = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
 PROPOSAL_FORM = (
@@ -93,6 +94,9 @@ ROUTES = [
         200,
     ),
     Route("GET", lambda d: "/modelos/P001/migrar?hacia=1", "workbench.migration_page", 200),
+    Route(
+        "POST", lambda d: f"/modelos/borradores/{d}/escenarios", "workbench.draft_scenarios", 200
+    ),
     Route("POST", lambda d: "/modelos/P001/migrar", "workbench.migrate_cases", 303),
 ]
 
@@ -223,6 +227,12 @@ def test_the_second_save_of_the_same_revision_is_409_with_the_others_change(
     assert compared["elements"][0]["element"] == "proponer_delegado"
     assert first.get(f"/modelos/borradores/{draft}.bpmn").text == theirs  # nothing written
     assert [e[1] for e in events(p001)].count("draft_saved") == 1
+
+
+def test_saving_an_unchanged_draft_is_a_new_revision(p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista")
+    saved = p001.save_draft(draft.draft_id, draft.revision, P001_XML, "analista")
+    assert saved.revision == 2
 
 
 def test_a_save_without_csrf_or_without_a_revision_changes_nothing(
@@ -410,3 +420,55 @@ def test_a_migration_without_cases_or_to_a_missing_version_changes_nothing(
     assert client.get("/modelos/P001/migrar?hacia=7").status_code == 404
     assert client.get("/modelos/P404/migrar").status_code == 404
     assert [e[1] for e in events(p001)] == []
+
+
+# -- scenarios against a draft ----------------------------------------------------------------
+
+PROPOSAL_SCENARIO = """
+procedure: P001
+scenarios:
+  - name: La propuesta llega al Secretario
+    start: {as: despacho, data: {instancia: Junta, asunto: Sesión, fecha_sesion: "2026-12-04", tipo_delegacion: puntual}}
+    steps:
+      - {as: despacho, complete: proponer_delegado, data: {delegado: delegada, cargo_delegado: Subsecretaria}, expect: {tasks: [aprobar_delegacion]}}
+    end: {status: running}
+"""
+
+
+@pytest.fixture
+def scenario_app(p001: Engine, tmp_path: Path) -> Flask:
+    """The app reading a processes/ folder whose P001 has one short scenario."""
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "P001.yaml").write_text(PROPOSAL_SCENARIO, encoding="utf-8")
+    (tmp_path / "bpmn").symlink_to(BPMN)
+    (tmp_path / "forms").symlink_to(BPMN.parent / "forms")
+    return make_app(p001, PROCESSES_DIRECTORY=str(tmp_path))
+
+
+def test_scenarios_run_against_the_draft_on_a_scratch_database(
+    scenario_app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(scenario_app, "analista")
+    # The draft sends the proposal to a misnamed task: the scenario expects aprobar_delegacion.
+    renamed_id = P001_XML.replace('"aprobar_delegacion"', '"aprobar_propuesta"').replace(
+        ">aprobar_delegacion<", ">aprobar_propuesta<"
+    )
+    assert save(client, draft, 1, renamed_id).status_code == 200
+
+    page = post(client, f"/modelos/borradores/{draft}/escenarios")
+
+    assert page.status_code == 200
+    assert "0 de 1 escenarios pasaron." in page.text
+    assert "Falló" in page.text and "aprobar_propuesta" in page.text
+    assert 'data-flow="f_devolver"' in page.text  # a flow no scenario took
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+    assert ("analista", "scenarios_run", "P001", 1) in events(p001)
+
+
+def test_a_draft_that_passes_its_scenarios_says_so(scenario_app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    page = post(signed_in(scenario_app, "analista"), f"/modelos/borradores/{draft}/escenarios")
+    assert "1 de 1 escenarios pasaron." in page.text and "Pasó" in page.text

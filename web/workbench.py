@@ -172,7 +172,12 @@ def problems_json(draft_id: int) -> ResponseReturnValue:
 def problems_page(draft_id: int) -> ResponseReturnValue:
     with engine().reading() as session:
         draft, problems = draft_problems(session, draft_id, engine().services.names())
-    return render_template("workbench/problems.html", draft=draft, problems=problems)
+        procedure = _procedure(session, draft.key)
+        base = f"{draft.key}:{draft.base_version}" if draft.base_version else None
+        diff = compare(session, base, f"borrador:{draft.id}") if base else None
+    return render_template(
+        "workbench/problems.html", draft=draft, problems=problems, procedure=procedure, diff=diff
+    )
 
 
 @blueprint.post("/borradores/<int:draft_id>/desplegar")

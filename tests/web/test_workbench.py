@@ -472,3 +472,18 @@ def test_a_draft_that_passes_its_scenarios_says_so(scenario_app: Flask, p001: En
     draft = p001.create_draft("P001", "analista").draft_id
     page = post(signed_in(scenario_app, "analista"), f"/modelos/borradores/{draft}/escenarios")
     assert "1 de 1 escenarios pasaron." in page.text and "Pasó" in page.text
+
+
+def test_the_deploy_summary_says_what_changes_and_which_cases_stay_where(
+    app: Flask, p001: Engine
+) -> None:
+    start_p001(p001)
+    start_p001(p001)
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    save(client, draft, 1, RENAMED)
+
+    page = client.get(f"/modelos/borradores/{draft}/problemas").text
+
+    assert "Frente a v1: 0 elementos agregados, 0 eliminados, 1 modificados, 0 movidos" in page
+    assert "<li>v1: 2 casos en curso</li>" in page

@@ -4,6 +4,7 @@
     ├── NotFound           no such definition, case, task or user
     ├── Forbidden          the actor may not do this (not a member, not the assignee)
     ├── Conflict           the state moved on: stale version, task already completed or claimed
+    │   └── MigrationRefused   a case that cannot move to another version (lists the reasons)
     ├── InvalidDefinition  a BPMN bundle that does not parse or lint (lists every problem)
     ├── ValidationError    data that violates the task's form schema (lists field errors)
     ├── Incident           a handler or script failed while the case advanced
@@ -38,6 +39,13 @@ class Forbidden(EngineError):
 
 class Conflict(EngineError):
     pass
+
+
+class MigrationRefused(Conflict):
+    def __init__(self, case: str, reasons: Sequence[str]) -> None:
+        self.case = case
+        self.reasons = list(reasons)
+        super().__init__(f"el caso {case} no se puede migrar: " + "; ".join(self.reasons))
 
 
 class InvalidDefinition(EngineError):

@@ -25,6 +25,7 @@ from storage.migrate import upgrade_to_head
 from web.app import create_app
 from web.cli_accounts import tokens_group
 from web.cli_directory import organisms_group, users_group
+from web.cli_migrate import migrate
 from web.cli_operations import audit, incidents_group, scenarios, worker
 from web.cli_support import current_engine, engine_command, json_object, refuse_without_secret_key
 from web.secret_key import create_key_file
@@ -202,7 +203,7 @@ def secret_key(path: Path) -> None:
 
 
 for command in (
-    audit, scenarios, worker, incidents_group, tokens_group, users_group, organisms_group,
+    audit, scenarios, worker, incidents_group, tokens_group, users_group, organisms_group, migrate,
 ):  # fmt: skip
     cli.add_command(command)
 

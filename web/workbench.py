@@ -1,4 +1,5 @@
-"""The analysts' workbench under /modelos: library, drafts, modeler, lint, compare, deploy.
+"""The analysts' workbench under /modelos: library, drafts, modeler, lint, compare, deploy,
+migrate running cases.
 
 Every route, present and future, is for process analysts and administrators only: the check
 runs before any view of this blueprint (`_only_analysts`), so a new route cannot forget it.
@@ -6,11 +7,13 @@ runs before any view of this blueprint (`_only_analysts`), so a new route cannot
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -23,9 +26,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import Conflict, InvalidDefinition
+from engine import Conflict, InvalidDefinition, NotFound
 from engine.authorization import require_can_use_workbench
 from engine.read.workbench import (
+    ProcedureRow,
     bundle_zip,
     compare,
     definition_version,
@@ -35,6 +39,7 @@ from engine.read.workbench import (
 )
 from web.current import actor, engine
 from web.extensions import login_manager
+from web.scratch import run_draft_scenarios
 from web.security import CONTENT_SECURITY_POLICY
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/modelos")
@@ -167,7 +172,12 @@ def problems_json(draft_id: int) -> ResponseReturnValue:
 def problems_page(draft_id: int) -> ResponseReturnValue:
     with engine().reading() as session:
         draft, problems = draft_problems(session, draft_id, engine().services.names())
-    return render_template("workbench/problems.html", draft=draft, problems=problems)
+        procedure = _procedure(session, draft.key)
+        base = f"{draft.key}:{draft.base_version}" if draft.base_version else None
+        diff = compare(session, base, f"borrador:{draft.id}") if base else None
+    return render_template(
+        "workbench/problems.html", draft=draft, problems=problems, procedure=procedure, diff=diff
+    )
 
 
 @blueprint.post("/borradores/<int:draft_id>/desplegar")
@@ -207,3 +217,81 @@ def compare_json() -> ResponseReturnValue:
     with engine().reading() as session:
         diff = compare(session, request.args.get("antes", ""), request.args.get("despues", ""))
     return diff.as_json()
+
+
+@blueprint.get("/<key>/migrar")
+def migration_page(key: str) -> ResponseReturnValue:
+    """Choose the target version; with one chosen, the dry run: each case and why it could not
+    move. Changes nothing (the check is logged)."""
+    with engine().reading() as session:
+        procedure = _procedure(session, key)
+    to_version = request.args.get("hacia", type=int)
+    from_version = request.args.get("desde", type=int)
+    report = None
+    if to_version is not None:
+        report = engine().check_migration(
+            key, to_version, actor().username, from_version=from_version
+        )
+    return render_template(
+        "workbench/migrate.html",
+        procedure=procedure,
+        report=report,
+        to_version=to_version,
+        from_version=from_version,
+    )
+
+
+@blueprint.post("/<key>/migrar")
+def migrate_cases(key: str) -> ResponseReturnValue:
+    """The batch: each chosen case in its own command; the summary of migrated and refused."""
+    to_version = request.form.get("hacia", type=int)
+    cases = request.form.getlist("caso")
+    if to_version is None or not cases:
+        flash(_("Elija la versión de destino y al menos un caso."), "error")
+        return redirect(url_for("workbench.migration_page", key=key, hacia=to_version), code=303)
+    report = engine().migrate(key, to_version, actor().username, cases=cases)
+    with engine().reading() as session:
+        procedure = _procedure(session, key)
+    return render_template("workbench/migrated.html", procedure=procedure, report=report)
+
+
+def _procedure(session: Any, key: str) -> ProcedureRow:
+    for procedure in library(session):
+        if procedure.key == key:
+            return procedure
+    raise NotFound(f"el procedimiento '{key}' no está desplegado")
+
+
+@blueprint.post("/borradores/<int:draft_id>/escenarios")
+def draft_scenarios(draft_id: int) -> ResponseReturnValue:
+    """The procedure's scenarios against the draft, on a scratch database (nothing real is
+    touched): each scenario's result and the sequence flows none of them took."""
+    with engine().reading() as session:
+        draft = draft_content(session, draft_id)
+    processes = Path(current_app.config["PROCESSES_DIRECTORY"])
+    try:
+        outcome = run_draft_scenarios(draft, processes / "scenarios", processes / "bpmn")
+    except InvalidDefinition:
+        flash(_("El borrador tiene problemas: corríjalos antes de probarlo."), "error")
+        return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
+    results, untaken = outcome if outcome is not None else ([], [])
+    failed = [r.scenario.name for r in results if not r.passed]
+    engine().record_workbench_event(
+        actor().username,
+        "scenarios_run",
+        draft.key,
+        draft.base_version,
+        {
+            "draft": draft.id,
+            "revision": draft.revision,
+            "scenarios": len(results),
+            "failed": failed,
+        },
+    )
+    return render_template(
+        "workbench/scenarios.html",
+        draft=draft,
+        has_scenarios=outcome is not None,
+        results=results,
+        untaken=untaken,
+    )

@@ -80,6 +80,21 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     return validator
 
 
+def held_data_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, tuple[Any, str]]:
+    """What `schema` refuses of the values `data` already holds for its top-level fields:
+    field -> (value, message). Missing fields are not errors: the form is yet to be filled."""
+    fields = schema.get("properties") or {}
+    held = {key: value for key, value in data.items() if key in fields}
+    validator = _validator(schema)
+    errors: dict[str, tuple[Any, str]] = {}
+    for error in validator.iter_errors(held):
+        if error.validator == "required" or not error.absolute_path:
+            continue
+        field = str(error.absolute_path[0])
+        errors.setdefault(field, (held[field], _MESSAGES.get(str(error.validator), error.message)))
+    return errors
+
+
 def unknown_fields(schema: dict[str, Any], data: Any, path: str = "") -> list[str]:
     """Dotted paths of the keys in `data` that no `properties` of `schema` defines."""
     return _unknown([schema], data, path)

@@ -26,9 +26,10 @@ from engine.authorization import Actor
 from engine.bpm import case_data, spiff_state
 from engine.bpm.batched_writes import BatchedWrites
 from engine.bpm.clock import Clock
-from engine.bpm.definition_cache import DefinitionCache
+from engine.bpm.definition_cache import DefinitionCache, DeployedDefinition
 from engine.bpm.failures import as_incidents
 from engine.bpm.linter import DYNAMIC_LANES
+from engine.bpm.migration import migrate_to, migration_refusals
 from engine.bpm.sandbox import Sandbox
 from engine.bpm.scripting import SandboxScriptEngine
 from engine.bpm.services import CompletedTask, HandlerContext, ServiceRegistry
@@ -317,6 +318,30 @@ class CaseRun:
                 select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
             )
         }
+
+    # -- changing version ---------------------------------------------------------------------
+
+    def migration_refusals(self, target: DeployedDefinition) -> list[str]:
+        """Why this case cannot continue on `target` (`engine.bpm.migration`); empty: it can."""
+        return migration_refusals(self.workflow, self.definition, target)
+
+    def move_to(self, target: DeployedDefinition) -> None:
+        """Continue on another deployed version: the state moves onto its spec, and the open
+        inbox rows (same tasks, claims kept) take the target's names, forms and groups."""
+        migrate_to(self.workflow, target)
+        self.definition = target
+        self.elements = target.elements
+        self.chain.definition_version = target.version
+        self.take_rows_from_database()
+        ready = self._ready_user_tasks()
+        for row in self.session.scalars(
+            select(Task).where(Task.case_id == self.case.id, Task.state == "open")
+        ):
+            task = ready.get(row.spiff_id)
+            if task is not None:  # a row whose task is gone is cancelled by `sync_tasks`
+                fresh = self._task_row(row.spiff_id, task)
+                row.element_id, row.name = fresh.element_id, fresh.name
+                row.form_key, row.candidate_group = fresh.form_key, fresh.candidate_group
 
     def _ready_user_tasks(self) -> dict[str, Any]:
         return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}

@@ -148,6 +148,16 @@ def _restore_spec(parts: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     }
 
 
+def spec_objects(spec_json: str) -> tuple[Any, dict[str, Any]]:
+    """A deployed spec restored (shared, cached): the process spec and its subprocess specs."""
+    return _spec_parts(spec_json)
+
+
+def spec_registry() -> Any:
+    """The serializer's registry: what SpiffWorkflow's spec diff compares task specs with."""
+    return _SERIALIZER.registry
+
+
 def new_workflow(spec_json: str) -> BpmnWorkflow:
     spec, subprocess_specs = _spec_parts(spec_json)
     return BpmnWorkflow(spec, subprocess_specs)

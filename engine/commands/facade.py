@@ -29,6 +29,7 @@ from engine.audit.trail import (
 from engine.authorization import (
     SYSTEM,
     load_actor,
+    require_can_use_workbench,
 )
 from engine.bpm.clock import Clock, SystemClock
 from engine.bpm.definition_cache import DefinitionCache
@@ -47,6 +48,7 @@ from engine.commands.cases import (
     case_by_key,
 )
 from engine.commands.executor import CommandExecutor
+from engine.commands.migration import MigrateCase
 from engine.commands.workbench import (
     CreateDraft,
     DeployDraft,
@@ -54,8 +56,22 @@ from engine.commands.workbench import (
     RecordWorkbenchEvent,
     SaveDraft,
 )
-from engine.errors import Conflict, InvalidDefinition, Misconfigured
+from engine.errors import (
+    Conflict,
+    Incident,
+    InvalidDefinition,
+    MigrationRefused,
+    Misconfigured,
+    NotFound,
+)
 from engine.people.directory import GROUPS
+from engine.read.migration import (
+    CaseCheck,
+    MigrationReport,
+    candidate_cases,
+    case_summaries,
+    check_case,
+)
 from engine.read.queries import TaskView, open_tasks
 from storage.database import WRITE_OPTION
 
@@ -151,10 +167,67 @@ class Engine:
         return self.executor.execute(DeployDraft(draft_id, expected_revision, actor))
 
     def record_workbench_event(
-        self, actor: str, action: str, key: str, version: int | None = None
+        self,
+        actor: str,
+        action: str,
+        key: str,
+        version: int | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> None:
         """Audit a workbench action that changes nothing else (a bundle downloaded)."""
-        self.executor.execute(RecordWorkbenchEvent(actor, action, key, version))
+        self.executor.execute(RecordWorkbenchEvent(actor, action, key, version, payload or {}))
+
+    # -- migrating running cases -------------------------------------------------------------
+
+    def check_migration(
+        self,
+        key: str,
+        to_version: int,
+        actor: str,
+        *,
+        from_version: int | None = None,
+        cases: Sequence[str] = (),
+    ) -> MigrationReport:
+        """The dry run: each running case of `key` on another version (or each of `cases`)
+        with the reasons it could not move to `to_version`. Changes nothing but the log."""
+        with self.reading() as session:
+            require_can_use_workbench(load_actor(session, actor))
+            keys = candidate_cases(session, key, to_version, from_version, cases)
+            checks = [check_case(session, self.definitions, k, key, to_version) for k in keys]
+        report = MigrationReport(key, to_version, True, checks)
+        self.record_workbench_event(actor, "migration_checked", key, to_version, report.summary())
+        return report
+
+    def migrate(
+        self,
+        key: str,
+        to_version: int,
+        actor: str,
+        *,
+        from_version: int | None = None,
+        cases: Sequence[str] = (),
+    ) -> MigrationReport:
+        """Move each case (as `check_migration` selects them) to `to_version`, each in its own
+        command; a refused case is left unchanged and listed with its reasons."""
+        with self.reading() as session:
+            require_can_use_workbench(load_actor(session, actor))
+            keys = candidate_cases(session, key, to_version, from_version, cases)
+            summaries = case_summaries(session, keys)
+        results = []
+        for business_key in keys:
+            subject, version = summaries.get(business_key, ("", None))
+            try:
+                self.executor.execute(MigrateCase(business_key, key, to_version, actor))
+            except MigrationRefused as refused:
+                reasons = tuple(refused.reasons)
+            except (NotFound, Conflict, Incident) as error:
+                reasons = (str(error),)
+            else:
+                reasons = ()
+            results.append(CaseCheck(business_key, subject, version, to_version, (), reasons))
+        report = MigrationReport(key, to_version, False, results)
+        self.record_workbench_event(actor, "cases_migrated", key, to_version, report.summary())
+        return report
 
     # -- cases -------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from engine.authorization import load_actor, require_can_use_workbench
 from engine.bpm.deployment import Deployment, deploy_bundle, latest_definition
@@ -88,6 +89,9 @@ class SaveDraft:
         if self.forms is not None:
             draft.forms = dict(self.forms)
         draft.saved_by, draft.saved_at = who.username, now
+        # A save of unchanged content is a revision too: without the flag SQLAlchemy would send
+        # no UPDATE, the revision would not move, and keeping it would collide with the last.
+        flag_modified(draft, "bpmn_xml")
         # The UPDATE runs WHERE revision = expected: a concurrent save makes it match no row.
         session.flush()
         _keep_revision(session, draft)
@@ -151,13 +155,20 @@ class RecordWorkbenchEvent:
     action: str
     key: str
     version: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
 
     def execute(self, context: CommandContext) -> None:
         session = context.session
         who = load_actor(session, self.actor)
         require_can_use_workbench(who)
         record(
-            session, who.username, context.engine.clock.now(), self.action, self.key, self.version
+            session,
+            who.username,
+            context.engine.clock.now(),
+            self.action,
+            self.key,
+            self.version,
+            **self.payload,
         )
 
 

@@ -9,6 +9,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,9 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine import Engine
-from storage.models import Definition, WorkbenchEvent
+from storage.models import Case, Definition, WorkbenchEvent
 from tests.conftest import BPMN
-from tests.web.conftest import csrf_token, login, post, start_p001
+from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL
+from tests.web.conftest import csrf_token, login, make_app, post, start_p001
 
 P001_XML = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
 PROPOSAL_FORM = (
@@ -91,6 +93,11 @@ ROUTES = [
         "workbench.compare_json",
         200,
     ),
+    Route("GET", lambda d: "/modelos/P001/migrar?hacia=1", "workbench.migration_page", 200),
+    Route(
+        "POST", lambda d: f"/modelos/borradores/{d}/escenarios", "workbench.draft_scenarios", 200
+    ),
+    Route("POST", lambda d: "/modelos/P001/migrar", "workbench.migrate_cases", 303),
 ]
 
 
@@ -222,6 +229,12 @@ def test_the_second_save_of_the_same_revision_is_409_with_the_others_change(
     assert [e[1] for e in events(p001)].count("draft_saved") == 1
 
 
+def test_saving_an_unchanged_draft_is_a_new_revision(p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista")
+    saved = p001.save_draft(draft.draft_id, draft.revision, P001_XML, "analista")
+    assert saved.revision == 2
+
+
 def test_a_save_without_csrf_or_without_a_revision_changes_nothing(
     app: Flask, p001: Engine
 ) -> None:
@@ -337,3 +350,140 @@ def test_the_modeler_page_allows_inline_styles_but_never_inline_scripts(
     assert "script-src 'self';" in modeler
     library = client.get("/modelos").headers["Content-Security-Policy"]
     assert "unsafe-inline" not in library
+
+
+# -- migrate running cases --------------------------------------------------------------------
+
+
+def test_the_migration_page_checks_each_case_then_migrates_the_chosen_ones(
+    app: Flask, p001: Engine
+) -> None:
+    movable = start_p001(p001)
+    unchosen = start_p001(p001)
+    p001.complete(
+        next(t.id for t in p001.tasks("despacho") if t.case == unchosen),
+        "despacho",
+        {"delegado": "delegada", "cargo_delegado": "Subsecretaria"},
+    )
+    client = signed_in(app, "analista")
+    draft = p001.create_draft("P001", "analista").draft_id
+    save(client, draft, 1, RENAMED)
+    post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    page = client.get("/modelos/P001/migrar?hacia=2")
+
+    assert page.status_code == 200
+    assert "2 casos se pueden migrar y 0 no." in page.text
+    assert f'value="{movable}"' in page.text and "Proponer delegado" in page.text
+    assert [c.name for c in p001.tasks("despacho") if c.case == movable] == ["Proponer delegado"]
+
+    done = post(client, "/modelos/P001/migrar", {"hacia": "2", "caso": movable})
+
+    assert done.status_code == 200
+    assert "1 casos migrados, 0 rechazados." in done.text
+    assert f"{movable}" in done.text and "v1 → v2" in done.text
+    assert [t.name for t in p001.tasks("despacho") if t.case == movable] == ["Postular delegado"]
+    assert [t.name for t in p001.tasks("secretario") if t.case == unchosen] == [
+        "Aprobar delegación"
+    ]
+    again = client.get("/modelos/P001/migrar?hacia=2").text  # only the case left on v1
+    assert f'data-case="{unchosen}"' in again and f'data-case="{movable}"' not in again
+    assert ("analista", "cases_migrated", "P001", 2) in events(p001)
+    assert ("analista", "migration_checked", "P001", 2) in events(p001)
+
+
+def test_the_migration_page_says_why_a_case_cannot_move(app: Flask, p001: Engine) -> None:
+    running = start_p001(p001)
+    client = signed_in(app, "analista")
+    draft = p001.create_draft("P001", "analista").draft_id
+    save(client, draft, 1, WITHOUT_PROPOSAL)
+    post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    page = client.get("/modelos/P001/migrar?hacia=2").text
+
+    assert "0 casos se pueden migrar y 1 no." in page
+    assert "No se puede migrar:" in page
+    assert "&#39;Proponer delegado&#39; (proponer_delegado) está activa en el caso" in page
+    assert f'value="{running}"' not in page  # nothing to tick, no button
+    assert "Migrar los casos marcados" not in page
+    refused = post(client, "/modelos/P001/migrar", {"hacia": "2", "caso": running})
+    assert "0 casos migrados, 1 rechazados." in refused.text
+    assert [t.name for t in p001.tasks("despacho") if t.case == running] == ["Proponer delegado"]
+
+
+def test_a_migration_without_cases_or_to_a_missing_version_changes_nothing(
+    app: Flask, p001: Engine
+) -> None:
+    start_p001(p001)
+    client = signed_in(app, "analista")
+    assert post(client, "/modelos/P001/migrar", {"hacia": "1"}).status_code == 303
+    assert client.get("/modelos/P001/migrar?hacia=7").status_code == 404
+    assert client.get("/modelos/P404/migrar").status_code == 404
+    assert [e[1] for e in events(p001)] == []
+
+
+# -- scenarios against a draft ----------------------------------------------------------------
+
+PROPOSAL_SCENARIO = """
+procedure: P001
+scenarios:
+  - name: La propuesta llega al Secretario
+    start: {as: despacho, data: {instancia: Junta, asunto: Sesión, fecha_sesion: "2026-12-04", tipo_delegacion: puntual}}
+    steps:
+      - {as: despacho, complete: proponer_delegado, data: {delegado: delegada, cargo_delegado: Subsecretaria}, expect: {tasks: [aprobar_delegacion]}}
+    end: {status: running}
+"""
+
+
+@pytest.fixture
+def scenario_app(p001: Engine, tmp_path: Path) -> Flask:
+    """The app reading a processes/ folder whose P001 has one short scenario."""
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "P001.yaml").write_text(PROPOSAL_SCENARIO, encoding="utf-8")
+    (tmp_path / "bpmn").symlink_to(BPMN)
+    (tmp_path / "forms").symlink_to(BPMN.parent / "forms")
+    return make_app(p001, PROCESSES_DIRECTORY=str(tmp_path))
+
+
+def test_scenarios_run_against_the_draft_on_a_scratch_database(
+    scenario_app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(scenario_app, "analista")
+    # The draft sends the proposal to a misnamed task: the scenario expects aprobar_delegacion.
+    renamed_id = P001_XML.replace('"aprobar_delegacion"', '"aprobar_propuesta"').replace(
+        ">aprobar_delegacion<", ">aprobar_propuesta<"
+    )
+    assert save(client, draft, 1, renamed_id).status_code == 200
+
+    page = post(client, f"/modelos/borradores/{draft}/escenarios")
+
+    assert page.status_code == 200
+    assert "0 de 1 escenarios pasaron." in page.text
+    assert "Falló" in page.text and "aprobar_propuesta" in page.text
+    assert 'data-flow="f_devolver"' in page.text  # a flow no scenario took
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+    assert ("analista", "scenarios_run", "P001", 1) in events(p001)
+
+
+def test_a_draft_that_passes_its_scenarios_says_so(scenario_app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    page = post(signed_in(scenario_app, "analista"), f"/modelos/borradores/{draft}/escenarios")
+    assert "1 de 1 escenarios pasaron." in page.text and "Pasó" in page.text
+
+
+def test_the_deploy_summary_says_what_changes_and_which_cases_stay_where(
+    app: Flask, p001: Engine
+) -> None:
+    start_p001(p001)
+    start_p001(p001)
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    save(client, draft, 1, RENAMED)
+
+    page = client.get(f"/modelos/borradores/{draft}/problemas").text
+
+    assert "Frente a v1: 0 elementos agregados, 0 eliminados, 1 modificados, 0 movidos" in page
+    assert "<li>v1: 2 casos en curso</li>" in page

@@ -340,8 +340,8 @@ class CaseRun:
             task = ready.get(row.spiff_id)
             if task is not None:  # a row whose task is gone is cancelled by `sync_tasks`
                 fresh = self._task_row(row.spiff_id, task)
-                row.element_id, row.name = fresh.element_id, fresh.name
-                row.form_key, row.candidate_group = fresh.form_key, fresh.candidate_group
+                row.element_id, row.name = fresh["element_id"], fresh["name"]
+                row.form_key, row.candidate_group = fresh["form_key"], fresh["candidate_group"]
 
     def _ready_user_tasks(self) -> dict[str, Any]:
         return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}

@@ -30,8 +30,10 @@ from sqlalchemy import func, select
 
 from engine import Engine, InvalidDefinition, ManualClock, fire_due_timers
 from handlers import service_registry
+from storage.database import session_factory
 from storage.models import Case, Job, Task
-from tests.conftest import BOGOTA, fresh_database, with_directory
+from tests.conftest import BOGOTA
+from tests.database_templates import DIRECTORY, DatabaseTemplates
 from tests.integration import construct_oracles as oracles
 
 CONSTRUCTS = Path(__file__).resolve().parent.parent / "data" / "constructs"
@@ -70,11 +72,13 @@ class Constructs:
 
 
 @pytest.fixture(scope="module")
-def constructs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Constructs]:
+def constructs(
+    tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates
+) -> Iterator[Constructs]:
     folder = tmp_path_factory.mktemp("constructs")
-    with fresh_database("sqlite", folder) as database:
+    with database_templates.copy("sqlite", DIRECTORY, folder) as database:
         clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
-        engine = Engine(with_directory(database), services=service_registry(), clock=clock)
+        engine = Engine(session_factory(database), services=service_registry(), clock=clock)
         models = [oracle.model for oracle in ORACLES] + CALLED
         engine.deploy([CONSTRUCTS / f"{model}.bpmn" for model in models], "analista")
         yield Constructs(engine, clock)

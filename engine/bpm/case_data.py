@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -59,10 +60,16 @@ def share_submission(task: Any, fields: Mapping[str, Any]) -> None:
             hidden = _item_names(target.task_spec)
             stash = target.internal_data.setdefault(_SHADOWED, {})
             stash.update({name: value for name, value in fields.items() if name in hidden})
-        # A waiting task takes its parent's data again each time SpiffWorkflow updates it
-        # (a boundary timer's token when it fires): its finished parent must agree too.
+        # A waiting catch event takes its parent's data again each time SpiffWorkflow updates
+        # it (a boundary timer's token when it fires): its finished parent must agree too. Only
+        # there: other finished tasks keep the data they finished with.
         parent = target.parent
-        if parent is not None and not parent.has_state(TaskState.NOT_FINISHED_MASK):
+        if (
+            isinstance(target.task_spec, CatchingEvent)
+            and target.has_state(TaskState.WAITING)
+            and parent is not None
+            and not parent.has_state(TaskState.NOT_FINISHED_MASK)
+        ):
             parent.data.update(shared)
 
 

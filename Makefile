@@ -8,7 +8,7 @@ PORT ?= 5000
 # The demo's own session and audit keys, generated once (mode 0600); production sets its own.
 DEMO_ENV := BUENGOBIERNO_SECRET_KEY_FILE=var/secret_key BUENGOBIERNO_AUDIT_KEY_FILE=var/audit.key
 
-.PHONY: help run test lint typecheck unit bench clean chromium
+.PHONY: help run test lint typecheck unit bench clean chromium pango
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,7 +28,11 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-run: $(VENV)/.installed node_modules/.installed ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
+# WeasyPrint (the PDF documents) lays text out with Debian's Pango, and needs a font.
+pango:
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 && fc-list | grep -qi dejavu || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+
+run: $(VENV)/.installed node_modules/.installed pango ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
 	$(BIN)/buengobierno secret-key --file var/secret_key
@@ -42,7 +46,7 @@ lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint node_modules/.installed chromium ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
+test: lint node_modules/.installed chromium pango ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)

@@ -1,4 +1,4 @@
-"""The case page (header, tasks, timeline, files, diagram) and "Mis casos"."""
+"""The case page (header, tasks, timeline, files, diagram), its printed documents and "Mis casos"."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from engine.read.case_views import attachment_file, case_detail, case_diagram, my_cases
+from engine.read.printable import case_summary_document, case_trace_document, form_document
 from web.current import actor, engine, login_required, today
+from web.printing import pdf_response, render_pdf
 
 blueprint = Blueprint("cases", __name__)
 
@@ -46,3 +48,37 @@ def attachment(business_key: str, attachment_id: int) -> ResponseReturnValue:
     response.headers.set("Content-Disposition", "attachment", filename=stored.filename)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@blueprint.get("/casos/<business_key>/resumen.pdf")
+@login_required
+def summary_pdf(business_key: str) -> ResponseReturnValue:
+    with engine().sessions() as session:
+        document = case_summary_document(session, actor(), business_key, engine().clock.now())
+    pdf = render_pdf("print/summary.html", header=document.header, case=document.case)
+    return pdf_response(pdf, f"{business_key}-resumen.pdf")
+
+
+@blueprint.get("/casos/<business_key>/formularios/<form_key>.pdf")
+@login_required
+def form_pdf(business_key: str, form_key: str) -> ResponseReturnValue:
+    with engine().sessions() as session:
+        document = form_document(session, actor(), business_key, form_key, engine().clock.now())
+    pdf = render_pdf(
+        "print/form.html", header=document.header, document=document, case=document.case
+    )
+    return pdf_response(pdf, f"{business_key}-{form_key}.pdf")
+
+
+@blueprint.get("/casos/<business_key>/traza.pdf")
+@login_required
+def trace_pdf(business_key: str) -> ResponseReturnValue:
+    """The quality office's trace: every event with its hashes and whether the chain verifies."""
+    with engine().sessions() as session:
+        document = case_trace_document(
+            session, actor(), business_key, engine().audit_key(), engine().clock.now()
+        )
+    pdf = render_pdf(
+        "print/trace.html", header=document.header, document=document, case=document.case
+    )
+    return pdf_response(pdf, f"{business_key}-traza.pdf")

@@ -47,6 +47,8 @@ class SubmittedForm:
     at: datetime
     form: FormSpec | None
     data: dict[str, Any]
+    # The form's key (its schema file without ".schema.json": "P001.F001"), None without one.
+    form_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -460,6 +462,17 @@ def _form(definition: Definition, element: dict[str, Any]) -> FormSpec | None:
     return FormSpec(schema, ui)
 
 
+_SCHEMA_SUFFIX = ".schema.json"
+
+
+def form_key_of(element: dict[str, Any]) -> str | None:
+    """The key of an element's form: its schema file without the suffix ("P001.F001")."""
+    filename = str((element.get("properties") or {}).get("formJsonSchemaFilename") or "")
+    if not filename:
+        return None
+    return filename.removesuffix(_SCHEMA_SUFFIX)
+
+
 def _submitted_forms(
     session: Session, case: Case, exclude_task: int | None = None
 ) -> list[SubmittedForm]:
@@ -477,6 +490,7 @@ def _submitted_forms(
                 at=started.at,
                 form=_form(definition, start),
                 data=dict(started.payload.get("data") or {}),
+                form_key=form_key_of(start),
             )
         )
     for task in session.scalars(
@@ -486,13 +500,15 @@ def _submitted_forms(
     ):
         if task.id == exclude_task:
             continue
+        element = _element(definition, task.element_id)
         forms.append(
             SubmittedForm(
                 title=task.name,
                 by=task.completed_by or "",
                 at=task.completed_at or task.created_at,
-                form=_form(definition, _element(definition, task.element_id)),
+                form=_form(definition, element),
                 data=dict(task.data or {}),
+                form_key=form_key_of(element),
             )
         )
     return forms

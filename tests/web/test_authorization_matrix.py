@@ -142,6 +142,13 @@ ROUTES: dict[str, Route] = {
         403,
         200,
     ),
+    # Printed documents: the summary and the forms for whoever sees the case; the trace is the
+    # quality office's (test_printed_documents reads them back).
+    "resumen pdf": Route("GET", lambda w: f"/casos/{w.key}/resumen.pdf", 403, 200),
+    "formulario pdf": Route(
+        "GET", lambda w: f"/casos/{w.key}/formularios/P001.inicio.pdf", 403, 200
+    ),
+    "traza pdf": Route("GET", lambda w: f"/casos/{w.key}/traza.pdf", 403, 403, admin=200),
     "salir": Route("POST", lambda w: "/salir", 303, 303),
     "buzón": Route("GET", lambda w: "/buzon", 200, 200),
     # Every official picks people in forms: the search is for anyone signed in.

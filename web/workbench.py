@@ -26,7 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import Conflict, InvalidDefinition, NotFound
+from engine import Conflict, DeployRefused, InvalidDefinition, NotFound
 from engine.authorization import require_can_use_workbench
 from engine.read.workbench import (
     ProcedureRow,
@@ -85,6 +85,30 @@ def version_xml(key: str, version: int) -> ResponseReturnValue:
     return Response(xml, mimetype="application/xml")
 
 
+@blueprint.post("/<key>/v<int:version>/redesplegar")
+def redeploy_version(key: str, version: int) -> ResponseReturnValue:
+    """Rollback: the chosen earlier version deployed again as the procedure's next version."""
+    try:
+        deployment = engine().redeploy_version(key, version, actor().username)
+    except DeployRefused as error:
+        flash(_capitalized(str(error)) + ".", "error")
+    else:
+        flash(
+            _(
+                "%(key)s versión %(version)s desplegada de nuevo como versión %(new)s: los casos "
+                "nuevos la usan; los que están en curso siguen en su versión.",
+                key=key,
+                version=version,
+                new=deployment.version,
+            )
+        )
+    return redirect(url_for("workbench.index"), code=303)
+
+
+def _capitalized(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
 @blueprint.post("/<key>/borradores")
 def create_draft(key: str) -> ResponseReturnValue:
     version = request.form.get("version", type=int)
@@ -140,7 +164,7 @@ def _save_conflict(draft_id: int, revision: int, message: str) -> ResponseReturn
         current = draft_content(session, draft_id)
     body = {
         "error": _("La información cambió"),
-        "message": message[:1].upper() + message[1:],
+        "message": _capitalized(message),
         "revision": current.revision,
         "saved_by": current.saved_by,
         "saved_at": current.saved_at.isoformat(),
@@ -189,6 +213,9 @@ def deploy_draft(draft_id: int) -> ResponseReturnValue:
         deployment = engine().deploy_draft(draft_id, revision, actor().username)
     except InvalidDefinition:
         flash(_("El borrador tiene problemas: corríjalos antes de desplegar."), "error")
+        return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
+    except DeployRefused as error:
+        flash(_capitalized(str(error)) + ".", "error")
         return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
     if deployment.created:
         flash(

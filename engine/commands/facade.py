@@ -54,6 +54,7 @@ from engine.commands.workbench import (
     DeployDraft,
     DraftSaved,
     RecordWorkbenchEvent,
+    RedeployVersion,
     SaveDraft,
 )
 from engine.errors import (
@@ -165,6 +166,10 @@ class Engine:
     def deploy_draft(self, draft_id: int, expected_revision: int, actor: str) -> Deployment:
         """Deploy the draft as the next version; `InvalidDefinition` while lint finds problems."""
         return self.executor.execute(DeployDraft(draft_id, expected_revision, actor))
+
+    def redeploy_version(self, key: str, version: int, actor: str) -> Deployment:
+        """Roll back: deploy `version` of `key` again as its next version (audited)."""
+        return self.executor.execute(RedeployVersion(key, version, actor))
 
     def record_workbench_event(
         self,

@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from engine.authorization import load_actor, require_can_use_workbench
-from engine.bpm.deployment import Deployment, deploy_bundle, latest_definition
+from engine.bpm.deployment import (
+    Deployment,
+    deploy_bundle,
+    latest_definition,
+    redeploy_definition,
+)
 from engine.bpm.drafts import build_draft_bundle
 from engine.commands.executor import CommandContext
 from engine.errors import Conflict, NotFound, ValidationError
@@ -143,6 +148,40 @@ class DeployDraft:
             revision=draft.revision,
             sha256=bundle.sha256,
             created=deployment.created,
+        )
+        return deployment
+
+
+@dataclass(frozen=True)
+class RedeployVersion:
+    """Roll back: deploy an earlier `version` of `key` again, as the next version.
+
+    The only way to deploy content an earlier version already has (`deploy_bundle` refuses it).
+    It is not linted again: the version passed the linter when it was deployed, and its bundle
+    holds the called processes of that day, which today's may no longer match (a rollback must
+    work precisely when the newer ones are wrong). Running cases stay where they are.
+    """
+
+    key: str
+    version: int
+    actor: str
+
+    def execute(self, context: CommandContext) -> Deployment:
+        engine, session = context.engine, context.session
+        who = load_actor(session, self.actor)
+        require_can_use_workbench(who)
+        earlier = _definition(session, self.key, self.version)
+        now = engine.clock.now()
+        deployment = redeploy_definition(session, earlier, who.username, now)
+        record(
+            session,
+            who.username,
+            now,
+            "version_redeployed",
+            earlier.key,
+            deployment.version,
+            from_version=earlier.version,
+            sha256=earlier.sha256,
         )
         return deployment
 

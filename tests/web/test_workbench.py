@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from engine import Engine
 from storage.models import Case, Definition, WorkbenchEvent
 from tests.conftest import BPMN
-from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL
+from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL, deploy_version
 from tests.web.conftest import csrf_token, login, make_app, post, start_p001
 
 P001_XML = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
@@ -73,6 +73,7 @@ ROUTES = [
     Route("GET", lambda d: "/modelos/P001/v1.zip", "workbench.download", 200),
     Route("GET", lambda d: "/modelos/P001/v1.bpmn", "workbench.version_xml", 200),
     Route("POST", lambda d: "/modelos/P001/borradores", "workbench.create_draft", 303),
+    Route("POST", lambda d: "/modelos/P001/v1/redesplegar", "workbench.redeploy_version", 303),
     Route("GET", lambda d: f"/modelos/borradores/{d}", "workbench.modeler", 200),
     Route("GET", lambda d: f"/modelos/borradores/{d}.bpmn", "workbench.draft_xml", 200),
     Route("POST", lambda d: f"/modelos/borradores/{d}", "workbench.save_draft", 400),
@@ -320,6 +321,63 @@ def test_deploying_a_revision_someone_else_replaced_is_a_conflict(app: Flask, p0
     )
     with p001.sessions() as session:
         assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+
+
+# -- rollback ---------------------------------------------------------------------------------
+
+
+def test_rollback_from_the_library_deploys_version_1_again_as_version_3(
+    app: Flask, p001: Engine
+) -> None:
+    deploy_version(p001, RENAMED)
+    client = signed_in(app, "analista")
+    library_page = client.get("/modelos").text
+    assert "Volver a v1 (se despliega como v3)" in library_page
+    assert "Volver a v2" not in library_page  # the latest is not a rollback
+
+    rolled_back = post(client, "/modelos/P001/v1/redesplegar")
+
+    assert rolled_back.status_code == 303
+    assert "P001 versión 1 desplegada de nuevo como versión 3" in client.get("/modelos").text
+    with p001.sessions() as session:
+        shas = dict(
+            session.execute(
+                select(Definition.version, Definition.sha256).where(Definition.key == "P001")
+            ).all()
+        )
+    assert shas[3] == shas[1] != shas[2]
+    assert ("analista", "version_redeployed", "P001", 3) in events(p001)
+    new_case = start_p001(p001)
+    assert [t.name for t in p001.tasks("despacho") if t.case == new_case] == ["Proponer delegado"]
+
+
+def test_rolling_back_to_the_latest_content_changes_nothing_and_says_why(
+    app: Flask, p001: Engine
+) -> None:
+    client = signed_in(app, "analista")
+    post(client, "/modelos/P001/v1/redesplegar")
+    assert (
+        "La versión 1 de P001 ya tiene el contenido de la versión 1" in client.get("/modelos").text
+    )
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+    assert events(p001) == []
+
+
+def test_an_untouched_draft_of_an_earlier_version_is_not_deployed_but_points_to_rollback(
+    app: Flask, p001: Engine
+) -> None:
+    deploy_version(p001, RENAMED)
+    draft = p001.create_draft("P001", "analista", 1).draft_id
+    client = signed_in(app, "analista")
+
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "1"})
+
+    assert refused.status_code == 303
+    page = client.get(refused.headers["Location"]).text
+    assert "El contenido es igual a la versión 1 de P001" in page and "Volver a v1" in page
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 2
 
 
 # -- compare ----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from engine.read.workbench import (
     definition_version,
     draft_content,
     draft_problems,
+    last_scenario_run,
     library,
 )
 from web.current import actor, engine
@@ -196,11 +197,18 @@ def problems_json(draft_id: int) -> ResponseReturnValue:
 def problems_page(draft_id: int) -> ResponseReturnValue:
     with engine().reading() as session:
         draft, problems = draft_problems(session, draft_id, engine().services.names())
+        scenario_run = last_scenario_run(session, draft.id)
         procedure = _procedure(session, draft.key)
         base = f"{draft.key}:{draft.base_version}" if draft.base_version else None
         diff = compare(session, base, f"borrador:{draft.id}") if base else None
     return render_template(
-        "workbench/problems.html", draft=draft, problems=problems, procedure=procedure, diff=diff
+        "workbench/problems.html",
+        draft=draft,
+        problems=problems,
+        procedure=procedure,
+        diff=diff,
+        scenario_run=scenario_run,
+        scenarios_passed=scenario_run is not None and scenario_run.passed_for(draft.revision),
     )
 
 
@@ -303,22 +311,13 @@ def draft_scenarios(draft_id: int) -> ResponseReturnValue:
         return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
     results, untaken = outcome if outcome is not None else ([], [])
     failed = [r.scenario.name for r in results if not r.passed]
-    engine().record_workbench_event(
-        actor().username,
-        "scenarios_run",
-        draft.key,
-        draft.base_version,
-        {
-            "draft": draft.id,
-            "revision": draft.revision,
-            "scenarios": len(results),
-            "failed": failed,
-        },
-    )
+    # Recorded whatever the outcome: deploying this revision checks this very record.
+    engine().record_scenario_run(draft.id, draft.revision, actor().username, len(results), failed)
     return render_template(
         "workbench/scenarios.html",
         draft=draft,
         has_scenarios=outcome is not None,
         results=results,
         untaken=untaken,
+        deployable=not failed and draft.deployed_version is None,
     )

@@ -106,13 +106,7 @@ def deploy_bundle(session: Session, bundle: Bundle, actor: str, now: datetime) -
     latest = latest_definition(session, bundle.key, required=False)
     if latest is not None and latest.sha256 == bundle.sha256:
         return Deployment(bundle.key, latest.version, created=False)
-    earlier = _version_with_content(session, bundle.key, bundle.sha256)
-    if earlier is not None:
-        raise DeployRefused(
-            f"el contenido es igual a la versión {earlier} de {bundle.key}; para volver a ella, "
-            f"use «Volver a v{earlier}» en la biblioteca de modelos (/modelos), que la despliega "
-            "como una versión nueva"
-        )
+    refuse_earlier_content(session, bundle)
     version = (latest.version + 1) if latest else 1
     session.add(
         Definition(
@@ -164,13 +158,22 @@ def redeploy_definition(
     return Deployment(earlier.key, version, created=True)
 
 
-def _version_with_content(session: Session, key: str, sha256: str) -> int | None:
-    found = session.execute(
+def refuse_earlier_content(session: Session, bundle: Bundle) -> None:
+    """`DeployRefused` when a version other than the latest has the bundle's content."""
+    latest = latest_definition(session, bundle.key, required=False)
+    if latest is None or latest.sha256 == bundle.sha256:
+        return
+    earlier = session.execute(
         select(func.max(Definition.version)).where(
-            Definition.key == key, Definition.sha256 == sha256
+            Definition.key == bundle.key, Definition.sha256 == bundle.sha256
         )
     ).scalar()
-    return None if found is None else int(found)
+    if earlier is not None:
+        raise DeployRefused(
+            f"el contenido es igual a la versión {earlier} de {bundle.key}; para volver a ella, "
+            f"use «Volver a v{earlier}» en la biblioteca de modelos (/modelos), que la despliega "
+            "como una versión nueva"
+        )
 
 
 def latest_definition(session: Session, key: str, *, required: bool = True) -> Definition | None:

@@ -288,13 +288,15 @@ def test_a_draft_with_problems_is_not_deployed(app: Flask, p001: Engine) -> None
 
 
 def test_a_clean_draft_deploys_as_the_next_version_and_running_cases_stay(
-    app: Flask, p001: Engine
+    scenario_app: Flask, p001: Engine
 ) -> None:
     running = start_p001(p001)
     draft = p001.create_draft("P001", "analista").draft_id
-    client = signed_in(app, "analista")
+    client = signed_in(scenario_app, "analista")
     renamed = P001_XML.replace('name="Proponer delegado"', 'name="Proponer delegado idóneo"')
     save(client, draft, 1, renamed)
+    tested = post(client, f"/modelos/borradores/{draft}/escenarios").text
+    assert "1 de 1 escenarios pasaron." in tested and "Desplegar como nueva versión" in tested
     deployed = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
     assert deployed.status_code == 303
     with p001.sessions() as session:
@@ -424,9 +426,7 @@ def test_the_migration_page_checks_each_case_then_migrates_the_chosen_ones(
         {"delegado": "delegada", "cargo_delegado": "Subsecretaria"},
     )
     client = signed_in(app, "analista")
-    draft = p001.create_draft("P001", "analista").draft_id
-    save(client, draft, 1, RENAMED)
-    post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+    deploy_version(p001, RENAMED)
 
     page = client.get("/modelos/P001/migrar?hacia=2")
 
@@ -453,9 +453,7 @@ def test_the_migration_page_checks_each_case_then_migrates_the_chosen_ones(
 def test_the_migration_page_says_why_a_case_cannot_move(app: Flask, p001: Engine) -> None:
     running = start_p001(p001)
     client = signed_in(app, "analista")
-    draft = p001.create_draft("P001", "analista").draft_id
-    save(client, draft, 1, WITHOUT_PROPOSAL)
-    post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+    deploy_version(p001, WITHOUT_PROPOSAL)
 
     page = client.get("/modelos/P001/migrar?hacia=2").text
 
@@ -530,6 +528,62 @@ def test_a_draft_that_passes_its_scenarios_says_so(scenario_app: Flask, p001: En
     draft = p001.create_draft("P001", "analista").draft_id
     page = post(signed_in(scenario_app, "analista"), f"/modelos/borradores/{draft}/escenarios")
     assert "1 de 1 escenarios pasaron." in page.text and "Pasó" in page.text
+
+
+def test_a_draft_whose_scenarios_have_not_run_is_not_deployed(app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    save(client, draft, 1, RENAMED)
+    problems = client.get(f"/modelos/borradores/{draft}/problemas").text
+    assert "los escenarios de P001 deben pasar con la revisión 2" in problems
+    assert "Desplegar como nueva versión" not in problems
+
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(f"/modelos/borradores/{draft}/problemas")
+    page = client.get(refused.headers["Location"]).text
+    assert "Los escenarios de P001 no se han probado con la revisión 2 del borrador" in page
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+    assert "draft_deployed" not in [e[1] for e in events(p001)]
+
+
+def test_a_draft_whose_scenarios_fail_is_not_deployed(scenario_app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(scenario_app, "analista")
+    misnamed = P001_XML.replace('"aprobar_delegacion"', '"aprobar_propuesta"').replace(
+        ">aprobar_delegacion<", ">aprobar_propuesta<"
+    )
+    save(client, draft, 1, misnamed)
+    tested = post(client, f"/modelos/borradores/{draft}/escenarios").text
+    assert "Desplegar como nueva versión" not in tested
+
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    page = client.get(refused.headers["Location"]).text
+    assert (
+        "1 de 1 escenarios de P001 fallaron con la revisión 2 (La propuesta llega al Secretario)"
+        in page
+    )
+    assert "1 escenarios fallaron con la revisión 2" in page
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+
+
+def test_a_save_after_the_scenarios_passed_needs_them_run_again(
+    scenario_app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(scenario_app, "analista")
+    post(client, f"/modelos/borradores/{draft}/escenarios")  # passes with revision 1
+    save(client, draft, 1, RENAMED)
+
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    assert "no se han probado con la revisión 2" in client.get(refused.headers["Location"]).text
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
 
 
 def test_the_deploy_summary_says_what_changes_and_which_cases_stay_where(

@@ -23,6 +23,7 @@ from engine.bpm.services import CompletedTask, HandlerContext, ServiceRegistry
 from engine.commands.facade import Engine
 from engine.errors import (
     Conflict,
+    DeployRefused,
     EngineError,
     Forbidden,
     Incident,
@@ -40,6 +41,7 @@ __all__ = [
     "Clock",
     "CompletedTask",
     "Conflict",
+    "DeployRefused",
     "Deployment",
     "Engine",
     "EngineError",

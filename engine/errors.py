@@ -4,7 +4,9 @@
     ├── NotFound           no such definition, case, task or user
     ├── Forbidden          the actor may not do this (not a member, not the assignee)
     ├── Conflict           the state moved on: stale version, task already completed or claimed
-    │   └── MigrationRefused   a case that cannot move to another version (lists the reasons)
+    │   ├── MigrationRefused   a case that cannot move to another version (lists the reasons)
+    │   └── DeployRefused      a deployment the workbench's rules refuse: content equal to an
+    │                          earlier version (that is a redeploy), scenarios not passed
     ├── InvalidDefinition  a BPMN bundle that does not parse or lint (lists every problem)
     ├── ValidationError    data that violates the task's form schema (lists field errors)
     ├── Incident           a handler or script failed while the case advanced
@@ -46,6 +48,10 @@ class MigrationRefused(Conflict):
         self.case = case
         self.reasons = list(reasons)
         super().__init__(f"el caso {case} no se puede migrar: " + "; ".join(self.reasons))
+
+
+class DeployRefused(Conflict):
+    pass
 
 
 class InvalidDefinition(EngineError):

@@ -26,7 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import Conflict, InvalidDefinition, NotFound
+from engine import Conflict, DeployRefused, InvalidDefinition, NotFound
 from engine.authorization import require_can_use_workbench
 from engine.read.workbench import (
     ProcedureRow,
@@ -35,6 +35,7 @@ from engine.read.workbench import (
     definition_version,
     draft_content,
     draft_problems,
+    last_scenario_run,
     library,
 )
 from web.current import actor, engine
@@ -83,6 +84,30 @@ def version_xml(key: str, version: int) -> ResponseReturnValue:
     with engine().reading() as session:
         xml = definition_version(session, key, version).bpmn_xml
     return Response(xml, mimetype="application/xml")
+
+
+@blueprint.post("/<key>/v<int:version>/redesplegar")
+def redeploy_version(key: str, version: int) -> ResponseReturnValue:
+    """Rollback: the chosen earlier version deployed again as the procedure's next version."""
+    try:
+        deployment = engine().redeploy_version(key, version, actor().username)
+    except DeployRefused as error:
+        flash(_capitalized(str(error)) + ".", "error")
+    else:
+        flash(
+            _(
+                "%(key)s versión %(version)s desplegada de nuevo como versión %(new)s: los casos "
+                "nuevos la usan; los que están en curso siguen en su versión.",
+                key=key,
+                version=version,
+                new=deployment.version,
+            )
+        )
+    return redirect(url_for("workbench.index"), code=303)
+
+
+def _capitalized(message: str) -> str:
+    return message[:1].upper() + message[1:]
 
 
 @blueprint.post("/<key>/borradores")
@@ -140,7 +165,7 @@ def _save_conflict(draft_id: int, revision: int, message: str) -> ResponseReturn
         current = draft_content(session, draft_id)
     body = {
         "error": _("La información cambió"),
-        "message": message[:1].upper() + message[1:],
+        "message": _capitalized(message),
         "revision": current.revision,
         "saved_by": current.saved_by,
         "saved_at": current.saved_at.isoformat(),
@@ -172,11 +197,18 @@ def problems_json(draft_id: int) -> ResponseReturnValue:
 def problems_page(draft_id: int) -> ResponseReturnValue:
     with engine().reading() as session:
         draft, problems = draft_problems(session, draft_id, engine().services.names())
+        scenario_run = last_scenario_run(session, draft.id)
         procedure = _procedure(session, draft.key)
         base = f"{draft.key}:{draft.base_version}" if draft.base_version else None
         diff = compare(session, base, f"borrador:{draft.id}") if base else None
     return render_template(
-        "workbench/problems.html", draft=draft, problems=problems, procedure=procedure, diff=diff
+        "workbench/problems.html",
+        draft=draft,
+        problems=problems,
+        procedure=procedure,
+        diff=diff,
+        scenario_run=scenario_run,
+        scenarios_passed=scenario_run is not None and scenario_run.passed_for(draft.revision),
     )
 
 
@@ -189,6 +221,9 @@ def deploy_draft(draft_id: int) -> ResponseReturnValue:
         deployment = engine().deploy_draft(draft_id, revision, actor().username)
     except InvalidDefinition:
         flash(_("El borrador tiene problemas: corríjalos antes de desplegar."), "error")
+        return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
+    except DeployRefused as error:
+        flash(_capitalized(str(error)) + ".", "error")
         return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
     if deployment.created:
         flash(
@@ -276,22 +311,13 @@ def draft_scenarios(draft_id: int) -> ResponseReturnValue:
         return redirect(url_for("workbench.problems_page", draft_id=draft_id), code=303)
     results, untaken = outcome if outcome is not None else ([], [])
     failed = [r.scenario.name for r in results if not r.passed]
-    engine().record_workbench_event(
-        actor().username,
-        "scenarios_run",
-        draft.key,
-        draft.base_version,
-        {
-            "draft": draft.id,
-            "revision": draft.revision,
-            "scenarios": len(results),
-            "failed": failed,
-        },
-    )
+    # Recorded whatever the outcome: deploying this revision checks this very record.
+    engine().record_scenario_run(draft.id, draft.revision, actor().username, len(results), failed)
     return render_template(
         "workbench/scenarios.html",
         draft=draft,
         has_scenarios=outcome is not None,
         results=results,
         untaken=untaken,
+        deployable=not failed and draft.deployed_version is None,
     )

@@ -1,6 +1,9 @@
 """Deployment of BPMN bundles: parse and lint a set of files, store new versions.
 
-Identical content is a no-op; changed content is version n+1 of the process key. Processes
+Content identical to the latest version is a no-op; changed content is version n+1 of the
+process key. Content identical to an earlier version is refused: going back to a version is a
+deliberate act (`redeploy_definition`, the workbench's "volver a esta versión"), never the side
+effect of deploying an old file or an untouched draft of an old version. Processes
 reached through call activities resolve to the files being deployed, else to the deployed
 versions, else to the files next to a file being deployed (deploying one file of a folder).
 """
@@ -18,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpm.bpmn_xml import executable_processes, parse_xml
 from engine.bpm.definitions import Bundle, SourceFile, build_bundle, forms_for, read_bpmn_sources
-from engine.errors import InvalidDefinition, NotFound
+from engine.errors import DeployRefused, InvalidDefinition, NotFound
 from engine.people.directory import known_group_codes
 from storage.models import Definition
 
@@ -98,10 +101,12 @@ def deployed_sources(session: Session) -> dict[str, SourceFile]:
 
 
 def deploy_bundle(session: Session, bundle: Bundle, actor: str, now: datetime) -> Deployment:
-    """Store `bundle` as a new version unless the latest has the same content."""
+    """Store `bundle` as a new version unless the latest has the same content; `DeployRefused`
+    when an earlier version has it (that is a redeploy of that version, see below)."""
     latest = latest_definition(session, bundle.key, required=False)
     if latest is not None and latest.sha256 == bundle.sha256:
         return Deployment(bundle.key, latest.version, created=False)
+    refuse_earlier_content(session, bundle)
     version = (latest.version + 1) if latest else 1
     session.add(
         Definition(
@@ -119,6 +124,56 @@ def deploy_bundle(session: Session, bundle: Bundle, actor: str, now: datetime) -
     )
     session.flush()
     return Deployment(bundle.key, version, created=True)
+
+
+def redeploy_definition(
+    session: Session, earlier: Definition, actor: str, now: datetime
+) -> Deployment:
+    """Deploy `earlier` again as the procedure's next version: the very content that ran then
+    (its compiled spec with the called processes of that day, its forms, its SHA-256), so the
+    new version behaves as the old one did. `DeployRefused` when the latest already has it."""
+    latest = latest_definition(session, earlier.key)
+    assert latest is not None  # required=True raises NotFound instead
+    if latest.sha256 == earlier.sha256:
+        raise DeployRefused(
+            f"la versión {latest.version} de {earlier.key} ya tiene el contenido de la versión "
+            f"{earlier.version}: no hay nada que volver a desplegar"
+        )
+    version = latest.version + 1
+    session.add(
+        Definition(
+            key=earlier.key,
+            version=version,
+            name=earlier.name,
+            sha256=earlier.sha256,
+            bpmn_xml=earlier.bpmn_xml,
+            forms=dict(earlier.forms),
+            elements=dict(earlier.elements),
+            spec=earlier.spec,
+            deployed_by=actor,
+            deployed_at=now,
+        )
+    )
+    session.flush()
+    return Deployment(earlier.key, version, created=True)
+
+
+def refuse_earlier_content(session: Session, bundle: Bundle) -> None:
+    """`DeployRefused` when a version other than the latest has the bundle's content."""
+    latest = latest_definition(session, bundle.key, required=False)
+    if latest is None or latest.sha256 == bundle.sha256:
+        return
+    earlier = session.execute(
+        select(func.max(Definition.version)).where(
+            Definition.key == bundle.key, Definition.sha256 == bundle.sha256
+        )
+    ).scalar()
+    if earlier is not None:
+        raise DeployRefused(
+            f"el contenido es igual a la versión {earlier} de {bundle.key}; para volver a ella, "
+            f"use «Volver a v{earlier}» en la biblioteca de modelos (/modelos), que la despliega "
+            "como una versión nueva"
+        )
 
 
 def latest_definition(session: Session, key: str, *, required: bool = True) -> Definition | None:

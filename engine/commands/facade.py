@@ -53,7 +53,9 @@ from engine.commands.workbench import (
     CreateDraft,
     DeployDraft,
     DraftSaved,
+    RecordScenarioRun,
     RecordWorkbenchEvent,
+    RedeployVersion,
     SaveDraft,
 )
 from engine.errors import (
@@ -162,9 +164,31 @@ class Engine:
         """A new revision of the draft; `Conflict` when someone saved after `expected_revision`."""
         return self.executor.execute(SaveDraft(draft_id, expected_revision, bpmn_xml, actor, forms))
 
-    def deploy_draft(self, draft_id: int, expected_revision: int, actor: str) -> Deployment:
-        """Deploy the draft as the next version; `InvalidDefinition` while lint finds problems."""
-        return self.executor.execute(DeployDraft(draft_id, expected_revision, actor))
+    def deploy_draft(
+        self,
+        draft_id: int,
+        expected_revision: int,
+        actor: str,
+        *,
+        scenarios_required: bool = True,
+    ) -> Deployment:
+        """Deploy the draft as the next version; `InvalidDefinition` while lint finds problems,
+        `DeployRefused` unless the scenarios passed against this revision (see `DeployDraft`)."""
+        return self.executor.execute(
+            DeployDraft(draft_id, expected_revision, actor, scenarios_required)
+        )
+
+    def record_scenario_run(
+        self, draft_id: int, revision: int, actor: str, scenarios: int, failed: Sequence[str]
+    ) -> None:
+        """Record what the scenarios found against a draft revision (deploying checks it)."""
+        self.executor.execute(
+            RecordScenarioRun(draft_id, revision, actor, scenarios, tuple(failed))
+        )
+
+    def redeploy_version(self, key: str, version: int, actor: str) -> Deployment:
+        """Roll back: deploy `version` of `key` again as its next version (audited)."""
+        return self.executor.execute(RedeployVersion(key, version, actor))
 
     def record_workbench_event(
         self,

@@ -11,10 +11,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from engine.authorization import load_actor, require_can_use_workbench
-from engine.bpm.deployment import Deployment, deploy_bundle, latest_definition
+from engine.bpm.deployment import (
+    Deployment,
+    deploy_bundle,
+    latest_definition,
+    redeploy_definition,
+    refuse_earlier_content,
+)
 from engine.bpm.drafts import build_draft_bundle
 from engine.commands.executor import CommandContext
-from engine.errors import Conflict, NotFound, ValidationError
+from engine.errors import Conflict, DeployRefused, NotFound, ValidationError
+from engine.read.workbench import SCENARIOS_RUN, last_scenario_run
 from storage.models import Definition, Draft, DraftRevision, WorkbenchEvent
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
@@ -110,11 +117,18 @@ class SaveDraft:
 
 @dataclass(frozen=True)
 class DeployDraft:
-    """Deploy a draft as the procedure's next version; refused while the linter finds problems."""
+    """Deploy a draft as the procedure's next version: refused while the linter finds problems
+    (`InvalidDefinition`) and unless the procedure's scenarios passed against this very revision
+    (`DeployRefused`; a save after the run needs a new run).
+
+    `scenarios_required=False` is for the deployment the scenario run itself makes on its
+    scratch database, where the scenarios have not run yet by definition.
+    """
 
     draft_id: int
     expected_revision: int
     actor: str
+    scenarios_required: bool = True
 
     def execute(self, context: CommandContext) -> Deployment:
         engine, session = context.engine, context.session
@@ -129,6 +143,10 @@ class DeployDraft:
         bundle = build_draft_bundle(
             session, draft.key, draft.bpmn_xml, draft.forms, engine.services.names()
         )
+        # An old version's content needs no scenarios: it is refused whatever they say.
+        refuse_earlier_content(session, bundle)
+        if self.scenarios_required:
+            _require_passing_scenarios(session, draft)
         deployment = deploy_bundle(session, bundle, who.username, engine.clock.now())
         draft.deployed_version = deployment.version
         session.flush()
@@ -143,6 +161,88 @@ class DeployDraft:
             revision=draft.revision,
             sha256=bundle.sha256,
             created=deployment.created,
+        )
+        return deployment
+
+
+def _require_passing_scenarios(session: Session, draft: Draft) -> None:
+    run = last_scenario_run(session, draft.id)
+    if run is None or run.revision != draft.revision:
+        raise DeployRefused(
+            f"los escenarios de {draft.key} no se han probado con la revisión {draft.revision} "
+            "del borrador: pruébelos y, si pasan, despliegue"
+        )
+    if run.failed:
+        raise DeployRefused(
+            f"{len(run.failed)} de {run.scenarios} escenarios de {draft.key} fallaron con la "
+            f"revisión {draft.revision} ({'; '.join(run.failed)}): corrija el borrador y "
+            "pruébelo de nuevo"
+        )
+
+
+@dataclass(frozen=True)
+class RecordScenarioRun:
+    """What a run of the procedure's scenarios against a draft revision found: the record the
+    deployment checks (the run itself happens on a scratch database, outside any command)."""
+
+    draft_id: int
+    revision: int
+    actor: str
+    scenarios: int
+    failed: tuple[str, ...]
+
+    def execute(self, context: CommandContext) -> None:
+        session = context.session
+        who = load_actor(session, self.actor)
+        require_can_use_workbench(who)
+        draft = session.get(Draft, self.draft_id)
+        if draft is None:
+            raise NotFound(f"el borrador {self.draft_id} no existe")
+        record(
+            session,
+            who.username,
+            context.engine.clock.now(),
+            SCENARIOS_RUN,
+            draft.key,
+            draft.base_version,
+            draft.id,
+            draft=draft.id,
+            revision=self.revision,
+            scenarios=self.scenarios,
+            failed=list(self.failed),
+        )
+
+
+@dataclass(frozen=True)
+class RedeployVersion:
+    """Roll back: deploy an earlier `version` of `key` again, as the next version.
+
+    The only way to deploy content an earlier version already has (`deploy_bundle` refuses it).
+    It is not linted again: the version passed the linter when it was deployed, and its bundle
+    holds the called processes of that day, which today's may no longer match (a rollback must
+    work precisely when the newer ones are wrong). Running cases stay where they are.
+    """
+
+    key: str
+    version: int
+    actor: str
+
+    def execute(self, context: CommandContext) -> Deployment:
+        engine, session = context.engine, context.session
+        who = load_actor(session, self.actor)
+        require_can_use_workbench(who)
+        earlier = _definition(session, self.key, self.version)
+        now = engine.clock.now()
+        deployment = redeploy_definition(session, earlier, who.username, now)
+        record(
+            session,
+            who.username,
+            now,
+            "version_redeployed",
+            earlier.key,
+            deployment.version,
+            from_version=earlier.version,
+            sha256=earlier.sha256,
         )
         return deployment
 

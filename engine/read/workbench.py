@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.bpm.diff import DefinitionDiff, diff_definitions
 from engine.bpm.drafts import LintProblem, lint_draft
 from engine.errors import NotFound
-from storage.models import Case, Definition, Draft, DraftRevision
+from storage.models import Case, Definition, Draft, DraftRevision, WorkbenchEvent
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,35 @@ def draft_content(session: Session, draft_id: int, revision: int | None = None) 
         saved.saved_at,
         draft.deployed_version,
     )
+
+
+SCENARIOS_RUN = "scenarios_run"
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """The last time a draft's scenarios ran: against which revision, how many, which failed."""
+
+    revision: int
+    scenarios: int
+    failed: list[str]
+
+    def passed_for(self, revision: int) -> bool:
+        return self.revision == revision and not self.failed
+
+
+def last_scenario_run(session: Session, draft_id: int) -> ScenarioRun | None:
+    """The draft's latest recorded scenario run (None: never run)."""
+    event = session.scalars(
+        select(WorkbenchEvent)
+        .where(WorkbenchEvent.draft_id == draft_id, WorkbenchEvent.action == SCENARIOS_RUN)
+        .order_by(WorkbenchEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        return None
+    payload = event.payload
+    return ScenarioRun(int(payload["revision"]), int(payload["scenarios"]), list(payload["failed"]))
 
 
 def draft_problems(

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import Engine, Forbidden, InvalidDefinition, NotFound
-from storage.models import Definition
+from engine import DeployRefused, Engine, Forbidden, InvalidDefinition, NotFound
+from storage.models import Definition, WorkbenchEvent
 from tests.conftest import BPMN, PROCESSES
 from tests.helpers import case_row, complete, task_for
 from tests.integration.test_p001_paths import PROPOSAL, start
@@ -56,6 +56,73 @@ def test_changed_content_is_the_next_version_and_running_cases_keep_theirs(
     assert task_for(engine, new_case, "proponer_delegado").name == "Proponer delegada o delegado"
     complete(engine, old_case, "proponer_delegado", "despacho", PROPOSAL)
     assert task_for(engine, old_case, "aprobar_delegacion").state == "open"
+
+
+def _shas(engine: Engine) -> dict[int, str]:
+    with engine.sessions() as session:
+        return dict(
+            session.execute(
+                select(Definition.version, Definition.sha256).where(Definition.key == "P001")
+            ).all()
+        )
+
+
+def test_deploying_an_earlier_versions_content_again_is_refused_and_changes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    bpmn = _copy_processes(tmp_path)
+    original = bpmn.read_text()
+    engine.deploy([bpmn], "analista")
+    bpmn.write_text(original.replace("Proponer delegado", "Proponer delegada o delegado"))
+    engine.deploy([bpmn], "analista")
+    bpmn.write_text(original)
+    with pytest.raises(DeployRefused, match=r"igual a la versión 1 de P001.*«Volver a v1»"):
+        engine.deploy([bpmn], "analista")
+    assert _definitions(engine) == [("P001", 1), ("P001", 2)]
+
+
+def test_redeploying_an_earlier_version_makes_it_the_next_version_and_running_cases_stay(
+    engine: Engine, tmp_path: Path
+) -> None:
+    bpmn = _copy_processes(tmp_path)
+    engine.deploy([bpmn], "analista")
+    bpmn.write_text(bpmn.read_text().replace("Proponer delegado", "Proponer delegada o delegado"))
+    engine.deploy([bpmn], "analista")
+    on_version_2 = start(engine)
+
+    rolled_back = engine.redeploy_version("P001", 1, "analista")
+
+    assert (rolled_back.version, rolled_back.created) == (3, True)
+    shas = _shas(engine)
+    assert shas[3] == shas[1] != shas[2]
+    new_case = start(engine)
+    assert task_for(engine, new_case, "proponer_delegado").name == "Proponer delegado"
+    assert task_for(engine, on_version_2, "proponer_delegado").name == (
+        "Proponer delegada o delegado"
+    )
+    with engine.sessions() as session:
+        event = session.scalars(select(WorkbenchEvent)).one()
+    assert (event.actor, event.action, event.key, event.version) == (
+        "analista",
+        "version_redeployed",
+        "P001",
+        3,
+    )
+    assert event.payload == {"from_version": 1, "sha256": shas[1]}
+
+
+def test_redeploying_the_content_the_latest_version_has_is_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
+    bpmn = _copy_processes(tmp_path)
+    engine.deploy([bpmn], "analista")
+    with pytest.raises(DeployRefused, match="versión 1 de P001 ya tiene el contenido"):
+        engine.redeploy_version("P001", 1, "analista")
+    with pytest.raises(NotFound, match="no tiene versión 7"):
+        engine.redeploy_version("P001", 7, "analista")
+    with pytest.raises(Forbidden):
+        engine.redeploy_version("P001", 1, "despacho")
+    assert _definitions(engine) == [("P001", 1)]
 
 
 def test_a_changed_form_alone_is_a_new_version(engine: Engine, tmp_path: Path) -> None:

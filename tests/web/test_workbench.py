@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from engine import Engine
 from storage.models import Case, Definition, WorkbenchEvent
 from tests.conftest import BPMN
-from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL
+from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL, deploy_version
 from tests.web.conftest import csrf_token, login, make_app, post, start_p001
 
 P001_XML = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
@@ -73,6 +73,7 @@ ROUTES = [
     Route("GET", lambda d: "/modelos/P001/v1.zip", "workbench.download", 200),
     Route("GET", lambda d: "/modelos/P001/v1.bpmn", "workbench.version_xml", 200),
     Route("POST", lambda d: "/modelos/P001/borradores", "workbench.create_draft", 303),
+    Route("POST", lambda d: "/modelos/P001/v1/redesplegar", "workbench.redeploy_version", 303),
     Route("GET", lambda d: f"/modelos/borradores/{d}", "workbench.modeler", 200),
     Route("GET", lambda d: f"/modelos/borradores/{d}.bpmn", "workbench.draft_xml", 200),
     Route("POST", lambda d: f"/modelos/borradores/{d}", "workbench.save_draft", 400),
@@ -287,13 +288,15 @@ def test_a_draft_with_problems_is_not_deployed(app: Flask, p001: Engine) -> None
 
 
 def test_a_clean_draft_deploys_as_the_next_version_and_running_cases_stay(
-    app: Flask, p001: Engine
+    scenario_app: Flask, p001: Engine
 ) -> None:
     running = start_p001(p001)
     draft = p001.create_draft("P001", "analista").draft_id
-    client = signed_in(app, "analista")
+    client = signed_in(scenario_app, "analista")
     renamed = P001_XML.replace('name="Proponer delegado"', 'name="Proponer delegado idóneo"')
     save(client, draft, 1, renamed)
+    tested = post(client, f"/modelos/borradores/{draft}/escenarios").text
+    assert "1 de 1 escenarios pasaron." in tested and "Desplegar como nueva versión" in tested
     deployed = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
     assert deployed.status_code == 303
     with p001.sessions() as session:
@@ -320,6 +323,63 @@ def test_deploying_a_revision_someone_else_replaced_is_a_conflict(app: Flask, p0
     )
     with p001.sessions() as session:
         assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+
+
+# -- rollback ---------------------------------------------------------------------------------
+
+
+def test_rollback_from_the_library_deploys_version_1_again_as_version_3(
+    app: Flask, p001: Engine
+) -> None:
+    deploy_version(p001, RENAMED)
+    client = signed_in(app, "analista")
+    library_page = client.get("/modelos").text
+    assert "Volver a v1 (se despliega como v3)" in library_page
+    assert "Volver a v2" not in library_page  # the latest is not a rollback
+
+    rolled_back = post(client, "/modelos/P001/v1/redesplegar")
+
+    assert rolled_back.status_code == 303
+    assert "P001 versión 1 desplegada de nuevo como versión 3" in client.get("/modelos").text
+    with p001.sessions() as session:
+        shas = dict(
+            session.execute(
+                select(Definition.version, Definition.sha256).where(Definition.key == "P001")
+            ).all()
+        )
+    assert shas[3] == shas[1] != shas[2]
+    assert ("analista", "version_redeployed", "P001", 3) in events(p001)
+    new_case = start_p001(p001)
+    assert [t.name for t in p001.tasks("despacho") if t.case == new_case] == ["Proponer delegado"]
+
+
+def test_rolling_back_to_the_latest_content_changes_nothing_and_says_why(
+    app: Flask, p001: Engine
+) -> None:
+    client = signed_in(app, "analista")
+    post(client, "/modelos/P001/v1/redesplegar")
+    assert (
+        "La versión 1 de P001 ya tiene el contenido de la versión 1" in client.get("/modelos").text
+    )
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+    assert events(p001) == []
+
+
+def test_an_untouched_draft_of_an_earlier_version_is_not_deployed_but_points_to_rollback(
+    app: Flask, p001: Engine
+) -> None:
+    deploy_version(p001, RENAMED)
+    draft = p001.create_draft("P001", "analista", 1).draft_id
+    client = signed_in(app, "analista")
+
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "1"})
+
+    assert refused.status_code == 303
+    page = client.get(refused.headers["Location"]).text
+    assert "El contenido es igual a la versión 1 de P001" in page and "Volver a v1" in page
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 2
 
 
 # -- compare ----------------------------------------------------------------------------------
@@ -366,9 +426,7 @@ def test_the_migration_page_checks_each_case_then_migrates_the_chosen_ones(
         {"delegado": "delegada", "cargo_delegado": "Subsecretaria"},
     )
     client = signed_in(app, "analista")
-    draft = p001.create_draft("P001", "analista").draft_id
-    save(client, draft, 1, RENAMED)
-    post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+    deploy_version(p001, RENAMED)
 
     page = client.get("/modelos/P001/migrar?hacia=2")
 
@@ -395,9 +453,7 @@ def test_the_migration_page_checks_each_case_then_migrates_the_chosen_ones(
 def test_the_migration_page_says_why_a_case_cannot_move(app: Flask, p001: Engine) -> None:
     running = start_p001(p001)
     client = signed_in(app, "analista")
-    draft = p001.create_draft("P001", "analista").draft_id
-    save(client, draft, 1, WITHOUT_PROPOSAL)
-    post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+    deploy_version(p001, WITHOUT_PROPOSAL)
 
     page = client.get("/modelos/P001/migrar?hacia=2").text
 
@@ -472,6 +528,62 @@ def test_a_draft_that_passes_its_scenarios_says_so(scenario_app: Flask, p001: En
     draft = p001.create_draft("P001", "analista").draft_id
     page = post(signed_in(scenario_app, "analista"), f"/modelos/borradores/{draft}/escenarios")
     assert "1 de 1 escenarios pasaron." in page.text and "Pasó" in page.text
+
+
+def test_a_draft_whose_scenarios_have_not_run_is_not_deployed(app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(app, "analista")
+    save(client, draft, 1, RENAMED)
+    problems = client.get(f"/modelos/borradores/{draft}/problemas").text
+    assert "los escenarios de P001 deben pasar con la revisión 2" in problems
+    assert "Desplegar como nueva versión" not in problems
+
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(f"/modelos/borradores/{draft}/problemas")
+    page = client.get(refused.headers["Location"]).text
+    assert "Los escenarios de P001 no se han probado con la revisión 2 del borrador" in page
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+    assert "draft_deployed" not in [e[1] for e in events(p001)]
+
+
+def test_a_draft_whose_scenarios_fail_is_not_deployed(scenario_app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(scenario_app, "analista")
+    misnamed = P001_XML.replace('"aprobar_delegacion"', '"aprobar_propuesta"').replace(
+        ">aprobar_delegacion<", ">aprobar_propuesta<"
+    )
+    save(client, draft, 1, misnamed)
+    tested = post(client, f"/modelos/borradores/{draft}/escenarios").text
+    assert "Desplegar como nueva versión" not in tested
+
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    page = client.get(refused.headers["Location"]).text
+    assert (
+        "1 de 1 escenarios de P001 fallaron con la revisión 2 (La propuesta llega al Secretario)"
+        in page
+    )
+    assert "1 escenarios fallaron con la revisión 2" in page
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
+
+
+def test_a_save_after_the_scenarios_passed_needs_them_run_again(
+    scenario_app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    client = signed_in(scenario_app, "analista")
+    post(client, f"/modelos/borradores/{draft}/escenarios")  # passes with revision 1
+    save(client, draft, 1, RENAMED)
+
+    refused = post(client, f"/modelos/borradores/{draft}/desplegar", {"revision": "2"})
+
+    assert "no se han probado con la revisión 2" in client.get(refused.headers["Location"]).text
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).where(Definition.key == "P001")) == 1
 
 
 def test_the_deploy_summary_says_what_changes_and_which_cases_stay_where(

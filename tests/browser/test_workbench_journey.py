@@ -31,15 +31,9 @@ def journey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
     every procedure deployed, the processes/ folder of the repository for the scenarios."""
     folder: Path = tmp_path_factory.mktemp("journey")
     processes = folder / "processes"
-    (processes / "scenarios").mkdir(parents=True)
-    (processes / "bpmn").symlink_to(BPMN)
-    (processes / "forms").symlink_to(BPMN.parent / "forms")
-    # P001's scenarios but the last: run against a draft (even an unchanged one) it fails on
-    # the rescheduled commitment's fecha_limite, a defect of the draft run reported on issue 15
-    # that would stop every deployment of P001; the rest of the journey must stay covered.
-    scenarios = (BPMN.parent / "scenarios" / "P001.yaml").read_text(encoding="utf-8")
-    cut = scenarios.index("  - name: Ficha no enviada")
-    (processes / "scenarios" / "P001.yaml").write_text(scenarios[:cut], encoding="utf-8")
+    processes.mkdir()
+    for part in ("bpmn", "forms", "scenarios"):
+        (processes / part).symlink_to(BPMN.parent / part)
     database = create_database_engine(f"sqlite:///{folder / 'live.sqlite3'}")
     upgrade_to_head(database)
     clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))

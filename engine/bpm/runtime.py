@@ -25,6 +25,7 @@ from engine.audit.trail import CaseChain
 from engine.authorization import Actor
 from engine.bpm import case_data, spiff_state
 from engine.bpm.batched_writes import BatchedWrites
+from engine.bpm.calendar import long_date
 from engine.bpm.clock import Clock
 from engine.bpm.definition_cache import DefinitionCache, DeployedDefinition
 from engine.bpm.failures import as_incidents
@@ -430,7 +431,7 @@ class CaseRun:
         recipient = row["assignee"] or row["candidate_group"]
         due = row["due_date"]
         if recipient:
-            due_text = f" Vence el {due.isoformat()}." if due else ""
+            due_text = f" Vence el {long_date(due)}." if due else ""
             self._notify(
                 recipient,
                 f"[{self.case.business_key}] Nueva tarea: {row['name']}",

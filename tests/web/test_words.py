@@ -81,3 +81,10 @@ def test_money_has_thousands_separators_and_its_currency(app: Flask) -> None:
     with app.test_request_context():
         assert number_text(150000000, "Valor total (COP)") == "150.000.000 COP"
         assert number_text(1234.5, "Artículos") == "1.234,5"
+
+
+def test_the_mailbox_names_the_organism_a_notice_went_to(client: FlaskClient, p001: Engine) -> None:
+    start_p001(p001)
+    login(client, "despacho")
+    page = client.get("/buzon").text
+    assert "para Despacho de Gobierno" in page and "para despacho_gobierno" not in page

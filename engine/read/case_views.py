@@ -121,6 +121,7 @@ class CaseDetail:
     procedure_name: str
     version: int
     status: str
+    outcome: str | None
     started_by: str
     started_by_name: str
     started_at: datetime
@@ -155,6 +156,7 @@ class CaseRow:
     started_by: str
     started_at: datetime
     ended_at: datetime | None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,7 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
         procedure_name=definition.name,
         version=definition.version,
         status=case.status,
+        outcome=case.outcome,
         started_by=case.started_by,
         started_by_name=names.get(case.started_by, case.started_by),
         started_at=case.started_at,
@@ -363,6 +366,7 @@ def my_cases(session: Session, actor: Actor, page: int = 1, per_page: int = 25) 
             Case.started_by,
             Case.started_at,
             Case.ended_at,
+            Case.outcome,
         )
         .join(Definition, Definition.id == Case.definition_id)
         .where(took_part)

@@ -26,6 +26,7 @@ from engine.bpm.deployment import latest_definitions, start_element
 from engine.bpm.instructions import InstructionsError, RenderedInstructions
 from engine.bpm.instructions import render as render_instructions
 from engine.errors import Forbidden, NotFound
+from engine.read.case_search import named_organisms
 from engine.read.case_timeline import TimelineEntry, TimelineEvent, fold
 from engine.read.inbox import MAX_PAGE
 from engine.read.wording import for_officials, step_names
@@ -426,7 +427,8 @@ def _visible_case(session: Session, actor: Actor, business_key: str) -> Case:
         participants.update(p for p in (assignee, completed_by) if p)
         if group:
             groups.add(group)
-    require_can_view_case(actor, business_key, participants, groups)
+    organisms = named_organisms(case.definition.forms or {}, case.data or {})
+    require_can_view_case(actor, business_key, participants, groups, organisms)
     return case
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFound
-from storage.models import Group, Membership, Task, User
+from storage.models import AuditEvent, Case, Group, Membership, Task, User
 
 
 @dataclass(frozen=True)
@@ -178,15 +179,44 @@ def can_reassign(actor: Actor, task: Task) -> bool:
     return True
 
 
+def can_see_every_case(actor: Actor) -> bool:
+    """Administrators and the quality office read every case."""
+    return actor.is_admin or bool(actor.groups & AUDITOR_GROUPS)
+
+
 def require_can_view_case(
-    actor: Actor, business_key: str, participants: set[str], groups: set[str]
+    actor: Actor,
+    business_key: str,
+    participants: set[str],
+    groups: set[str],
+    organisms: Collection[str] = (),
 ) -> None:
-    """Who reads a case: admins, auditors, whoever took part, members of its tasks' groups."""
+    """Who reads a case: admins, auditors, whoever took part, members of its tasks' groups and
+    of the organisms the case names (the producing or formulating organism of an act or bill)."""
     if (
-        actor.is_admin
-        or actor.groups & AUDITOR_GROUPS
+        can_see_every_case(actor)
         or actor.username in participants
         or actor.groups & groups
+        or actor.groups & set(organisms)
     ):
         return
     raise Forbidden(f"{actor.username} no puede ver el caso {business_key}")
+
+
+def visible_cases(actor: Actor, organism_fields: Collection[str]) -> ColumnElement[bool]:
+    """The cases `actor` may read, as a condition on `Case` (the "Casos" search): the same rule
+    as `require_can_view_case`; `organism_fields` are the case data fields naming an organism."""
+    if can_see_every_case(actor):
+        return true()
+    groups = sorted(actor.groups)
+    me = actor.username
+    return or_(
+        Case.started_by == me,
+        Case.id.in_(select(AuditEvent.case_id).where(AuditEvent.actor == me)),
+        Case.id.in_(
+            select(Task.case_id).where(
+                or_(Task.assignee == me, Task.completed_by == me, Task.candidate_group.in_(groups))
+            )
+        ),
+        *(Case.data[name].as_string().in_(groups) for name in sorted(organism_fields)),
+    )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import HandlerContext, ServiceRegistry
+from engine.bpm.calendar import long_date
 from storage.models import Commitment
 
 
@@ -40,7 +41,7 @@ def register_commitments(context: HandlerContext) -> dict[str, Any]:
         context.notify(
             responsible,
             f"[{context.case.business_key}] Nuevo compromiso",
-            f"{description} (fecha límite {due.isoformat()})",
+            f"{description} (fecha límite {long_date(due)})",
         )
     context.session.flush()
     return {"registrados": len(created), "ids": [c.id for c in created]}

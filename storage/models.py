@@ -160,6 +160,9 @@ class Case(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # How the case turned out, in words ("DECRETO 0001 de 2026", "Archivado"): the `outcome`
+    # of the end event it reached, or that event's name; None while it runs or once cancelled.
+    outcome: Mapped[str | None] = mapped_column(String(200))
     # Head of the case's audit chain (last sequence and hash), written with the events.
     audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     audit_head: Mapped[str] = mapped_column(String(64), default="0" * 64, server_default="0" * 64)

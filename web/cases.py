@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
+from engine.read.case_search import STATUSES, CaseSearch, search_cases
 from engine.read.case_views import attachment_file, case_detail, case_diagram, my_cases
+from engine.read.directory import directory_choices
+from engine.read.inbox import procedures
 from engine.read.printable import case_summary_document, case_trace_document, form_document
 from web.current import actor, engine, login_required, today
+from web.filters import STATUSES as STATUS_LABELS
 from web.printing import pdf_response, render_pdf
 
 blueprint = Blueprint("cases", __name__)
@@ -20,6 +26,41 @@ def mine() -> ResponseReturnValue:
     with engine().sessions() as session:
         page = my_cases(session, actor(), page_number)
     return render_template("cases/mine.html", page=page)
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None  # a date that does not parse filters nothing (the field shows it empty)
+
+
+@blueprint.get("/casos/buscar")
+@login_required
+def search() -> ResponseReturnValue:
+    """Casos: every case the user may read, searched and filtered."""
+    args = request.args
+    wanted = CaseSearch(
+        text=args.get("q", ""),
+        procedure=args.get("procedimiento") or None,
+        status=args.get("estado") or None,
+        organism=args.get("organismo") or None,
+        since=_day(args.get("desde")),
+        until=_day(args.get("hasta")),
+        outcome=args.get("resultado") or None,
+        page=args.get("pagina", 1, type=int) or 1,
+    )
+    with engine().sessions() as session:
+        results = search_cases(session, actor(), wanted)
+        procedure_options = procedures(session)
+        organisms = [(o.code, o.name) for o in directory_choices(session).organisms]
+    return render_template(
+        "cases/search.html",
+        results=results,
+        procedure_options=procedure_options,
+        organism_options=organisms,
+        status_options=[(s, STATUS_LABELS[s]) for s in STATUSES],
+    )
 
 
 @blueprint.get("/casos/<business_key>")

@@ -146,9 +146,9 @@ def tasks(actor: str | None, as_json: bool) -> None:
 @click.option("--as", "actor", required=True)
 @engine_command
 def claim(task: int, actor: str) -> None:
-    """Reclama una tarea ofrecida a un grupo del usuario."""
+    """Toma una tarea ofrecida a un grupo del usuario."""
     current_engine().claim(task, actor)
-    click.echo(f"tarea {task} reclamada por {actor}")
+    click.echo(f"tarea {task} tomada por {actor}")
 
 
 @cli.command()
@@ -156,7 +156,7 @@ def claim(task: int, actor: str) -> None:
 @click.option("--as", "actor", required=True)
 @engine_command
 def unclaim(task: int, actor: str) -> None:
-    """Libera una tarea reclamada."""
+    """Libera una tarea tomada."""
     current_engine().unclaim(task, actor)
     click.echo(f"tarea {task} liberada")
 

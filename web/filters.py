@@ -20,15 +20,18 @@ from web.schema_form import Field, build_fields, field_labels
 ACTIONS = {
     "case_started": _l("Inició el trámite"),
     "task_created": _l("Se creó la tarea"),
-    "task_claimed": _l("Reclamó la tarea"),
+    "task_claimed": _l("Tomó la tarea"),
     "task_released": _l("Liberó la tarea"),
     "task_reassigned": _l("Reasignó la tarea"),
     "task_completed": _l("Completó la tarea"),
     "task_cancelled": _l("Se canceló la tarea"),
-    "element_completed": _l("Paso automático completado"),
+    "element_completed": _l("Paso automático"),
     "case_completed": _l("El trámite terminó"),
     "case_cancelled": _l("Anuló el trámite"),
     "incident": _l("Incidente"),
+    "incident_retried": _l("Reintentó el paso con incidente"),
+    "timer_fired": _l("Se cumplió el plazo"),
+    "case_migrated": _l("Pasó el caso a otra versión del procedimiento"),
 }
 
 STATUSES = {
@@ -99,6 +102,15 @@ def percent_text(value: float | None) -> str:
     return "—" if value is None else f"{format_decimal(value, format='#,##0.0')} %"
 
 
+def number_text(value: Any, label: str = "") -> str:
+    """A form's number in es-CO ("1.500.000,5"); an amount of money (a title that says "COP",
+    docs/bpmn-conventions.md) with its currency: "150.000.000 COP"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    text = format_decimal(value, format="#,##0.##")
+    return f"{text} COP" if "COP" in label else text
+
+
 def read_only_fields(form: FormSpec, data: dict[str, Any]) -> list[Field]:
     return build_fields(with_directory_choices(form.schema, for_new=False), form.ui, data)
 
@@ -113,6 +125,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(emphasis, "enfasis")
     app.add_template_filter(file_size, "tamano")
     app.add_template_filter(percent_text, "porcentaje")
+    app.add_template_filter(number_text, "numero")
     app.add_template_global(due_text, "vencimiento")
     app.add_template_global(option_title, "titulo_opcion")
     app.jinja_env.globals.update(ACCIONES=ACTIONS, ESTADOS=STATUSES)

@@ -16,8 +16,8 @@ from web.current import actor, engine, login_required, today
 blueprint = Blueprint("inbox", __name__)
 
 STATE_LABELS = {
-    "sin_reclamar": _l("Sin reclamar"),
-    "reclamadas": _l("Reclamadas"),
+    "sin_reclamar": _l("Sin tomar"),
+    "reclamadas": _l("Tomadas"),
     "vencidas": _l("Vencidas"),
 }
 
@@ -63,7 +63,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def claim(task_id: int) -> ResponseReturnValue:
     engine().claim(task_id, actor().username)
-    flash(_("Reclamó la tarea: ahora está en «Mis tareas»."), "success")
+    flash(_("Tomó la tarea: ahora está en «Mis tareas»."), "success")
     return redirect(url_for("tasks.show", task_id=task_id), code=303)
 
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from babel.dates import format_date
 
 BOGOTA = ZoneInfo("America/Bogota")
 WORKDAY_START = time(8, 0)
@@ -62,3 +63,8 @@ def local_date(instant: datetime) -> date:
 def start_of_business_day(day: date) -> datetime:
     """08:00 in Bogotá on `day`, as an aware datetime: when a business-day timer fires."""
     return datetime.combine(day, WORKDAY_START, tzinfo=BOGOTA)
+
+
+def long_date(day: date) -> str:
+    """A date as officials read it in a message: "4 de diciembre de 2026" (es-CO)."""
+    return format_date(day, "d 'de' MMMM 'de' y", locale="es_CO")

@@ -1,5 +1,6 @@
-"""The linter's check of instructions: each one renders with data generated from the forms of
-its process, and names only what a form, a service result, a script or a loop puts in the data."""
+"""The linter's check of instructions and outcomes: each one renders with data generated from the
+forms of its process, and names only what a form, a service result, a script or a loop puts in
+the data."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from lxml import etree
 from engine.bpm.bpmn_xml import NS, Element
 from engine.bpm.form_samples import NoSample, sample_data
 from engine.bpm.forms import top_level_fields
-from engine.bpm.instructions import assigned_names, check_instructions
+from engine.bpm.instructions import assigned_names, check_instructions, check_text_template
 
 Problem = Callable[[Element, str], None]
+
+# The end event's property that says, in words, how a case that ends there turned out.
+OUTCOME_PROPERTY = "outcome"
 
 
 def lint_instructions(
@@ -42,6 +46,11 @@ def lint_instructions(
     for element in elements.values():
         if element.instructions:
             for message in check_instructions(element.instructions, known, sample):
+                problem(element, message)
+        outcome = element.properties.get(OUTCOME_PROPERTY)
+        if element.kind == "endEvent" and outcome is not None:
+            label = "el resultado del caso (outcome)"
+            for message in check_text_template(outcome, known, sample, label):
                 problem(element, message)
 
 

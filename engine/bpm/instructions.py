@@ -83,6 +83,12 @@ def render(template: str, data: Mapping[str, Any]) -> RenderedInstructions:
     return RenderedInstructions(markdown, markdown_to_safe_html(markdown))
 
 
+def render_text(template: str, data: Mapping[str, Any]) -> str:
+    """A one-line text template (a case's outcome) over the data: no Markdown, spaces folded.
+    Raises `InstructionsError` when it fails."""
+    return " ".join(_render(template, data).split())
+
+
 def markdown_to_safe_html(markdown: str) -> str:
     html = _MARKDOWN.render(markdown)
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
@@ -130,6 +136,27 @@ def check_instructions(
     except InstructionsError as error:
         return [f"las instrucciones no se pueden mostrar: {error}"]
     return []
+
+
+def check_text_template(
+    template: str, known_names: Collection[str], sample: Mapping[str, Any], label: str
+) -> list[str]:
+    """Problems of a one-line template (`label` names it): unknown names, a failure or an empty
+    text with the `sample` data."""
+    try:
+        names = _names_used(template)
+    except TemplateError as error:
+        return [f"{label}: no es una plantilla válida: {_describe(error)}"]
+    unknown = sorted(names - set(known_names) - set(_ENVIRONMENT.globals))
+    if unknown:
+        return [
+            f"{label}: usa campos que ningún formulario ni servicio define: " + ", ".join(unknown)
+        ]
+    try:
+        text = render_text(template, sample)
+    except InstructionsError as error:
+        return [f"{label}: no se puede mostrar: {error}"]
+    return [] if text else [f"{label}: queda vacío"]
 
 
 def _names_used(template: str) -> set[str]:

@@ -25,9 +25,12 @@ from engine.audit.trail import CaseChain
 from engine.authorization import Actor
 from engine.bpm import case_data, spiff_state
 from engine.bpm.batched_writes import BatchedWrites
+from engine.bpm.calendar import long_date
 from engine.bpm.clock import Clock
 from engine.bpm.definition_cache import DefinitionCache, DeployedDefinition
 from engine.bpm.failures import as_incidents
+from engine.bpm.instruction_lint import OUTCOME_PROPERTY
+from engine.bpm.instructions import InstructionsError, render_text
 from engine.bpm.linter import DYNAMIC_LANES
 from engine.bpm.migration import migrate_to, migration_refusals
 from engine.bpm.sandbox import Sandbox
@@ -106,6 +109,7 @@ class CaseRun:
         self._notifications: list[dict[str, Any]] = []
         self._automatic: list[Any] = []
         self._touched: Any = None
+        self._end_event: dict[str, Any] | None = None  # the top-level end event reached
 
     # -- running -----------------------------------------------------------------------------
 
@@ -166,6 +170,8 @@ class CaseRun:
         for task in self._automatic:
             self._touched = task
             element = self.element(task)
+            if element.get("kind") == "endEvent" and task.workflow is self.workflow:
+                self._end_event = element
             if element["id"]:
                 self.record(
                     "element_completed",
@@ -430,12 +436,15 @@ class CaseRun:
         recipient = row["assignee"] or row["candidate_group"]
         due = row["due_date"]
         if recipient:
-            due_text = f" Vence el {due.isoformat()}." if due else ""
+            due_text = f" Vence el {long_date(due)}." if due else ""
             self._notify(
                 recipient,
                 f"[{self.case.business_key}] Nueva tarea: {row['name']}",
                 f"Tiene una tarea pendiente: {row['name']}.{due_text}",
             )
+
+    def _outcome(self) -> str | None:
+        return outcome_text(self._end_event, _json_safe(self._current_data()))
 
     # -- saving ------------------------------------------------------------------------------
 
@@ -447,7 +456,8 @@ class CaseRun:
         if self.workflow.is_completed() and self.case.status == "running":
             self.case.status = "completed"
             self.case.ended_at = self.clock.now()
-            self.record("case_completed")
+            self.case.outcome = self._outcome()
+            self.record("case_completed", payload={"outcome": self.case.outcome})
         with as_incidents(self.case.business_key):
             data = _json_safe(self._current_data())
             state = spiff_state.dump_workflow(self.workflow)
@@ -509,6 +519,22 @@ class CaseRun:
         if self._touched is not None and self._touched.workflow is not self.workflow:
             merged.update(case_data.case_view(self._touched))
         return merged
+
+
+def outcome_text(end_event: dict[str, Any] | None, data: dict[str, Any]) -> str | None:
+    """How a case that ended at `end_event` turned out: its `outcome` template over the case
+    data (docs/bpmn-conventions.md), else the event's name. The linter renders every outcome;
+    should one still fail on a case's data, the name is said rather than the case kept open."""
+    if end_event is None:
+        return None
+    name = str(end_event.get("name") or "") or None
+    template = (end_event.get("properties") or {}).get(OUTCOME_PROPERTY)
+    if not template:
+        return name
+    try:
+        return render_text(str(template), data)[:200] or name
+    except InstructionsError:
+        return name
 
 
 def previous_element(task: Any) -> str | None:

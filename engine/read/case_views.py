@@ -26,7 +26,10 @@ from engine.bpm.deployment import latest_definitions, start_element
 from engine.bpm.instructions import InstructionsError, RenderedInstructions
 from engine.bpm.instructions import render as render_instructions
 from engine.errors import Forbidden, NotFound
+from engine.read.case_search import named_organisms
+from engine.read.case_timeline import TimelineEntry, TimelineEvent, fold
 from engine.read.inbox import MAX_PAGE
+from engine.read.wording import for_officials, step_names
 from storage.models import Attachment, AuditEvent, Case, Definition, Group, Membership, Task, User
 
 
@@ -102,18 +105,6 @@ class CurrentTask:
 
 
 @dataclass(frozen=True)
-class TimelineEvent:
-    seq: int
-    at: datetime
-    actor: str
-    actor_name: str
-    action: str
-    element_id: str | None
-    element_name: str | None
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class AttachmentInfo:
     id: int
     filename: str
@@ -133,16 +124,20 @@ class CaseDetail:
     procedure_name: str
     version: int
     status: str
+    outcome: str | None
     started_by: str
     started_by_name: str
     started_at: datetime
     ended_at: datetime | None
     last_error: str | None
     current_tasks: list[CurrentTask]
-    timeline: list[TimelineEvent]
+    timeline: list[TimelineEntry]
     attachments: list[AttachmentInfo]
+    # Element ids for the diagram's marks; the steps' names for people.
     completed_elements: list[str]
     active_elements: list[str]
+    completed_steps: list[str]
+    active_steps: list[str]
     context: list[SubmittedForm]
     attachment_ids: dict[str, int]
 
@@ -164,6 +159,7 @@ class CaseRow:
     started_by: str
     started_at: datetime
     ended_at: datetime | None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,7 +218,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
         instructions=instructions.markdown,
         instructions_html=instructions.html,
         instructions_error=instructions_error,
-        documentation=str(element.get("documentation") or ""),
+        documentation=for_officials(str(element.get("documentation") or "")),
         form=_form(definition, element),
         may_work=is_open and can_work_on(actor, task),
         may_claim=is_open and task.assignee is None and can_work_on(actor, task),
@@ -256,6 +252,7 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
             and not (event.payload or {}).get("process")  # a called process's element
         ):
             completed.append(event.element_id)
+    own_elements = definition.elements.get(definition.key, {})
     return CaseDetail(
         business_key=case.business_key,
         subject=case.subject,
@@ -263,6 +260,7 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
         procedure_name=definition.name,
         version=definition.version,
         status=case.status,
+        outcome=case.outcome,
         started_by=case.started_by,
         started_by_name=names.get(case.started_by, case.started_by),
         started_at=case.started_at,
@@ -280,19 +278,21 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
             )
             for t in open_tasks
         ],
-        timeline=[
-            TimelineEvent(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor,
-                actor_name=names.get(e.actor, e.actor),
-                action=e.action,
-                element_id=e.element_id,
-                element_name=_element_name(definition, e),
-                payload=e.payload,
-            )
-            for e in events
-        ],
+        timeline=fold(
+            [
+                TimelineEvent(
+                    seq=e.seq,
+                    at=e.at,
+                    actor=e.actor,
+                    actor_name=names.get(e.actor, e.actor),
+                    action=e.action,
+                    element_id=e.element_id,
+                    element_name=_element_name(definition, e),
+                    payload=e.payload,
+                )
+                for e in events
+            ]
+        ),
         attachments=[
             AttachmentInfo(
                 a.id,
@@ -310,6 +310,8 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
         ],
         completed_elements=completed,
         active_elements=[t.element_id for t in open_tasks],
+        completed_steps=step_names(own_elements, completed),
+        active_steps=list(dict.fromkeys(t.name for t in open_tasks)),
         context=_submitted_forms(session, case),
         attachment_ids=_attachment_ids(session, case.id),
     )
@@ -367,6 +369,7 @@ def my_cases(session: Session, actor: Actor, page: int = 1, per_page: int = 25) 
             Case.started_by,
             Case.started_at,
             Case.ended_at,
+            Case.outcome,
         )
         .join(Definition, Definition.id == Case.definition_id)
         .where(took_part)
@@ -390,7 +393,7 @@ def startable_procedures(session: Session, actor: Actor) -> list[Startable]:
                     key=key,
                     name=definition.name,
                     version=definition.version,
-                    description=str(start.get("documentation") or ""),
+                    description=for_officials(str(start.get("documentation") or "")),
                     form=_form(definition, start),
                 )
             )
@@ -426,7 +429,8 @@ def _visible_case(session: Session, actor: Actor, business_key: str) -> Case:
         participants.update(p for p in (assignee, completed_by) if p)
         if group:
             groups.add(group)
-    require_can_view_case(actor, business_key, participants, groups)
+    organisms = named_organisms(case.definition.forms or {}, case.data or {})
+    require_can_view_case(actor, business_key, participants, groups, organisms)
     return case
 
 

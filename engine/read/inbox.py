@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.authorization import Actor
 from engine.bpm.calendar import business_days_between
-from storage.models import Case, Definition, Task
+from storage.models import Case, Definition, Group, Task
 
 SCOPES = ("mias", "grupos")
 STATES = ("sin_reclamar", "reclamadas", "vencidas")
@@ -57,6 +57,7 @@ class InboxRow:
     assignee: str | None
     due: date | None
     created_at: datetime
+    group_name: str | None = None  # the organism's name, for people (codes are for the model)
 
     def business_days_left(self, today: date) -> int | None:
         return None if self.due is None else business_days_between(today, self.due)
@@ -73,6 +74,7 @@ class InboxRow:
             "name": self.task_name,
             "subject": self.subject,
             "group": self.group,
+            "group_name": self.group_name,
             "assignee": self.assignee,
             "due": self.due.isoformat() if self.due else None,
             "business_days_left": self.business_days_left(today),
@@ -148,9 +150,11 @@ def inbox_statement(actor: Actor, wanted: InboxFilter, today: date) -> Select[*t
             Task.assignee,
             Task.due_date,
             Task.created_at,
+            Group.name,
         )
         .join(Case, Case.id == Task.case_id)
         .join(Definition, Definition.id == Case.definition_id)
+        .outerjoin(Group, Group.code == Task.candidate_group)
         .where(Task.state == "open", _scope_condition(actor, wanted.scope))
         .where(*_filter_conditions(wanted, today) or [true()])
         .order_by(Task.due_date.is_(None), due_order, Task.id)

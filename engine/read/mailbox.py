@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.authorization import Actor
-from storage.models import Case, Notification
+from storage.models import Case, Group, Notification, User
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,8 @@ class MailboxMessage:
     id: int
     business_key: str | None
     recipient: str
+    # The organism's or the person's name: codes and usernames are for the model.
+    recipient_name: str
     subject: str
     body: str
     created_at: datetime
@@ -25,8 +27,10 @@ class MailboxMessage:
 
 def mailbox(session: Session, actor: Actor, limit: int = 100) -> list[MailboxMessage]:
     rows = session.execute(
-        select(Notification, Case.business_key)
+        select(Notification, Case.business_key, Group.name, User.full_name)
         .outerjoin(Case, Case.id == Notification.case_id)
+        .outerjoin(Group, Group.code == Notification.recipient)
+        .outerjoin(User, User.username == Notification.recipient)
         .where(
             or_(Notification.recipient == actor.username, Notification.recipient.in_(actor.groups))
         )
@@ -34,6 +38,15 @@ def mailbox(session: Session, actor: Actor, limit: int = 100) -> list[MailboxMes
         .limit(limit)
     )
     return [
-        MailboxMessage(n.id, key, n.recipient, n.subject, n.body, n.created_at, n.sent_at)
-        for n, key in rows
+        MailboxMessage(
+            n.id,
+            key,
+            n.recipient,
+            group_name or person_name or n.recipient,
+            n.subject,
+            n.body,
+            n.created_at,
+            n.sent_at,
+        )
+        for n, key, group_name, person_name in rows
     ]

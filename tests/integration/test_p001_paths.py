@@ -152,7 +152,7 @@ def test_standing_delegation_requires_the_administrative_act_through_p003(p001: 
     complete(p001, key, "diligenciar_ficha", "delegada", one_commitment)
     assert follow_commitments(p001, key, status="incumplido") == ["salud"]
     case = case_row(p001, key)
-    assert case.status == "completed"
+    assert case.status == "completed" and case.outcome == "Delegación cumplida"
     assert case.data["numeracion"]["numero"] == "DECRETO 0001 de 2026"
     assert p001.verify_audit(key) == []
 

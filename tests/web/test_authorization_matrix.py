@@ -134,6 +134,8 @@ ROUTES: dict[str, Route] = {
     "formulario de inicio": Route("GET", lambda w: "/iniciar/P001", 403, 200),
     "iniciar P001": Route("POST", lambda w: "/iniciar/P001", 403, 303, INVITATION),
     "mis casos": Route("GET", lambda w: "/casos", 200, 200),
+    # Anyone signed in searches cases; what each one finds is its own (test_case_search).
+    "casos": Route("GET", lambda w: "/casos/buscar?q=P001&estado=running", 200, 200),
     "caso": Route("GET", lambda w: f"/casos/{w.key}", 403, 200),
     "diagrama": Route("GET", lambda w: f"/casos/{w.key}/diagrama.bpmn", 403, 200),
     "adjunto": Route(
@@ -223,3 +225,23 @@ def test_post_without_csrf_token_is_refused(client: FlaskClient, p001: Engine, n
     world = _world(p001, route)
     login(client, MEMBER)
     assert _send(client, route, route.url(world), with_csrf=False) == 400
+
+
+@pytest.mark.parametrize(
+    ("username", "sees"),
+    [
+        ("despacho", True),  # started it
+        ("despacho2", True),  # its group holds the open task
+        ("calidad", True),  # the quality office reads every case
+        (ADMIN, True),
+        (OUTSIDER, False),
+        (ANALYST, False),
+    ],
+)
+def test_the_case_page_and_the_case_search_agree_on_who_sees_a_case(
+    client: FlaskClient, p001: Engine, username: str, sees: bool
+) -> None:
+    key = start_p001(p001)
+    login(client, username)
+    assert client.get(f"/casos/{key}").status_code == (200 if sees else 403)
+    assert (f'href="/casos/{key}"' in client.get("/casos/buscar").text) is sees

@@ -29,7 +29,7 @@ def test_group_task_is_offered_under_de_mis_grupos_not_mis_tareas(
     for column in ("Procedimiento", "Radicado", "Tarea", "Asunto del caso", "Asignación"):
         assert column in groups
     assert key in groups and "Sesión ordinaria de diciembre" in groups
-    assert "Sin reclamar" in groups
+    assert "Sin tomar" in groups
 
 
 def test_claim_moves_the_task_to_mis_tareas_and_release_gives_it_back(
@@ -54,7 +54,7 @@ def test_a_colleague_sees_the_claimed_task_as_claimed_and_cannot_claim_it(
     task = task_for(p001, key, "proponer_delegado")
     p001.claim(task.id, "despacho2")
     login(client, "despacho")
-    assert "Reclamada por despacho2" in client.get("/?bandeja=grupos").text
+    assert "Tomada por despacho2" in client.get("/?bandeja=grupos").text
     assert post(client, f"/tareas/{task.id}/reclamar").status_code == 409  # already claimed
 
 

@@ -101,6 +101,11 @@ def test_mis_casos_lists_started_and_joined_cases_only(client: FlaskClient, p001
     page = client.get("/casos").text
     assert started in page and other not in page
     assert case_row(p001, started).status == "completed" and "Terminado" in page
+    # Issue 13, defect 5: how it ended, in words, in the list and on the case page.
+    assert "<td>Delegación rechazada</td>" in page
+    case_page = client.get(f"/casos/{started}").text
+    assert '<dd class="outcome">Delegación rechazada</dd>' in case_page
+    assert "El trámite terminó: Delegación rechazada" in case_page
 
 
 def test_start_form_accepts_a_file_upload(client: FlaskClient, p001: Engine) -> None:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from engine.audit.trail import BrokenLink, CheckpointCheck, verify_chains
 from engine.authorization import Actor, require_can_audit
 from engine.errors import NotFound
-from engine.read.case_views import CaseDetail, SubmittedForm, TimelineEvent, case_detail
+from engine.read.case_timeline import AutomaticSteps, TimelineEntry, TimelineEvent
+from engine.read.case_views import CaseDetail, SubmittedForm, case_detail
 from storage.models import AuditEvent, Case
 
 
@@ -117,12 +118,20 @@ def case_trace_document(
     return CaseTraceDocument(
         header=_header(case, case.procedure, now),
         case=case,
-        events=[TraceEvent(event, *hashes[event.seq]) for event in case.timeline],
+        events=[TraceEvent(event, *hashes[event.seq]) for event in _every_event(case.timeline)],
         broken=report.broken,
         checkpoint=report.checkpoint,
         head_seq=head_seq or 0,
         head_hash=head_hash or "",
     )
+
+
+def _every_event(timeline: list[TimelineEntry]) -> list[TimelineEvent]:
+    """The trace lists every event: the automatic steps the case page folds, unfolded."""
+    events: list[TimelineEvent] = []
+    for entry in timeline:
+        events.extend(entry.steps if isinstance(entry, AutomaticSteps) else [entry])
+    return events
 
 
 def _header(case: CaseDetail, code: str, now: datetime) -> DocumentHeader:

@@ -54,11 +54,18 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
     ("proponer_delegado", "despacho", {"delegado": "delegada", "cargo_delegado": "Subsecretaria"}),
     ("aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"}),
     (
+        "confirmar_sesion",
+        "delegada",
+        {"novedad_sesion": "realizada", "fecha_realizacion": "2026-12-04"},
+    ),
+    (
         "diligenciar_ficha",
         "delegada",
         {"fecha_realizacion": "2026-12-04", "resumen_sesion": "ok", "compromisos": []},
     ),
 ]
+# The ficha cannot precede its session: the clock is the afternoon after it (Bogotá, UTC-5).
+SESSION_HELD_AT = datetime(2026, 12, 4, 22, tzinfo=UTC)
 RETURN = {"decision_secretario": "devolver", "observaciones_secretario": "otra"}
 
 
@@ -72,7 +79,7 @@ def raw_spiff_cases(count: int) -> float:
     # P001 calls P003 (standing delegations) and P005 (commitments): parse them too.
     parser.add_bpmn_files([str(path) for path in sorted(BPMN.parent.glob("*.bpmn"))])
     spec, subprocesses = parser.get_spec("P001"), parser.get_subprocess_specs("P001")
-    functions = business_functions(datetime(2026, 12, 1, tzinfo=UTC))
+    functions = business_functions(SESSION_HELD_AT)
     script_engine = _RawEnvironmentEngine()
     script_engine.environment.globals.update(functions)
     began = time.perf_counter()
@@ -105,7 +112,7 @@ def sqlite_engine() -> Iterator[Engine]:
         engine = Engine(
             sessions,
             services=service_registry(),
-            clock=ManualClock(datetime(2026, 12, 1, 14, tzinfo=UTC)),
+            clock=ManualClock(SESSION_HELD_AT),
         )
         engine.deploy([BPMN, BPMN.parent / "P003_actos_administrativos.bpmn"], "admin")
         yield engine

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from engine import Engine
+from engine.bpm.clock import ManualClock
 from storage.models import AuditEvent, Case, Task
 
 
@@ -40,6 +43,23 @@ def complete(
     engine: Engine, business_key: str, element_id: str, user: str, data: dict[str, Any]
 ) -> None:
     engine.complete(task_for(engine, business_key, element_id).id, user, data)
+
+
+def hold_session(
+    engine: Engine, business_key: str, user: str = "delegada", day: str = "2026-12-04"
+) -> None:
+    """The delegate reports the session held on `day`; the engine's clock moves to that
+    afternoon first when it is earlier, because a session cannot be reported before it happens."""
+    held_at = datetime.combine(date.fromisoformat(day), time(17), ZoneInfo("America/Bogota"))
+    if isinstance(engine.clock, ManualClock) and engine.clock.now() < held_at:
+        engine.clock.set(held_at)
+    complete(
+        engine,
+        business_key,
+        "confirmar_sesion",
+        user,
+        {"novedad_sesion": "realizada", "fecha_realizacion": day},
+    )
 
 
 def case_row(engine: Engine, business_key: str) -> Case:

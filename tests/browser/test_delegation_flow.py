@@ -4,9 +4,12 @@ follow-up of its commitments (P005, called inside the case)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from playwright.sync_api import Page, expect
 
+from engine import ManualClock
+from engine.bpm.calendar import BOGOTA
 from tests.browser.conftest import LiveServer, axe_violations, screenshot, sign_in, sign_out
 from tests.helpers import follow_commitments
 from tests.web.conftest import PDF
@@ -56,35 +59,28 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
     page.get_by_role("button", name="Aprobar", exact=True).click()
     sign_out(page)
 
-    # The delegate fills the ficha: two commitments and the minutes.
+    # The delegate reports the session held (not before it happens), then fills the ficha:
+    # two commitments and the minutes.
     sign_in(page, live_server.url, "delegada")
     screenshot(page, "04-bandeja")
     violations["bandeja"] = axe_violations(page)
-    expect(page.get_by_role("row").filter(has_text=key)).to_contain_text("Faltan 6 días hábiles")
-    _open_task(page, live_server, "mias", key, "Diligenciar ficha técnica de delegación")
+    expect(page.get_by_role("row").filter(has_text=key)).to_contain_text("Faltan 3 días hábiles")
+    _open_task(page, live_server, "mias", key, "Informar la realización de la sesión")
+    page.get_by_label("Se realizó y asistí").check()
     page.locator("#campo-fecha_realizacion").fill("2026-12-04")
-    page.locator("#campo-resumen_sesion").fill("Se aprobó el presupuesto 2027.")
-    page.locator("#campo-compromisos-0-descripcion").fill("Enviar informe de gestión")
-    page.locator("#campo-compromisos-0-responsable").select_option("salud")
-    page.locator("#campo-compromisos-0-fecha_limite").fill("2026-12-18")
-    page.get_by_role("button", name="Agregar fila (compromiso)").click()
-    expect(page.locator("#campo-compromisos-1-descripcion")).to_be_focused()
-    expect(page.locator("#campo-compromisos-0-descripcion")).to_have_value(
-        "Enviar informe de gestión"
-    )
-    page.locator("#campo-compromisos-1-descripcion").fill("Revisar tarifas")
-    page.locator("#campo-compromisos-1-responsable").select_option("movilidad")
-    page.locator("#campo-compromisos-1-fecha_limite").fill("2027-01-15")
-    page.locator("#campo-acta_adjunta").set_input_files(
-        {"name": "acta.pdf", "mimeType": "application/pdf", "buffer": PDF}
-    )
-    screenshot(page, "05-tarea-ficha")
-    violations["tarea"] = axe_violations(page)
     page.get_by_role("button", name="Enviar y completar la tarea").click()
-    expect(page.locator(".flashes")).to_contain_text("Completó «Diligenciar ficha técnica")
-    page.goto(f"{live_server.url}/?q={key}")
-    expect(page.get_by_text("0 tareas")).to_be_visible()
-    sign_out(page)
+    expect(page.locator("#campo-fecha_realizacion-error")).to_contain_text(
+        "no puede ser posterior a hoy"
+    )
+    clock = live_server.engine.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(datetime(2026, 12, 4, 17, 0, tzinfo=BOGOTA))
+    try:
+        page.get_by_role("button", name="Enviar y completar la tarea").click()
+        expect(page.locator(".flashes")).to_contain_text("Completó «Informar la realización")
+        _file_ficha(page, live_server, key, violations)
+    finally:
+        clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
 
     # P005 inside the case: Salud reports progress on its commitment, Despacho verifies it.
     sign_in(page, live_server.url, "salud")
@@ -139,3 +135,34 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
     violations["caso"] = axe_violations(page)
 
     assert {name: found for name, found in violations.items() if found} == {}
+
+
+def _file_ficha(
+    page: Page, live_server: LiveServer, key: str, violations: dict[str, list[str]]
+) -> None:
+    expect(page.get_by_role("row").filter(has_text=key)).to_contain_text("Faltan 3 días hábiles")
+    _open_task(page, live_server, "mias", key, "Diligenciar ficha técnica de delegación")
+    page.locator("#campo-fecha_realizacion").fill("2026-12-04")
+
+    page.locator("#campo-resumen_sesion").fill("Se aprobó el presupuesto 2027.")
+    page.locator("#campo-compromisos-0-descripcion").fill("Enviar informe de gestión")
+    page.locator("#campo-compromisos-0-responsable").select_option("salud")
+    page.locator("#campo-compromisos-0-fecha_limite").fill("2026-12-18")
+    page.get_by_role("button", name="Agregar fila (compromiso)").click()
+    expect(page.locator("#campo-compromisos-1-descripcion")).to_be_focused()
+    expect(page.locator("#campo-compromisos-0-descripcion")).to_have_value(
+        "Enviar informe de gestión"
+    )
+    page.locator("#campo-compromisos-1-descripcion").fill("Revisar tarifas")
+    page.locator("#campo-compromisos-1-responsable").select_option("movilidad")
+    page.locator("#campo-compromisos-1-fecha_limite").fill("2027-01-15")
+    page.locator("#campo-acta_adjunta").set_input_files(
+        {"name": "acta.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    screenshot(page, "05-tarea-ficha")
+    violations["tarea"] = axe_violations(page)
+    page.get_by_role("button", name="Enviar y completar la tarea").click()
+    expect(page.locator(".flashes")).to_contain_text("Completó «Diligenciar ficha técnica")
+    page.goto(f"{live_server.url}/?q={key}")
+    expect(page.get_by_text("0 tareas")).to_be_visible()
+    sign_out(page)

@@ -21,7 +21,7 @@ from engine import (
 from handlers import acts, commitments, viability
 from storage.models import AuditEvent, Case, Task
 from tests.conftest import BPMN
-from tests.helpers import audit_actions, case_row, complete, open_elements, task_for
+from tests.helpers import audit_actions, case_row, complete, hold_session, open_elements, task_for
 from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
 
 
@@ -52,6 +52,7 @@ def test_commitments_need_a_valid_due_date(p001: Engine) -> None:
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
     bad = {
         **FICHA,
         "compromisos": [{"descripcion": "x", "responsable": "salud", "fecha_limite": "31/12/2026"}],
@@ -79,6 +80,7 @@ def test_only_the_named_delegate_may_file_the_ficha(p001: Engine) -> None:
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
     with pytest.raises(Forbidden):
         complete(
             p001, key, "diligenciar_ficha", "cultura", FICHA
@@ -181,6 +183,7 @@ def test_a_nested_field_the_form_does_not_define_is_refused(p001: Engine) -> Non
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
     row = {"descripcion": "x", "responsable": "salud", "fecha_limite": "2026-12-31", "x": 1}
     with pytest.raises(ValidationError) as error:
         complete(p001, key, "diligenciar_ficha", "delegada", {**FICHA, "compromisos": [row]})

@@ -9,7 +9,7 @@ import pytest
 
 from engine import Engine, ValidationError
 from engine.bpm.date_rules import date_rule_errors
-from tests.helpers import complete
+from tests.helpers import complete, hold_session
 from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
 
 SCHEMA = {
@@ -31,6 +31,7 @@ def test_a_commitment_due_before_the_session_is_an_error_on_its_row(p001: Engine
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
     late = {**FICHA["compromisos"][0], "fecha_limite": "2026-12-03"}  # type: ignore[dict-item]
     with pytest.raises(ValidationError) as refused:
         complete(p001, key, "diligenciar_ficha", "delegada", {**FICHA, "compromisos": [late]})

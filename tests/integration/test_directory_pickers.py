@@ -16,7 +16,7 @@ from engine.commands.attachments import Upload
 from engine.people.pickers import directory_field_errors
 from storage.models import Case, Group, User
 from tests.conftest import BPMN
-from tests.helpers import complete
+from tests.helpers import complete, hold_session
 from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
 
 P003_START = {"tipo_acto": "decreto", "asunto": "Por el cual se reglamenta…"}
@@ -70,6 +70,7 @@ def test_an_unknown_commitment_responsible_is_an_error_on_its_row(p001: Engine) 
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
     ficha = {**FICHA, "compromisos": [{**FICHA["compromisos"][0], "responsable": "tesoreria"}]}  # type: ignore[dict-item]
     with pytest.raises(ValidationError) as refused:
         complete(p001, key, "diligenciar_ficha", "delegada", ficha)

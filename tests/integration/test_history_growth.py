@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from engine import Engine
 from storage.models import Case
-from tests.helpers import complete, task_for
+from tests.helpers import complete, hold_session, task_for
 from tests.integration.test_p001_paths import PROPOSAL, start
 
 RETURN = {
@@ -38,5 +38,6 @@ def test_state_size_is_the_same_after_5_and_after_260_returned_proposals(p001: E
     # The case still runs correctly on the pruned tree.
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
     assert task_for(p001, key, "diligenciar_ficha").assignee == "delegada"
     assert p001.verify_audit(key) == []

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine import Engine, Forbidden, ManualClock, fire_due_timers
 from storage.models import AuditEvent, Case, Definition, Job, Task, WorkbenchEvent
 from tests.conftest import PROCESSES
-from tests.helpers import audit_actions, complete, open_elements, open_tasks
+from tests.helpers import audit_actions, complete, hold_session, open_elements, open_tasks
 from tests.integration.test_p001_paths import PROPOSAL, start
 from tests.p001_versions import (
     P001_XML,
@@ -104,6 +104,7 @@ def test_a_case_past_the_removed_task_moves_and_goes_on(p001: Engine) -> None:
     assert [c.business_key for c in p001.migrate("P001", 2, "analista").migrated] == [key]
 
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
     assert open_elements(p001, key) == ["diligenciar_ficha"]
 
 
@@ -151,6 +152,7 @@ def test_waiting_timers_keep_their_due_time_and_still_fire(
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
     jobs = snapshot(p001, key)[5]
     deploy_version(p001, RENAMED)
 

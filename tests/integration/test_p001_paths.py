@@ -15,6 +15,7 @@ from tests.helpers import (
     case_row,
     complete,
     follow_commitments,
+    hold_session,
     open_elements,
     open_tasks,
     task_for,
@@ -56,6 +57,9 @@ def test_one_session_delegation_approved_reaches_ficha_and_follows_commitments_i
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    confirmation = task_for(p001, key, "confirmar_sesion")
+    assert (confirmation.assignee, confirmation.due_date) == ("delegada", date(2026, 12, 4))
+    hold_session(p001, key)
 
     ficha = task_for(p001, key, "diligenciar_ficha")
     assert ficha.assignee == "delegada"
@@ -146,8 +150,9 @@ def test_standing_delegation_requires_the_administrative_act_through_p003(p001: 
     )
 
     # Back in P001: the delegate is notified and files the ficha; P005 follows its commitment.
-    assert open_elements(p001, key) == ["diligenciar_ficha"]
+    assert open_elements(p001, key) == ["confirmar_sesion"]
     assert case_row(p001, key).data["notificacion_delegado"]["enviada"] is True
+    hold_session(p001, key)
     one_commitment = {**FICHA, "compromisos": FICHA["compromisos"][:1]}
     complete(p001, key, "diligenciar_ficha", "delegada", one_commitment)
     assert follow_commitments(p001, key, status="incumplido") == ["salud"]
@@ -223,7 +228,7 @@ def test_returned_proposal_goes_back_to_despacho_then_approved(p001: Engine) -> 
         {"delegado": "salud", "cargo_delegado": "Secretario de Salud"},
     )
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
-    assert task_for(p001, key, "diligenciar_ficha").assignee == "salud"
+    assert task_for(p001, key, "confirmar_sesion").assignee == "salud"
     assert p001.verify_audit(key) == []
 
 
@@ -237,3 +242,81 @@ def test_return_or_reject_without_observations_is_refused(p001: Engine, decision
         complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": decision})
     assert "observaciones_secretario" in error.value.field_errors
     assert open_elements(p001, key) == ["aprobar_delegacion"]
+
+
+def _delegation_notified(engine: Engine) -> str:
+    key = start(engine)
+    complete(engine, key, "proponer_delegado", "despacho", PROPOSAL)
+    complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    return key
+
+
+def test_a_session_cannot_be_reported_held_before_it_happens(p001: Engine) -> None:
+    from engine import ValidationError
+
+    key = _delegation_notified(p001)  # the clock is at 2026-12-01
+    with pytest.raises(ValidationError) as refused:
+        complete(
+            p001,
+            key,
+            "confirmar_sesion",
+            "delegada",
+            {"novedad_sesion": "realizada", "fecha_realizacion": "2026-12-04"},
+        )
+    assert "fecha_realizacion" in refused.value.field_errors
+    assert open_elements(p001, key) == ["confirmar_sesion"]
+
+
+def test_the_ficha_term_counts_from_the_day_the_session_was_actually_held(p001: Engine) -> None:
+    key = _delegation_notified(p001)  # planned for Friday 2026-12-04
+    hold_session(p001, key, day="2026-12-07")
+
+    ficha = task_for(p001, key, "diligenciar_ficha")
+    assert ficha.due_date == date(
+        2026, 12, 11
+    )  # 3 business days from the 7th; the 8th is a holiday
+
+
+def test_a_postponed_session_notifies_the_new_date_again(p001: Engine) -> None:
+    key = _delegation_notified(p001)
+    complete(
+        p001,
+        key,
+        "confirmar_sesion",
+        "delegada",
+        {
+            "novedad_sesion": "aplazada",
+            "nueva_fecha_sesion": "2026-12-11",
+            "motivo_novedad": "Quórum",
+        },
+    )
+    confirmation = task_for(p001, key, "confirmar_sesion")
+    assert confirmation.due_date == date(2026, 12, 11)
+    assert case_row(p001, key).data["fecha_sesion"] == "2026-12-11"
+    with p001.sessions() as session:
+        messages = session.scalars(
+            select(Notification.body)
+            .where(Notification.subject.contains("Delegación: "))
+            .order_by(Notification.id)
+        ).all()
+    assert [message[-10:] for message in messages] == ["2026-12-04", "2026-12-11"]
+
+
+def test_an_absent_delegate_is_replaced_and_the_new_delegate_reports(p001: Engine) -> None:
+    key = _delegation_notified(p001)
+    complete(
+        p001,
+        key,
+        "confirmar_sesion",
+        "delegada",
+        {"novedad_sesion": "no_asiste", "motivo_novedad": "Incapacidad"},
+    )
+    assert task_for(p001, key, "atender_inasistencia").candidate_group == "despacho_gobierno"
+    complete(
+        p001,
+        key,
+        "atender_inasistencia",
+        "despacho",
+        {"decision_inasistencia": "reasignar", "delegado": "salud", "cargo_delegado": "Secretario"},
+    )
+    assert task_for(p001, key, "confirmar_sesion").assignee == "salud"

@@ -14,7 +14,7 @@ from engine import Engine, ManualClock
 from engine.audit.indicators import Filters, Indicator, compliance
 from engine.bpm.calendar import BOGOTA
 from tests.conftest import BPMN, PROCESSES
-from tests.helpers import complete, open_tasks, task_for
+from tests.helpers import complete, hold_session, open_tasks, task_for
 
 PDF = "data:application/pdf;base64,JVBERi0xLjQKJcfsj6IK"
 
@@ -46,6 +46,7 @@ def _delegation(engine: Engine, session_day: str) -> str:
     complete(engine, key, "proponer_delegado", "despacho",
              {"delegado": "delegada", "cargo_delegado": "Subsecretaria", "justificacion": "Tema"})  # fmt: skip
     complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(engine, key, day=session_day)
     return key
 
 
@@ -69,18 +70,19 @@ def _report(engine: Engine, key: str, responsible: str, verdict: dict[str, str])
 
 @pytest.fixture
 def delegations(engine: Engine, clock: ManualClock) -> dict[str, str]:
-    """On 2026-12-01: sessions on 12-04 (ficha due 12-10: the 8th is a holiday); then the
-    clock moves to 12-14 and the rest happens late or not at all."""
+    """Sessions held on 2026-12-04 (ficha due 12-10: the 8th is a holiday), reported that
+    afternoon; then the clock moves to 12-14 and the rest happens late or not at all; a session
+    held on 12-14 is still in its term."""
     engine.deploy([BPMN], "analista")
     keys = {name: _delegation(engine, "2026-12-04") for name in ("a_tiempo", "tarde", "falta")}
     _send_ficha(
         engine,
         keys["a_tiempo"],
         [
-            {"descripcion": "Informe", "responsable": "salud", "fecha_limite": "2026-12-03"},
-            {"descripcion": "Plan", "responsable": "movilidad", "fecha_limite": "2026-12-04"},
-            {"descripcion": "Acta", "responsable": "educacion", "fecha_limite": "2026-12-07"},
-            {"descripcion": "Oficio", "responsable": "cultura", "fecha_limite": "2026-12-09"},
+            {"descripcion": "Informe", "responsable": "salud", "fecha_limite": "2026-12-04"},
+            {"descripcion": "Plan", "responsable": "movilidad", "fecha_limite": "2026-12-07"},
+            {"descripcion": "Acta", "responsable": "educacion", "fecha_limite": "2026-12-09"},
+            {"descripcion": "Oficio", "responsable": "cultura", "fecha_limite": "2026-12-10"},
             {"descripcion": "Mesa", "responsable": "hacienda", "fecha_limite": "2027-01-15"},
         ],
     )
@@ -98,7 +100,7 @@ def delegations(engine: Engine, clock: ManualClock) -> dict[str, str]:
     clock.set(datetime(2026, 12, 14, 9, 0, tzinfo=BOGOTA))
     _send_ficha(engine, keys["tarde"])
     _report(engine, keys["a_tiempo"], "movilidad", {"estado_compromiso": "cumplido"})
-    keys["en_termino"] = _delegation(engine, "2026-12-15")
+    keys["en_termino"] = _delegation(engine, "2026-12-14")
     return keys
 
 
@@ -141,7 +143,7 @@ def test_policy_1_tells_on_time_late_open_overdue_and_reprogrammed_commitments(
     assert (p1.compliant, p1.non_compliant, p1.pending) == (1, 2, 2)
     assert p1.keys("non_compliant") == [delegations["a_tiempo"]]
     # The reprogrammed commitment stays in the period of its original due date.
-    early = _figures(engine, Filters(end=date(2026, 12, 9)))["1"]
+    early = _figures(engine, Filters(end=date(2026, 12, 10)))["1"]
     assert sum(len(b.items) for b in early.buckets) == 4
 
 

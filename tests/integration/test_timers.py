@@ -15,6 +15,7 @@ from tests.helpers import (
     case_row,
     complete,
     follow_commitments,
+    hold_session,
     open_elements,
     open_tasks,
     task_for,
@@ -26,6 +27,7 @@ def _approved_case(engine: Engine) -> str:
     key = start(engine)  # session on Friday 2026-12-04; ficha due Thursday 2026-12-10
     complete(engine, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(engine, key)  # held that day, reported at 17:00
     return key
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from engine import Engine, ManualClock
-from tests.helpers import task_for
+from tests.helpers import hold_session, task_for
 from tests.web.conftest import PROPOSAL, login, make_app, post, start_p001
 
 
@@ -106,9 +106,10 @@ def test_overdue_task_is_marked_in_words_not_by_colour_alone(
         "secretario",
         {"decision_secretario": "aprobar"},
     )
+    hold_session(p001, key)  # the ficha is due 2026-12-10; today is 2026-12-04
     login(client, "delegada")
-    assert "Faltan 6 días hábiles" in client.get("/").text  # due 2026-12-10, today 2026-12-01
-    clock.advance(timedelta(days=14))  # 2026-12-15: 3 business days after the due date
+    assert "Faltan 3 días hábiles" in client.get("/").text
+    clock.advance(timedelta(days=11))  # 2026-12-15: 3 business days after the due date
     page = client.get("/").text
     assert "Vencida hace 3 días hábiles" in page
     assert key in client.get("/?estado=vencidas").text

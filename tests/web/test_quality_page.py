@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from engine import Engine, ManualClock
 from engine.bpm.calendar import BOGOTA
 from storage.models import AuditEvent, Case
-from tests.helpers import complete
+from tests.helpers import complete, hold_session
 from tests.web.conftest import PROPOSAL, login, make_app, start_p001
 
 
@@ -66,6 +66,7 @@ def _ficha_task(engine: Engine) -> str:
     key = start_p001(engine)
     complete(engine, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(engine, key)
     return key
 
 

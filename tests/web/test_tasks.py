@@ -14,6 +14,7 @@ from tests.helpers import (
     audit_actions,
     case_row,
     follow_commitments,
+    hold_session,
     open_elements,
     open_tasks,
     task_for,
@@ -29,6 +30,7 @@ def _approved_case(p001: Engine) -> str:
         "secretario",
         {"decision_secretario": "aprobar"},
     )
+    hold_session(p001, key)
     return key
 
 
@@ -97,7 +99,7 @@ def test_decision_is_offered_as_buttons_and_return_needs_observations(
     assert response.status_code == 422
     assert 'id="campo-observaciones_secretario-error"' in response.text
     assert post(client, f"/tareas/{task.id}", {"decision_secretario": "aprobar"}).status_code == 303
-    assert open_elements(p001, key) == ["diligenciar_ficha"]
+    assert open_elements(p001, key) == ["confirmar_sesion"]
 
 
 def test_add_row_re_renders_without_completing(client: FlaskClient, p001: Engine) -> None:

@@ -267,7 +267,7 @@ def test_the_problems_panel_names_the_task_that_lost_its_form(app: Flask, p001: 
     assert report["deployable"] is False
     assert {
         "element": "proponer_delegado",
-        "line": 54,
+        "line": 60,
         "message": "la tarea de usuario no tiene formulario (formJsonSchemaFilename)",
     } in report["problems"]
     page = client.get(f"/modelos/borradores/{draft}/problemas").text

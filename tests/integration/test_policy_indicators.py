@@ -269,18 +269,22 @@ PROYECTO = {
 }
 
 
-def _discrepant_concepts(engine: Engine, key: str) -> None:
-    complete(engine, key, "concepto_tecnico", "planeacion", {"concepto_tecnico": "favorable"})
-    complete(engine, key, "concepto_financiero", "hacienda",
-             {"concepto_financiero": "desfavorable", "razones_concepto_financiero": "Costoso"})  # fmt: skip
+def _discrepant_concepts(engine: Engine, key: str, against: str = "financiero") -> None:
+    """Concepts that disagree: `against` (tecnico or financiero) is the desfavorable one."""
+    concepts = {"tecnico": "planeacion", "financiero": "hacienda"}
+    for concept, group in concepts.items():
+        data = {f"concepto_{concept}": "favorable"}
+        if concept == against:
+            data = {f"concepto_{concept}": "desfavorable", f"razones_concepto_{concept}": "Reparo"}
+        complete(engine, key, f"concepto_{concept}", group, data)
     complete(engine, key, "concepto_juridico", "juridica", {"concepto_juridico": "favorable"})
     assert task_for(engine, key, "decidir_convocatoria")
 
 
-def _bill(engine: Engine) -> str:
+def _bill(engine: Engine, against: str = "financiero") -> str:
     key = engine.start("P004", "despacho", PROYECTO)
     complete(engine, key, "verificar_completitud", "despacho", {"decision_completitud": "completo"})
-    _discrepant_concepts(engine, key)
+    _discrepant_concepts(engine, key, against)
     return key
 
 
@@ -289,7 +293,8 @@ def test_a_pending_discrepancy_is_not_a_failure_and_each_round_counts_apart(
 ) -> None:
     engine.deploy([BPMN], "analista")
     pending = _bill(engine)
-    without_committee = _bill(engine)
+    # Only a technical reparo may be overridden by the leader (a legal or fiscal veto may not).
+    without_committee = _bill(engine, against="tecnico")
     complete(engine, without_committee, "decidir_convocatoria", "despacho",
              {"convocar_comite": "no", "decision_sin_comite": "continuar",
               "justificacion_convocatoria": "El reparo se resuelve en el articulado"})  # fmt: skip

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from engine import Engine
 from engine.bpm.clock import ManualClock
 from storage.models import AuditEvent, Case, Task
+from tests.conftest import BPMN, PROCESSES
 
 
 def open_tasks(engine: Engine, business_key: str) -> list[Task]:
@@ -114,3 +117,19 @@ def race(*actions: Callable[[], Any]) -> list[BaseException | None]:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def deploy_edited_p001(engine: Engine, tmp_path: Path, original: str, replacement: str) -> None:
+    """Deploy P001 with its first `original` text replaced (and the processes it calls), from a
+    copy of processes/ under `tmp_path`: a diagram an analyst edited."""
+    folder = tmp_path / "processes" / "bpmn"
+    folder.mkdir(parents=True)
+    shutil.copytree(PROCESSES / "forms", tmp_path / "processes" / "forms")
+    for called in ("P003_actos_administrativos.bpmn", "P005_seguimiento_compromisos.bpmn"):
+        shutil.copy(BPMN / called, folder)
+    diagram = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
+    assert original in diagram
+    (folder / "P001_delegaciones.bpmn").write_text(
+        diagram.replace(original, replacement, 1), encoding="utf-8"
+    )
+    engine.deploy([folder / "P001_delegaciones.bpmn"], "admin")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,26 +10,16 @@ import pytest
 from engine import Engine, InvalidDefinition
 from engine.bpm.runtime import outcome_text
 from engine.commands.attachments import Upload
-from tests.conftest import BPMN, PROCESSES
-from tests.helpers import case_row, task_for
+from tests.conftest import BPMN
+from tests.helpers import case_row, deploy_edited_p001, task_for
 from tests.web.conftest import PDF, PROPOSAL, start_p001
 
 REJECTED = '<spiffworkflow:property name="outcome" value="Delegación rechazada" />'
 
 
 def _deploy_p001_with_outcome(engine: Engine, tmp_path: Path, outcome: str) -> None:
-    folder = tmp_path / "processes" / "bpmn"
-    folder.mkdir(parents=True)
-    shutil.copytree(PROCESSES / "forms", tmp_path / "processes" / "forms")
-    for called in ("P003_actos_administrativos.bpmn", "P005_seguimiento_compromisos.bpmn"):
-        shutil.copy(BPMN / called, folder)
-    original = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
-    assert REJECTED in original
     changed = REJECTED.replace('value="Delegación rechazada"', f'value="{outcome}"')
-    (folder / "P001_delegaciones.bpmn").write_text(
-        original.replace(REJECTED, changed, 1), encoding="utf-8"
-    )
-    engine.deploy([folder / "P001_delegaciones.bpmn"], "admin")
+    deploy_edited_p001(engine, tmp_path, REJECTED, changed)
 
 
 @pytest.mark.parametrize(

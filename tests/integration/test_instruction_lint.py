@@ -3,7 +3,6 @@ refuses one that fails or names a field nothing defines; the message names the e
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,23 +10,14 @@ from sqlalchemy import func, select
 
 from engine import Engine, InvalidDefinition
 from storage.models import Definition
-from tests.conftest import BPMN, PROCESSES
+from tests.conftest import BPMN
+from tests.helpers import deploy_edited_p001
 
 PROPOSAL_INSTRUCTIONS = "Proponga el funcionario de **nivel directivo**"
 
 
 def _deploy_p001_with(engine: Engine, tmp_path: Path, instructions: str) -> None:
-    folder = tmp_path / "processes" / "bpmn"
-    folder.mkdir(parents=True)
-    shutil.copytree(PROCESSES / "forms", tmp_path / "processes" / "forms")
-    for called in ("P003_actos_administrativos.bpmn", "P005_seguimiento_compromisos.bpmn"):
-        shutil.copy(BPMN / called, folder)
-    original = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
-    assert PROPOSAL_INSTRUCTIONS in original
-    (folder / "P001_delegaciones.bpmn").write_text(
-        original.replace(PROPOSAL_INSTRUCTIONS, instructions, 1), encoding="utf-8"
-    )
-    engine.deploy([folder / "P001_delegaciones.bpmn"], "admin")
+    deploy_edited_p001(engine, tmp_path, PROPOSAL_INSTRUCTIONS, instructions)
 
 
 def _definitions(engine: Engine) -> int:

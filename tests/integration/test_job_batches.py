@@ -3,34 +3,16 @@ savepoint, unless something fails (then each job gets its savepoint; see test_da
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from engine import Engine, JobRunner, ManualClock
 from storage.models import AuditEvent, Case, Job
 from tests.conftest import ROOT
+from tests.integration.test_statement_counts import counted
 
 BENCH = ROOT / "bench" / "processes" / "bpmn"
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            sent.append(statement)
-
-    database = engine.sessions.kw["bind"]
-    event.listen(database, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(database, "before_cursor_execute", count)
 
 
 def _due_timers(engine: Engine, clock: ManualClock, count: int) -> list[str]:

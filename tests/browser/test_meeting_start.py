@@ -31,7 +31,7 @@ def test_p005_starts_from_the_web_with_its_lists_of_strings(
     page.get_by_label("Tema 1").fill("Avance de compromisos")
     page.locator("#campo-desarrollo").fill("Se revisaron los compromisos.")
     page.locator("#campo-compromisos-0-descripcion").fill("Enviar el informe")
-    page.locator("#campo-compromisos-0-responsable").fill("salud")
+    page.locator("#campo-compromisos-0-responsable").select_option("salud")
     page.locator("#campo-compromisos-0-fecha_limite").fill("2026-12-15")
     screenshot(page, "p005-acta-reunion")
     violations = axe_violations(page)

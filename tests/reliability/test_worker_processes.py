@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from engine import Engine
 from storage.models import AuditEvent, Case, Job, Notification, Task
 from tests.conftest import url_of
-from tests.helpers import complete
+from tests.helpers import complete, hold_session
 from tests.integration.test_p001_paths import PROPOSAL, start
 
 pytestmark = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
@@ -36,6 +36,7 @@ def _approved_cases(engine: Engine, count: int) -> list[str]:
         complete(
             engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"}
         )
+        hold_session(engine, key)  # the ficha's term (and its timers) start once it was held
         keys.append(key)
     return keys
 

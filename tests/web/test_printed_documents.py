@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from engine import Engine, ManualClock
 from engine.bpm.calendar import BOGOTA
 from storage.models import AuditEvent
-from tests.helpers import complete
+from tests.helpers import complete, hold_session
 from tests.web.conftest import PROPOSAL, login, start_p001
 
 FICHA = {
@@ -32,6 +32,7 @@ def _case_with_ficha(engine: Engine) -> str:
     key = start_p001(engine)
     complete(engine, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(engine, key)
     complete(engine, key, "diligenciar_ficha", "delegada", FICHA)
     assert isinstance(engine.clock, ManualClock)
     engine.clock.set(datetime(2026, 12, 9, 10, 30, tzinfo=BOGOTA))

@@ -22,12 +22,14 @@ from engine.authorization import (
     can_work_on,
     require_can_view_case,
 )
+from engine.bpm.bpmn_xml import with_lane_labels
 from engine.bpm.deployment import latest_definitions, start_element
 from engine.bpm.instructions import InstructionsError, RenderedInstructions
 from engine.bpm.instructions import render as render_instructions
 from engine.errors import Forbidden, NotFound
 from engine.read.case_search import named_organisms
 from engine.read.case_timeline import TimelineEntry, TimelineEvent, fold
+from engine.read.diagram_marks import active_shapes
 from engine.read.inbox import MAX_PAGE
 from engine.read.wording import for_officials, step_names
 from storage.models import Attachment, AuditEvent, Case, Definition, Group, Membership, Task, User
@@ -101,6 +103,7 @@ class CurrentTask:
     group: str | None
     group_name: str | None
     assignee: str | None
+    assignee_name: str | None
     due: Any
 
 
@@ -241,7 +244,14 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
         select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
     ).all()
     open_tasks = [t for t in tasks if t.state == "open"]
-    names = _full_names(session, [case.started_by, *(e.actor for e in events)])
+    names = _full_names(
+        session,
+        [
+            case.started_by,
+            *(e.actor for e in events),
+            *(t.assignee for t in open_tasks if t.assignee),
+        ],
+    )
     groups = _group_names(session, [t.candidate_group for t in open_tasks])
     completed: list[str] = []
     for event in events:
@@ -274,6 +284,7 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
                 t.candidate_group,
                 groups.get(t.candidate_group or ""),
                 t.assignee,
+                names.get(t.assignee, t.assignee) if t.assignee else None,
                 t.due_date,
             )
             for t in open_tasks
@@ -309,7 +320,9 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
             )
         ],
         completed_elements=completed,
-        active_elements=[t.element_id for t in open_tasks],
+        active_elements=active_shapes(
+            definition.elements, definition.key, [t.element_id for t in open_tasks]
+        ),
         completed_steps=step_names(own_elements, completed),
         active_steps=list(dict.fromkeys(t.name for t in open_tasks)),
         context=_submitted_forms(session, case),
@@ -318,8 +331,10 @@ def case_detail(session: Session, actor: Actor, business_key: str) -> CaseDetail
 
 
 def case_diagram(session: Session, actor: Actor, business_key: str) -> str:
-    """The BPMN XML of the version the case runs on."""
-    return _visible_case(session, actor, business_key).definition.bpmn_xml
+    """The BPMN XML of the version the case runs on, its lanes named by their organisms."""
+    definition = _visible_case(session, actor, business_key).definition
+    lanes = [e.get("lane") for e in definition.elements.get(definition.key, {}).values()]
+    return with_lane_labels(definition.bpmn_xml, _group_names(session, lanes))
 
 
 def attachment_file(

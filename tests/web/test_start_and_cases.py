@@ -7,6 +7,7 @@ import io
 from flask.testing import FlaskClient
 
 from engine import Engine
+from engine.commands.attachments import Upload
 from tests.helpers import case_row, open_elements, task_for
 from tests.web.conftest import INVITATION, PDF, PROPOSAL, login, post, start_p001
 
@@ -66,9 +67,37 @@ def test_case_page_shows_header_tasks_timeline_and_diagram_marks(
     assert diagram.mimetype == "application/xml" and b'id="aprobar_delegacion"' in diagram.data
 
 
-def test_case_page_lists_attachments(client: FlaskClient, p001: Engine) -> None:
-    from engine.commands.attachments import Upload
+def test_case_page_marks_the_call_activity_holding_the_open_task_and_names_who_has_it(
+    client: FlaskClient, p001: Engine
+) -> None:
+    """Issue 13, defect 8: a task open inside P003 is not on P001's diagram; the call activity
+    that led there is what is active. "Quién la tiene" gives the person's name, and the lanes
+    the organisms' names, not their codes."""
+    key = start_p001(p001, tipo_delegacion="permanente")
+    p001.complete(task_for(p001, key, "proponer_delegado").id, "despacho", PROPOSAL)
+    p001.complete(
+        task_for(p001, key, "aprobar_delegacion").id,
+        "secretario",
+        {"decision_secretario": "aprobar"},
+    )
+    p001.complete(
+        task_for(p001, key, "proyectar_acto_delegacion").id,
+        "despacho",
+        {"tipo_acto": "decreto"},
+        {"borrador": Upload("decreto.pdf", PDF)},
+    )
+    p001.claim(task_for(p001, key, "visto_bueno_organismo").id, "despacho")
+    login(client, "despacho")
+    page = client.get(f"/casos/{key}").text
+    assert 'data-active="tramitar_acto_delegacion"' in page
+    assert "<td>Profesional Despacho de Gobierno</td>" in page
+    diagram = client.get(f"/casos/{key}/diagrama.bpmn").text
+    assert 'name="Despacho de Gobierno"' in diagram and 'name="Secretario de Gobierno"' in diagram
+    assert 'name="despacho_gobierno"' not in diagram
+    assert 'name="delegado"' in diagram  # a lane that names no group keeps its name
 
+
+def test_case_page_lists_attachments(client: FlaskClient, p001: Engine) -> None:
     key = start_p001(p001, tipo_delegacion="permanente")
     p001.complete(task_for(p001, key, "proponer_delegado").id, "despacho", PROPOSAL)
     p001.complete(

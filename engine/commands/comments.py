@@ -60,13 +60,11 @@ class AddComment:
         access = case_access(session, case)
         access.require_view(who)
         access.require_comment(who)
-        if case.status != "running":
-            raise Conflict(
-                f"el caso {case.business_key} ya terminó: sus comentarios son de solo lectura"
-            )
+        _require_running(case)
         text = _normalized(self.text)
         mentions = _mentions(session, text, access)
         case = _lock_case(session, case.id)
+        _require_running(case)  # it may have ended while we waited for its lock
         now = context.engine.clock.now()
         comment = Comment(
             case_id=case.id,
@@ -109,6 +107,13 @@ class AddComment:
         if self.business_key is None:
             raise NotFound("el comentario no dice sobre qué caso ni qué tarea es")
         return case_by_key(session, self.business_key), None
+
+
+def _require_running(case: Case) -> None:
+    if case.status != "running":
+        raise Conflict(
+            f"el caso {case.business_key} ya terminó: sus comentarios son de solo lectura"
+        )
 
 
 def _normalized(text: str) -> str:

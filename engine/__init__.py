@@ -3,7 +3,7 @@ only `engine.bpm` does). Its packages, each with one job, are drawn in docs/arch
 
 Public surface:
     Engine                  commands: deploy, validate, start, claim, unclaim, reassign,
-                            complete, cancel, verify_audit,
+                            complete, cancel, comment, verify_audit,
                             audit_report, checkpoint_audit
     Clock, SystemClock, ManualClock
     ServiceRegistry, HandlerContext, CompletedTask   for handlers

@@ -184,23 +184,58 @@ def can_see_every_case(actor: Actor) -> bool:
     return actor.is_admin or bool(actor.groups & AUDITOR_GROUPS)
 
 
+def can_view_case(
+    actor: Actor,
+    participants: Collection[str],
+    groups: Collection[str],
+    organisms: Collection[str] = (),
+) -> bool:
+    """Who reads a case: admins, auditors, whoever took part, members of its tasks' groups and
+    of the organisms the case names (the producing or formulating organism of an act or bill)."""
+    return bool(
+        can_see_every_case(actor)
+        or actor.username in participants
+        or actor.groups & set(groups)
+        or actor.groups & set(organisms)
+    )
+
+
 def require_can_view_case(
     actor: Actor,
     business_key: str,
-    participants: set[str],
-    groups: set[str],
+    participants: Collection[str],
+    groups: Collection[str],
     organisms: Collection[str] = (),
 ) -> None:
-    """Who reads a case: admins, auditors, whoever took part, members of its tasks' groups and
-    of the organisms the case names (the producing or formulating organism of an act or bill)."""
-    if (
-        can_see_every_case(actor)
-        or actor.username in participants
-        or actor.groups & groups
-        or actor.groups & set(organisms)
-    ):
+    """See `can_view_case`."""
+    if can_view_case(actor, participants, groups, organisms):
         return
     raise Forbidden(f"{actor.username} no puede ver el caso {business_key}")
+
+
+def can_comment_on_case(
+    actor: Actor, workers: Collection[str], open_groups: Collection[str]
+) -> bool:
+    """Who writes comments on a case (everyone who reads it reads them): who works on it.
+
+    Admins; whoever started it, holds or completed one of its tasks (`workers`); the members of
+    the groups its open tasks are offered to (`open_groups`). Reading a case is not enough: the
+    quality office, an organism the case only names, or a group whose task is done read the
+    comments but do not write them.
+    """
+    return bool(actor.is_admin or actor.username in workers or actor.groups & set(open_groups))
+
+
+def require_can_comment_on_case(
+    actor: Actor, business_key: str, workers: Collection[str], open_groups: Collection[str]
+) -> None:
+    """See `can_comment_on_case`."""
+    if can_comment_on_case(actor, workers, open_groups):
+        return
+    raise Forbidden(
+        f"{actor.username} no puede comentar el caso {business_key} "
+        "(solo quienes trabajan en él; usted puede leerlo)"
+    )
 
 
 def visible_cases(actor: Actor, organism_fields: Collection[str]) -> ColumnElement[bool]:

@@ -297,6 +297,25 @@ class Notification(Base):
     sent_at: Mapped[datetime | None]
 
 
+class Comment(Base):
+    """A remark on a case, or on one of its tasks (`task_id`), by an official working on it.
+
+    Written once, never edited: the audit event of the same command carries its text, chained.
+    `mentions` are the usernames it named with "@", each notified in the Buzón.
+    """
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
 class Attachment(Base):
     """A file uploaded with a form; the form data holds its reference (`adjunto:<sha256>/<name>`).
 

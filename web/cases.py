@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.read.case_search import STATUSES, CaseSearch, search_cases
 from engine.read.case_views import attachment_file, case_detail, case_diagram, my_cases
+from engine.read.comments import MAX_COMMENT_LENGTH, case_comments
 from engine.read.directory import directory_choices
 from engine.read.inbox import procedures
 from engine.read.printable import case_summary_document, case_trace_document, form_document
@@ -66,9 +67,25 @@ def search() -> ResponseReturnValue:
 @blueprint.get("/casos/<business_key>")
 @login_required
 def show(business_key: str) -> ResponseReturnValue:
+    return case_page(business_key)
+
+
+def case_page(
+    business_key: str, comment_text: str = "", comment_errors: dict[str, str] | None = None
+) -> str:
+    """The case page; a refused comment comes back in its form with its errors."""
     with engine().sessions() as session:
         case = case_detail(session, actor(), business_key)
-    return render_template("cases/show.html", case=case, today=today())
+        comments = case_comments(session, actor(), business_key)
+    return render_template(
+        "cases/show.html",
+        case=case,
+        today=today(),
+        comments=comments,
+        comment_text=comment_text,
+        comment_errors=comment_errors or {},
+        max_comment_length=MAX_COMMENT_LENGTH,
+    )
 
 
 @blueprint.get("/casos/<business_key>/diagrama.bpmn")

@@ -32,6 +32,8 @@ ACTIONS = {
     "incident_retried": _l("Reintentó el paso con incidente"),
     "timer_fired": _l("Se cumplió el plazo"),
     "case_migrated": _l("Pasó el caso a otra versión del procedimiento"),
+    "case_commented": _l("Comentó el caso"),
+    "task_commented": _l("Comentó la tarea"),
 }
 
 STATUSES = {

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from engine import Conflict, ValidationError
 from engine.read.case_views import TaskDetail, task_detail
+from engine.read.comments import MAX_COMMENT_LENGTH, task_comments
 from web.current import actor, engine, login_required, today
 from web.directory_fields import with_directory_choices
 from web.schema_form import build_fields, decision_field, read_submission, with_references
@@ -27,6 +28,9 @@ def _page(
     data: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     row_counts: dict[str, int] | None = None,
+    *,
+    comment_text: str = "",
+    comment_errors: dict[str, str] | None = None,
 ) -> str:
     fields = (
         build_fields(
@@ -39,6 +43,8 @@ def _page(
         if detail.form
         else []
     )
+    with engine().sessions() as session:
+        comments = task_comments(session, actor(), detail.id)
     return render_template(
         "tasks/show.html",
         task=detail,
@@ -46,7 +52,16 @@ def _page(
         decision=decision_field(fields),
         errors=errors or {},
         today=today(),
+        comments=comments,
+        comment_text=comment_text,
+        comment_errors=comment_errors or {},
+        max_comment_length=MAX_COMMENT_LENGTH,
     )
+
+
+def task_page(task_id: int, comment_text: str, comment_errors: dict[str, str]) -> str:
+    """The task page with a refused comment back in its form, with its errors."""
+    return _page(_detail(task_id), comment_text=comment_text, comment_errors=comment_errors)
 
 
 @blueprint.get("/tareas/<int:task_id>")

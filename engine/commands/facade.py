@@ -47,6 +47,7 @@ from engine.commands.cases import (
     StartCase,
     case_by_key,
 )
+from engine.commands.comments import AddComment
 from engine.commands.executor import CommandExecutor
 from engine.commands.migration import MigrateCase
 from engine.commands.workbench import (
@@ -306,6 +307,22 @@ class Engine:
 
     def cancel(self, business_key: str, actor: str, reason: str) -> None:
         self.executor.execute(CancelCase(business_key, actor, reason))
+
+    def comment(
+        self,
+        actor: str,
+        text: str,
+        *,
+        business_key: str | None = None,
+        task_id: int | None = None,
+    ) -> int:
+        """Comment on a case (`business_key`) or on one of its tasks (`task_id`); returns the
+        comment's id. Audited, and each "@username" it mentions gets a notice in the Buzón.
+
+        Whoever works on the case writes (`engine.authorization.can_comment_on_case`); an empty
+        or too long text, or a mention of someone unknown, inactive or who cannot read the
+        case, is a `ValidationError` on the field "texto" and nothing is stored."""
+        return self.executor.execute(AddComment(actor, text, business_key, task_id))
 
     # -- audit -------------------------------------------------------------------------------
 

@@ -20,14 +20,13 @@ from engine.authorization import (
     can_release,
     can_view_task,
     can_work_on,
-    require_can_view_case,
 )
 from engine.bpm.bpmn_xml import with_lane_labels
 from engine.bpm.deployment import latest_definitions, start_element
 from engine.bpm.instructions import InstructionsError, RenderedInstructions
 from engine.bpm.instructions import render as render_instructions
 from engine.errors import Forbidden, NotFound
-from engine.read.case_search import named_organisms
+from engine.read.case_access import case_access
 from engine.read.case_timeline import TimelineEntry, TimelineEvent, fold
 from engine.read.diagram_marks import active_shapes
 from engine.read.inbox import MAX_PAGE
@@ -431,21 +430,7 @@ def _visible_case(session: Session, actor: Actor, business_key: str) -> Case:
     case = session.scalars(select(Case).where(Case.business_key == business_key)).first()
     if case is None:
         raise NotFound(f"el caso {business_key} no existe")
-    participants = {case.started_by}
-    participants.update(
-        session.scalars(select(AuditEvent.actor).where(AuditEvent.case_id == case.id).distinct())
-    )
-    groups: set[str] = set()
-    for assignee, completed_by, group in session.execute(
-        select(Task.assignee, Task.completed_by, Task.candidate_group).where(
-            Task.case_id == case.id
-        )
-    ):
-        participants.update(p for p in (assignee, completed_by) if p)
-        if group:
-            groups.add(group)
-    organisms = named_organisms(case.definition.forms or {}, case.data or {})
-    require_can_view_case(actor, business_key, participants, groups, organisms)
+    case_access(session, case).require_view(actor)
     return case
 
 

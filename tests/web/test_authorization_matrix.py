@@ -138,6 +138,14 @@ ROUTES: dict[str, Route] = {
     "casos": Route("GET", lambda w: "/casos/buscar?q=P001&estado=running", 200, 200),
     "caso": Route("GET", lambda w: f"/casos/{w.key}", 403, 200),
     "diagrama": Route("GET", lambda w: f"/casos/{w.key}/diagrama.bpmn", 403, 200),
+    # Comments: read on the case and task pages by whoever sees the case, written by whoever
+    # works on it (test_comments: the quality office reads and does not write).
+    "comentar caso": Route(
+        "POST", lambda w: f"/casos/{w.key}/comentarios", 403, 303, {"texto": "Revisado"}
+    ),
+    "comentar tarea": Route(
+        "POST", lambda w: f"/tareas/{w.task}/comentarios", 403, 303, {"texto": "Revisado"}
+    ),
     "adjunto": Route(
         "GET",
         lambda w: "/casos/{}/adjuntos/{}".format(*w.attachment()),

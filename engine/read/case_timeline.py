@@ -25,6 +25,8 @@ PERSON_ACTIONS = frozenset(
         "case_cancelled",
         "incident_retried",
         "case_migrated",
+        "followup_set",
+        "followup_cleared",
     }
 )
 # What happens without anyone acting, but an official must see.

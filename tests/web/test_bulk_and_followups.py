@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from engine import Engine
 from tests.helpers import audit_actions, task_for
-from tests.web.conftest import login, post, start_p001
+from tests.web.conftest import bearer, login, post, start_p001
 
 
 def _proposals(engine: Engine, count: int) -> list[tuple[str, int]]:
@@ -123,6 +123,8 @@ def test_a_follow_up_date_shows_in_es_co_and_the_inbox_sorts_and_filters_by_it(
     due = client.get("/?bandeja=grupos&seguimiento=hoy").text
     assert today_key in due and later_key not in due and none_key not in due
     assert "1 tarea" in due
+    api = client.get("/api/tareas?bandeja=grupos", headers=bearer(p001, "despacho2")).json
+    assert {row["id"]: row["follow_up"] for row in api["tasks"]}[later] == "2026-12-09"
 
     assert (
         post(client, f"/tareas/{for_today}/seguimiento", {"_accion": "quitar"}).status_code == 303

@@ -3,7 +3,8 @@ only `engine.bpm` does). Its packages, each with one job, are drawn in docs/arch
 
 Public surface:
     Engine                  commands: deploy, validate, start, claim, unclaim, reassign,
-                            complete, cancel, comment, verify_audit,
+                            act_on_tasks (bulk), set_follow_up, complete, cancel, comment,
+                            verify_audit,
                             audit_report, checkpoint_audit
     Clock, SystemClock, ManualClock
     ServiceRegistry, HandlerContext, CompletedTask   for handlers

@@ -78,6 +78,33 @@ def require_can_work_on(actor: Actor, task: Task) -> None:
     raise Forbidden(f"{actor.username} no puede trabajar en la tarea {task.id}")
 
 
+def require_can_release(actor: Actor, task: Task) -> None:
+    """Who hands a taken task back to its group: its holder, a coordinator of the group (a
+    colleague away, a bulk release) or an admin."""
+    if actor.is_admin or task.assignee == actor.username:
+        return
+    if task.candidate_group is not None and task.candidate_group in actor.coordinates:
+        return
+    raise Forbidden(
+        f"la tarea {task.id} está asignada a {task.assignee}; solo esa persona o un "
+        f"coordinador de su grupo puede liberarla"
+    )
+
+
+def can_act_in_bulk(actor: Actor) -> bool:
+    """Bulk take, release and reassign in the inbox are for coordinators (and admins)."""
+    return actor.is_admin or bool(actor.coordinates)
+
+
+def require_can_act_in_bulk(actor: Actor) -> None:
+    if can_act_in_bulk(actor):
+        return
+    raise Forbidden(
+        f"{actor.username} no puede actuar sobre varias tareas a la vez "
+        "(solo los coordinadores de un grupo y los administradores)"
+    )
+
+
 def require_can_reassign(actor: Actor, task: Task) -> None:
     if actor.is_admin or (task.candidate_group in actor.coordinates):
         return
@@ -167,8 +194,14 @@ def can_work_on(actor: Actor, task: Task) -> bool:
 
 
 def can_release(actor: Actor, task: Task) -> bool:
-    """Only the holder (or an admin) hands a claimed task back to its group."""
-    return task.assignee is not None and (actor.is_admin or task.assignee == actor.username)
+    """The holder, a coordinator of its group or an admin hands a taken task back."""
+    if task.assignee is None:
+        return False
+    try:
+        require_can_release(actor, task)
+    except Forbidden:
+        return False
+    return True
 
 
 def can_reassign(actor: Actor, task: Task) -> bool:

@@ -208,6 +208,23 @@ class Task(Base):
     case: Mapped[Case] = relationship()
 
 
+class TaskFollowUp(Base):
+    """A person's own reminder on an open task ("recordarme el…"): one date per task and person,
+    which only that person's inbox shows, sorts and filters by."""
+
+    __tablename__ = "task_followups"
+    __table_args__ = (
+        UniqueConstraint("task_id", "username"),
+        Index("ix_task_followups_username_on", "username", "follow_up_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    username: Mapped[str] = mapped_column(String(80))
+    follow_up_on: Mapped[date] = mapped_column(Date)
+    set_at: Mapped[datetime]
+
+
 class Job(Base):
     """Work for the worker: a timer to fire or a notification to send, acquired with a lease."""
 

@@ -34,6 +34,8 @@ ACTIONS = {
     "case_migrated": _l("Pasó el caso a otra versión del procedimiento"),
     "case_commented": _l("Comentó el caso"),
     "task_commented": _l("Comentó la tarea"),
+    "followup_set": _l("Fijó su fecha de seguimiento de la tarea"),
+    "followup_cleared": _l("Quitó su fecha de seguimiento de la tarea"),
 }
 
 STATUSES = {
@@ -76,6 +78,11 @@ def due_text(due: date | None, today: date) -> str:
     if days == 0:
         return str(_("Vence hoy"))
     return str(ngettext("Faltan %(num)d día hábil", "Faltan %(num)d días hábiles", days))
+
+
+def sentence(text: str) -> str:
+    """An engine message ("la tarea 5 ya fue…") as a sentence of its own."""
+    return text[:1].upper() + text[1:] if text else text
 
 
 def emphasis(text: str) -> Markup:
@@ -125,6 +132,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(iso_date_text, "fecha_iso")
     app.add_template_filter(datetime_text, "fecha_hora")
     app.add_template_filter(emphasis, "enfasis")
+    app.add_template_filter(sentence, "oracion")
     app.add_template_filter(file_size, "tamano")
     app.add_template_filter(percent_text, "porcentaje")
     app.add_template_filter(number_text, "numero")

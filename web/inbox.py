@@ -1,4 +1,5 @@
-"""Bandeja de entrada: "Mis tareas" and "De mis grupos"; claim, release and reassign."""
+"""Bandeja de entrada: "Mis tareas" and "De mis grupos"; claim, release and reassign, one task or
+several at once (coordinators), and each official's own follow-up dates."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from engine import ValidationError
+from engine.authorization import can_act_in_bulk
+from engine.read.bulk import reassign_targets
 from engine.read.inbox import STATES, InboxFilter, inbox, procedures
 from web.current import actor, engine, login_required, today
 
@@ -30,6 +34,8 @@ def inbox_filter(args: MultiDict[str, str], per_page: int) -> InboxFilter:
         state=args.get("estado") or None,
         search=args.get("q", ""),
         descending=args.get("orden") == "desc",
+        sort=args.get("ordenar_por", "vencimiento"),
+        follow_up_due=args.get("seguimiento") == "hoy",
         page=args.get("pagina", 1, type=int) or 1,
         per_page=args.get("por_pagina", per_page, type=int) or per_page,
     )
@@ -49,9 +55,15 @@ def index() -> ResponseReturnValue:
         if opened_groups:
             page = inbox(session, actor(), replace(wanted, scope="grupos"), today())
         procedure_options = procedures(session)
+        bulk = can_act_in_bulk(actor())
+        people = reassign_targets(session, actor()) if bulk else []
     return render_template(
         "inbox/index.html",
         page=page,
+        bulk=bulk,
+        reassign_people=people,
+        # The person search narrows to the one group a coordinator leads (none: everyone).
+        reassign_group=next(iter(actor().coordinates)) if len(actor().coordinates) == 1 else "",
         opened_groups=opened_groups,
         today=today(),
         procedure_options=procedure_options,
@@ -82,3 +94,26 @@ def reassign(task_id: int) -> ResponseReturnValue:
     engine().reassign(task_id, actor().username, to_user)
     flash(_("Tarea reasignada a %(user)s.", user=to_user), "success")
     return redirect(url_for("tasks.show", task_id=task_id), code=303)
+
+
+@blueprint.post("/tareas/acciones")
+@login_required
+def bulk() -> ResponseReturnValue:
+    """Take, release or reassign the checked tasks, each on its own; the summary page says
+    which were done and why each other was refused."""
+    task_ids = [int(value) for value in request.form.getlist("tarea") if value.isdigit()]
+    action = request.form.get("accion", "")
+    to_user = request.form.get("usuario", "").strip() or None
+    try:
+        report = engine().act_on_tasks(action, task_ids, actor().username, to_user)
+    except ValidationError as error:
+        for message in error.field_errors.values():
+            flash(message[:1].upper() + message[1:] + ".", "error")
+        return redirect(request.form.get("volver") or url_for("inbox.index"), code=303)
+    return render_template("inbox/bulk_summary.html", report=report, back=_back_url())
+
+
+def _back_url() -> str:
+    back = request.form.get("volver", "")
+    # Only a path of this site: the form sends the inbox's own URL (with its filters).
+    return back if back.startswith("/") and not back.startswith("//") else url_for("inbox.index")

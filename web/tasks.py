@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -11,8 +12,10 @@ from flask_babel import gettext as _
 from engine import Conflict, ValidationError
 from engine.read.case_views import TaskDetail, task_detail
 from engine.read.comments import MAX_COMMENT_LENGTH, task_comments
+from engine.read.inbox import follow_up_of
 from web.current import actor, engine, login_required, today
 from web.directory_fields import with_directory_choices
+from web.filters import date_text
 from web.schema_form import build_fields, decision_field, read_submission, with_references
 
 blueprint = Blueprint("tasks", __name__)
@@ -31,6 +34,8 @@ def _page(
     *,
     comment_text: str = "",
     comment_errors: dict[str, str] | None = None,
+    follow_up_value: str | None = None,
+    follow_up_error: str | None = None,
 ) -> str:
     fields = (
         build_fields(
@@ -56,12 +61,20 @@ def _page(
         comment_text=comment_text,
         comment_errors=comment_errors or {},
         max_comment_length=MAX_COMMENT_LENGTH,
+        follow_up=_follow_up(detail.id),
+        follow_up_value=follow_up_value,
+        follow_up_error=follow_up_error,
     )
 
 
 def task_page(task_id: int, comment_text: str, comment_errors: dict[str, str]) -> str:
     """The task page with a refused comment back in its form, with its errors."""
     return _page(_detail(task_id), comment_text=comment_text, comment_errors=comment_errors)
+
+
+def _follow_up(task_id: int) -> date | None:
+    with engine().sessions() as session:
+        return follow_up_of(session, task_id, actor().username)
 
 
 @blueprint.get("/tareas/<int:task_id>")
@@ -95,3 +108,28 @@ def submit(task_id: int) -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("inbox.index"), code=303)
+
+
+@blueprint.post("/tareas/<int:task_id>/seguimiento")
+@login_required
+def follow_up(task_id: int) -> ResponseReturnValue:
+    """Set or clear the official's own follow-up date ("recordarme el…") on the task."""
+    value = "" if request.form.get("_accion") == "quitar" else request.form.get("fecha", "").strip()
+    try:
+        on = date.fromisoformat(value) if value else None
+    except ValueError:
+        return _page(
+            _detail(task_id),
+            follow_up_value=value,
+            follow_up_error=_("escriba una fecha válida (día, mes y año)"),
+        ), 422
+    try:
+        engine().set_follow_up(task_id, actor().username, on)
+    except ValidationError as error:
+        message = next(iter(error.field_errors.values()))
+        return _page(_detail(task_id), follow_up_value=value, follow_up_error=message), 422
+    if on is None:
+        flash(_("Quitó la fecha de seguimiento de la tarea."), "success")
+    else:
+        flash(_("Le recordaremos la tarea el %(date)s.", date=date_text(on)), "success")
+    return redirect(url_for("tasks.show", task_id=task_id), code=303)

@@ -22,6 +22,7 @@ from engine.authorization import (
     load_actor,
     require_can_cancel,
     require_can_reassign,
+    require_can_release,
     require_can_start,
     require_can_work_on,
 )
@@ -127,8 +128,8 @@ class ReleaseTask:
     def execute(self, context: CommandContext) -> None:
         who, task = _open_task(context.session, self.task_id, self.actor)
         if task.assignee is None:
-            raise Conflict(f"la tarea {task.id} no está reclamada")
-        require_can_work_on(who, task)
+            raise Conflict(f"la tarea {task.id} no está tomada")
+        require_can_release(who, task)
         task.assignee = None
         _record(context, task, who, "task_released")
 

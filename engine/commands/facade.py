@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from engine.audit.trail import (
 from engine.authorization import (
     SYSTEM,
     load_actor,
+    require_can_act_in_bulk,
     require_can_use_workbench,
 )
 from engine.bpm.clock import Clock, SystemClock
@@ -49,6 +50,7 @@ from engine.commands.cases import (
 )
 from engine.commands.comments import AddComment
 from engine.commands.executor import CommandExecutor
+from engine.commands.followups import SetFollowUp
 from engine.commands.migration import MigrateCase
 from engine.commands.workbench import (
     CreateDraft,
@@ -61,13 +63,16 @@ from engine.commands.workbench import (
 )
 from engine.errors import (
     Conflict,
+    Forbidden,
     Incident,
     InvalidDefinition,
     MigrationRefused,
     Misconfigured,
     NotFound,
+    ValidationError,
 )
 from engine.people.directory import GROUPS
+from engine.read.bulk import BULK_ACTIONS, MAX_BULK_TASKS, BulkReport, TaskOutcome, task_labels
 from engine.read.migration import (
     CaseCheck,
     MigrationReport,
@@ -277,6 +282,50 @@ class Engine:
 
     def reassign(self, task_id: int, actor: str, to_user: str) -> None:
         self.executor.execute(ReassignTask(task_id, actor, to_user))
+
+    def act_on_tasks(
+        self, action: str, task_ids: Sequence[int], actor: str, to_user: str | None = None
+    ) -> BulkReport:
+        """A coordinator's bulk action: take, release or reassign (to `to_user`) each task, each
+        in its own command, so a refused task (taken meanwhile, completed, of another group)
+        leaves the others done; the report says which were done and why each other was not.
+
+        Only coordinators and administrators act in bulk (`require_can_act_in_bulk`)."""
+        wanted = list(dict.fromkeys(task_ids))
+        errors: dict[str, str] = {}
+        if action not in BULK_ACTIONS:
+            errors["accion"] = "elija tomar, liberar o reasignar"
+        if not wanted:
+            errors["tareas"] = "seleccione al menos una tarea"
+        elif len(wanted) > MAX_BULK_TASKS:
+            errors["tareas"] = f"seleccione a lo sumo {MAX_BULK_TASKS} tareas a la vez"
+        if action == "reasignar" and not to_user:
+            errors["usuario"] = "elija a quién reasignar las tareas"
+        with self.reading() as session:
+            require_can_act_in_bulk(load_actor(session, actor))
+            labels = task_labels(session, wanted)
+        if errors:
+            raise ValidationError(errors)
+        outcomes = []
+        for task_id in wanted:
+            key, name = labels.get(task_id, (None, None))
+            try:
+                if action == "tomar":
+                    self.claim(task_id, actor)
+                elif action == "liberar":
+                    self.unclaim(task_id, actor)
+                else:
+                    self.reassign(task_id, actor, to_user or "")
+            except (NotFound, Forbidden, Conflict) as error:
+                outcomes.append(TaskOutcome(task_id, key, name, str(error)))
+            else:
+                outcomes.append(TaskOutcome(task_id, key, name))
+        return BulkReport(action, to_user if action == "reasignar" else None, outcomes)
+
+    def set_follow_up(self, task_id: int, actor: str, on: date | None) -> None:
+        """Set `actor`'s own follow-up date on an open task ("recordarme el…"), or clear it with
+        None; a date before today is a `ValidationError` of the field `seguimiento`."""
+        self.executor.execute(SetFollowUp(task_id, actor, on))
 
     def complete(
         self,

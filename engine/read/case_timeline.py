@@ -27,6 +27,8 @@ PERSON_ACTIONS = frozenset(
         "case_migrated",
         "case_commented",
         "task_commented",
+        "followup_set",
+        "followup_cleared",
     }
 )
 # What happens without anyone acting, but an official must see.

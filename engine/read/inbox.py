@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from engine.authorization import Actor
 from engine.bpm.calendar import business_days_between
-from storage.models import Case, Definition, Group, Task
+from storage.models import Case, Definition, Group, Task, TaskFollowUp
 
 SCOPES = ("mias", "grupos")
 STATES = ("sin_reclamar", "reclamadas", "vencidas")
+# What the inbox sorts by: the due date, or the official's own follow-up date.
+SORTS = ("vencimiento", "seguimiento")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000  # far beyond any real list; keeps OFFSET within a database integer
 
@@ -32,6 +34,9 @@ class InboxFilter:
     state: str | None = None
     search: str = ""
     descending: bool = False
+    sort: str = "vencimiento"
+    # Only tasks whose follow-up date (the actor's own) is today or earlier.
+    follow_up_due: bool = False
     page: int = 1
     per_page: int = 25
 
@@ -40,6 +45,8 @@ class InboxFilter:
             object.__setattr__(self, "scope", "mias")
         if self.state not in STATES:
             object.__setattr__(self, "state", None)
+        if self.sort not in SORTS:
+            object.__setattr__(self, "sort", "vencimiento")
         object.__setattr__(self, "page", min(max(1, self.page), MAX_PAGE))
         object.__setattr__(self, "per_page", min(max(1, self.per_page), MAX_PER_PAGE))
         object.__setattr__(self, "search", self.search.strip()[:100])
@@ -58,6 +65,7 @@ class InboxRow:
     due: date | None
     created_at: datetime
     group_name: str | None = None  # the organism's name, for people (codes are for the model)
+    follow_up: date | None = None  # the actor's own follow-up date ("recordarme el…")
 
     def business_days_left(self, today: date) -> int | None:
         return None if self.due is None else business_days_between(today, self.due)
@@ -79,6 +87,7 @@ class InboxRow:
             "due": self.due.isoformat() if self.due else None,
             "business_days_left": self.business_days_left(today),
             "overdue": self.is_overdue(today),
+            "follow_up": self.follow_up.isoformat() if self.follow_up else None,
         }
 
 
@@ -103,8 +112,15 @@ def _scope_condition(actor: Actor, scope: str) -> ColumnElement[bool]:
     return and_(Task.candidate_group.in_(sorted(actor.groups)), not_mine)
 
 
+def _follow_up_join(actor: Actor) -> ColumnElement[bool]:
+    # The actor's own follow-ups only: a colleague's reminder orders nothing of theirs.
+    return and_(TaskFollowUp.task_id == Task.id, TaskFollowUp.username == actor.username)
+
+
 def _filter_conditions(wanted: InboxFilter, today: date) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if wanted.follow_up_due:
+        conditions.append(TaskFollowUp.follow_up_on <= today)
     if wanted.procedure:
         conditions.append(Definition.key == wanted.procedure)
     if wanted.state == "sin_reclamar":
@@ -130,14 +146,17 @@ def _base(actor: Actor, wanted: InboxFilter, today: date, scope: str) -> Select[
         select(Task.id)
         .join(Case, Case.id == Task.case_id)
         .join(Definition, Definition.id == Case.definition_id)
+        .outerjoin(TaskFollowUp, _follow_up_join(actor))
         .where(Task.state == "open", _scope_condition(actor, scope))
         .where(*_filter_conditions(wanted, today) or [true()])
     )
 
 
 def inbox_statement(actor: Actor, wanted: InboxFilter, today: date) -> Select[*tuple[Any, ...]]:
-    """The page of rows the inbox shows: one statement, ordered by due date, then age."""
-    due_order = Task.due_date.desc() if wanted.descending else Task.due_date.asc()
+    """The page of rows the inbox shows: one statement, ordered by due date (or the actor's
+    follow-up date), tasks without one last, then age."""
+    column = TaskFollowUp.follow_up_on if wanted.sort == "seguimiento" else Task.due_date
+    order = column.desc() if wanted.descending else column.asc()
     return (
         select(
             Task.id,
@@ -151,13 +170,15 @@ def inbox_statement(actor: Actor, wanted: InboxFilter, today: date) -> Select[*t
             Task.due_date,
             Task.created_at,
             Group.name,
+            TaskFollowUp.follow_up_on,
         )
         .join(Case, Case.id == Task.case_id)
         .join(Definition, Definition.id == Case.definition_id)
         .outerjoin(Group, Group.code == Task.candidate_group)
+        .outerjoin(TaskFollowUp, _follow_up_join(actor))
         .where(Task.state == "open", _scope_condition(actor, wanted.scope))
         .where(*_filter_conditions(wanted, today) or [true()])
-        .order_by(Task.due_date.is_(None), due_order, Task.id)
+        .order_by(column.is_(None), order, Task.id)
         .limit(wanted.per_page)
         .offset((wanted.page - 1) * wanted.per_page)
     )
@@ -185,3 +206,12 @@ def procedures(session: Session) -> list[tuple[str, str]]:
     ):
         latest[key] = name
     return sorted(latest.items())
+
+
+def follow_up_of(session: Session, task_id: int, username: str) -> date | None:
+    """`username`'s own follow-up date on the task, if they set one."""
+    return session.scalar(
+        select(TaskFollowUp.follow_up_on).where(
+            TaskFollowUp.task_id == task_id, TaskFollowUp.username == username
+        )
+    )

@@ -130,6 +130,12 @@ ROUTES: dict[str, Route] = {
     "reasignar": Route(
         "POST", lambda w: f"/tareas/{w.task}/reasignar", 403, 303, {"usuario": "despacho2"}
     ),
+    # Bulk actions are for coordinators (MEMBER coordinates; test_bulk_and_followups shows a
+    # plain member refused); the check comes before the form (no task checked: back to the inbox).
+    "acciones masivas": Route("POST", lambda w: "/tareas/acciones", 403, 303, {"accion": "tomar"}),
+    "seguimiento": Route(
+        "POST", lambda w: f"/tareas/{w.task}/seguimiento", 403, 303, {"fecha": "2026-12-03"}
+    ),
     "iniciar": Route("GET", lambda w: "/iniciar", 200, 200),
     "formulario de inicio": Route("GET", lambda w: "/iniciar/P001", 403, 200),
     "iniciar P001": Route("POST", lambda w: "/iniciar/P001", 403, 303, INVITATION),

@@ -44,19 +44,23 @@ def register_commitments(context: HandlerContext) -> dict[str, Any]:
             f"{description} (fecha límite {long_date(due)})",
         )
     context.session.flush()
-    return {"registrados": len(created), "ids": [c.id for c in created]}
+    # The origin decides who verifies: ORC its own procedures' commitments (P006, P008).
+    return {"registrados": len(created), "ids": [c.id for c in created], "origen": origin}
 
 
 FINAL_STATES = ("cumplido", "incumplido")
 VERIFIED_STATES = (*FINAL_STATES, "reprogramado")
+# A partial report of the responsible: the commitment stays open, its progress is kept.
+IN_PROGRESS = "en_progreso"
 
 
 def track_commitment(context: HandlerContext) -> dict[str, Any]:
     """Record a verification on the commitment's row: cumplido, incumplido, or reprogramado
-    with its reason and new date. Every change is appended to the row's history."""
+    with its reason and new date; or the responsible's partial progress (en_progreso, with
+    `avance` and `porcentaje`). Every change is appended to the row's history."""
     params = context.params
     status = str(params.get("estado") or "")
-    if status not in VERIFIED_STATES:
+    if status not in (*VERIFIED_STATES, IN_PROGRESS):
         raise ValueError(f"estado de compromiso no válido: '{status}'")
     commitment = context.session.scalars(
         select(Commitment)
@@ -83,6 +87,13 @@ def track_commitment(context: HandlerContext) -> dict[str, Any]:
             reason=reason, previous_due=commitment.due_date.isoformat(), new_due=new_due.isoformat()
         )
         commitment.due_date = new_due
+    elif status == IN_PROGRESS:
+        progress = str(params.get("avance") or "").strip()
+        if not progress:
+            raise ValueError("un avance parcial necesita su descripción")
+        entry["progress"] = progress
+        if params.get("porcentaje") not in (None, ""):
+            entry["percent"] = int(params["porcentaje"])
     commitment.status = status
     commitment.history = [*commitment.history, entry]
     return {"id": commitment.id, "estado": status, "cambios": len(commitment.history)}

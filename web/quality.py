@@ -1,5 +1,6 @@
 """Oficina de Calidad: the policy indicators over a period, the cases behind each figure, the
-chain verification and the trail exports. The figures are computed in `engine.audit`."""
+chain verification, the trail exports and a case's trace as a page. The figures are computed in
+`engine.audit`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from engine.audit.indicators import Filters, Indicator, compliance
 from engine.audit.quality import export_csv, export_xes, indicator_csv
 from engine.authorization import require_can_audit
+from engine.read.printable import case_trace_document
 from web.current import actor, engine, login_required
 
 blueprint = Blueprint("quality", __name__)
@@ -97,3 +99,21 @@ def export(kind: str) -> ResponseReturnValue:
             return Response("Formato no soportado", status=404)
     response.headers.set("Content-Disposition", "attachment", filename=f"traza-mede0109.{kind}")
     return response
+
+
+@blueprint.get("/casos/<business_key>/traza")
+@login_required
+def trace_page(business_key: str) -> ResponseReturnValue:
+    """The case's trace on screen: the very document the PDF (`cases.trace_pdf`) lays out, from
+    the same data and template, with the print stylesheet linked so the browser prints it alike."""
+    with engine().sessions() as session:
+        document = case_trace_document(
+            session, actor(), business_key, engine().audit_key(), engine().clock.now()
+        )
+    return render_template(
+        "print/trace.html",
+        header=document.header,
+        document=document,
+        case=document.case,
+        on_screen=True,
+    )

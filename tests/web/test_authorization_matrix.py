@@ -151,6 +151,7 @@ ROUTES: dict[str, Route] = {
         "GET", lambda w: f"/casos/{w.key}/formularios/P001.inicio.pdf", 403, 200
     ),
     "traza pdf": Route("GET", lambda w: f"/casos/{w.key}/traza.pdf", 403, 403, admin=200),
+    "traza html": Route("GET", lambda w: f"/casos/{w.key}/traza", 403, 403, admin=200),
     "salir": Route("POST", lambda w: "/salir", 303, 303),
     "buzón": Route("GET", lambda w: "/buzon", 200, 200),
     # Every official picks people in forms: the search is for anyone signed in.

@@ -160,6 +160,9 @@ ROUTES: dict[str, Route] = {
     "calidad": Route("GET", lambda w: "/calidad", 403, 403, admin=200),
     "traza csv": Route("GET", lambda w: "/calidad/traza.csv", 403, 403, admin=200),
     "traza xes": Route("GET", lambda w: "/calidad/traza.xes", 403, 403, admin=200),
+    "tendencia csv": Route(
+        "GET", lambda w: "/calidad/politica/3/tendencia.csv", 403, 403, admin=200
+    ),
     # Incidents are for administrators only (test_mailbox retries a real one); the check comes
     # before the lookup, so others learn nothing, and an administrator hears that job 1 is none.
     "incidentes": Route("GET", lambda w: "/incidentes", 403, 403, admin=200),

@@ -56,6 +56,7 @@ def test_the_trace_page_is_the_controlled_document_with_every_event_form_and_att
     for _seq, event_hash in hashes:
         assert event_hash in page
     assert f"evento #{max(seq for seq, _ in hashes)}" in text  # the head of the chain
+    assert "None" not in text  # an automatic step has no person's name: its actor alone
     assert "Lo acontecido en la sesión" in text  # the ficha, by its field titles
     assert "Instancia (junta, consejo o comité)" in text  # the start form
     assert "acta sesión.pdf" in text and hashlib.sha256(PDF).hexdigest() in page

@@ -8,22 +8,28 @@ figure keeps the cases behind it, so the page can show them.
 An item counts as compliant, non-compliant or pending (not a failure yet: its term has not
 passed); the percentage is compliant over compliant plus non-compliant. `info` buckets are
 shown and drilled into but are not part of the percentage (the returns of policy 2).
+
+Over a period, only the cases that can hold an item of it are read (`_cases_in_period`): every
+item is placed by the instant of a task's creation or completion, by a task's due date, or by a
+commitment's original due date, so a case with none of those in the period has nothing in it.
+Those cases are read whole (a round is judged by its earlier rounds), and each item is still
+placed by `Filters.admits`, so narrowing changes what is read, never what is counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from engine.audit.policy_rounds import CaseHistory, TaskRecord, case_histories
-from engine.bpm.calendar import local_date
+from engine.bpm.calendar import BOGOTA, local_date
 from engine.errors import ValidationError
-from storage.models import Case, Commitment, Definition
+from storage.models import AuditEvent, Case, Commitment, Definition
 
 Outcome = Literal["compliant", "non_compliant", "pending", "info"]
 
@@ -186,13 +192,51 @@ def compliance(session: Session, now: datetime, filters: Filters | None = None) 
     """The four indicators over `filters`, as of `now` (what is overdue is judged today)."""
     filters = filters or Filters()
     today = local_date(now)
-    histories = list(case_histories(session, filters.version))
+    histories = list(case_histories(session, filters.version, _cases_in_period(filters)))
     return [
         _commitments(session, today, filters, {h.case_id: h for h in histories}),
         _vistos_buenos(histories, filters),
         _fichas(histories, today, filters),
         _discrepancies(histories, today, filters),
     ]
+
+
+def _cases_in_period(filters: Filters) -> Select[tuple[int]] | None:
+    """The ids of the cases that may hold an item placed in the period; None without one."""
+    if filters.start is None and filters.end is None:
+        return None
+    instant = AuditEvent.at
+    due = AuditEvent.payload["due"].as_string()  # "2026-12-10", as the engine wrote it
+    in_period: list[ColumnElement[bool]] = []
+    due_in_period: list[ColumnElement[bool]] = [AuditEvent.action == "task_created"]
+    if filters.start is not None:
+        in_period.append(instant >= _midnight(filters.start))
+        due_in_period.append(due >= filters.start.isoformat())
+    if filters.end is not None:
+        following = filters.end + timedelta(days=1)
+        in_period.append(instant < _midnight(following))
+        due_in_period.append(due < following.isoformat())
+    events = select(AuditEvent.case_id).where(
+        AuditEvent.action.in_(("task_created", "task_completed")),
+        or_(and_(*in_period), and_(*due_in_period)),
+    )
+    commitments = select(Commitment.case_id).where(_commitments_in_period(filters))
+    return select(union(events, commitments).subquery().c.case_id)
+
+
+def _commitments_in_period(filters: Filters) -> ColumnElement[bool]:
+    """Commitments whose due date is in the period, and every reprogrammed one (its original
+    due date is in its history, which `_original_due` reads)."""
+    if filters.start is None and filters.end is None:
+        return true()
+    due = [Commitment.due_date >= filters.start] if filters.start else []
+    due += [Commitment.due_date <= filters.end] if filters.end else []
+    return or_(and_(*due), cast(Commitment.history, Text).like('%"previous_due"%'))
+
+
+def _midnight(day: date) -> datetime:
+    """The instant a local day starts: an instant is in the period when its Bogotá date is."""
+    return datetime.combine(day, time(), BOGOTA)
 
 
 def _item(history: CaseHistory, task: TaskRecord | None, day: date, detail: str) -> Item:
@@ -232,6 +276,7 @@ def _commitments(
         select(Commitment, Case.business_key, Definition.key, Definition.version)
         .join(Case, Case.id == Commitment.case_id)
         .join(Definition, Definition.id == Case.definition_id)
+        .where(_commitments_in_period(filters))
         .order_by(Commitment.id)
     ).all()
 

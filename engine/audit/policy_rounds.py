@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, load_only
 
 from engine.bpm.quality_roles import FIELD, REASON_FIELD, VALUE, role_of
@@ -75,8 +75,11 @@ class CaseHistory:
         ]
 
 
-def case_histories(session: Session, version: int | None = None) -> Iterator[CaseHistory]:
-    """The histories of the cases whose diagrams declare quality roles, case by case."""
+def case_histories(
+    session: Session, version: int | None = None, among: Select[tuple[int]] | None = None
+) -> Iterator[CaseHistory]:
+    """The histories of the cases whose diagrams declare quality roles, case by case; only
+    the cases whose ids `among` selects, when given (each history is still whole)."""
     definitions = {
         d.id: d
         for d in session.scalars(
@@ -95,6 +98,8 @@ def case_histories(session: Session, version: int | None = None) -> Iterator[Cas
         cases = cases.where(
             Case.definition_id.in_([i for i, d in definitions.items() if d.version == version])
         )
+    if among is not None:
+        cases = cases.where(Case.id.in_(among))
     rows = session.execute(cases.order_by(Case.id)).all()
     organisms = _organisms_of(session, {row.started_by for row in rows})
     histories = {

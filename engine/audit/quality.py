@@ -1,5 +1,5 @@
-"""For the quality office: the audit trail exported (CSV, XES for process mining). Read-only;
-the policy figures are in `engine.audit.indicators`."""
+"""For the quality office: the audit trail exported (CSV, XES for process mining), and the
+indicators' tables as CSV. Read-only; the policy figures are in `engine.audit.indicators`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit.indicators import Indicator
 from engine.audit.trail import canonical_json, normalized_instant
+from engine.audit.trends import Trend
 from storage.models import AuditEvent, Case, Definition
 
 # Events that are activities in a process-mining sense (gateways and bookkeeping are left out).
@@ -210,4 +211,28 @@ def indicator_csv(indicator: Indicator, bucket: str | None = None) -> str:
                 item.day.isoformat(), item.detail,
             )  # fmt: skip
             writer.writerow(_csv_cell(cell) for cell in row)
+    return output.getvalue()
+
+
+TREND_COLUMNS = (
+    "Política", "Indicador", "Mes (AAAA-MM)", "Cumplen", "No cumplen", "Pendientes",
+    "Porcentaje de cumplimiento",
+)  # fmt: skip
+
+
+def trend_csv(trend: Trend) -> str:
+    """An indicator month by month, as the page's table: Spanish headers, UTF-8 with BOM,
+    formula-safe cells; the percentage with a decimal comma, empty for a month with nothing
+    measured."""
+    output = io.StringIO()
+    output.write(BOM)
+    writer = csv.writer(output)
+    writer.writerow(TREND_COLUMNS)
+    for month in trend.months:
+        percent = "" if month.percent is None else f"{month.percent:.1f}".replace(".", ",")
+        row = (
+            trend.policy, trend.title, month.month.strftime("%Y-%m"), month.compliant,
+            month.non_compliant, month.pending, percent,
+        )  # fmt: skip
+        writer.writerow(_csv_cell(cell) for cell in row)
     return output.getvalue()

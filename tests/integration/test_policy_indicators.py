@@ -328,3 +328,24 @@ def test_the_json_lists_the_cases_behind_each_outcome(
     assert cases["compliant"] == [delegations["a_tiempo"]]
     assert cases["non_compliant"] == sorted([delegations["tarde"], delegations["falta"]])
     assert cases["pending"] == [delegations["en_termino"]]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2026, 12, 10), date(2026, 12, 10)),  # the reprogrammed commitment's original due
+        (date(2026, 12, 30), None),  # its due date now: not its period
+        (date(2026, 12, 12), date(2026, 12, 31)),
+        (None, date(2026, 12, 7)),
+    ],
+)
+def test_a_period_read_in_sql_counts_what_the_whole_trail_filtered_counts(
+    engine: Engine, delegations: dict[str, str], start: date | None, end: date | None
+) -> None:
+    period = Filters(start=start, end=end)
+    everything = _figures(engine)
+    narrowed = _figures(engine, period)
+    for policy, indicator in everything.items():
+        for bucket in indicator.buckets:
+            expected = [i for i in bucket.items if period.admits(i)]
+            assert narrowed[policy].bucket(bucket.code).items == expected, (policy, bucket.code)

@@ -165,6 +165,7 @@ ROUTES: dict[str, Route] = {
         "GET", lambda w: f"/casos/{w.key}/formularios/P001.inicio.pdf", 403, 200
     ),
     "traza pdf": Route("GET", lambda w: f"/casos/{w.key}/traza.pdf", 403, 403, admin=200),
+    "traza html": Route("GET", lambda w: f"/casos/{w.key}/traza", 403, 403, admin=200),
     "salir": Route("POST", lambda w: "/salir", 303, 303),
     "buzón": Route("GET", lambda w: "/buzon", 200, 200),
     # Every official picks people in forms: the search is for anyone signed in.
@@ -173,6 +174,9 @@ ROUTES: dict[str, Route] = {
     "calidad": Route("GET", lambda w: "/calidad", 403, 403, admin=200),
     "traza csv": Route("GET", lambda w: "/calidad/traza.csv", 403, 403, admin=200),
     "traza xes": Route("GET", lambda w: "/calidad/traza.xes", 403, 403, admin=200),
+    "tendencia csv": Route(
+        "GET", lambda w: "/calidad/politica/3/tendencia.csv", 403, 403, admin=200
+    ),
     # Incidents are for administrators only (test_mailbox retries a real one); the check comes
     # before the lookup, so others learn nothing, and an administrator hears that job 1 is none.
     "incidentes": Route("GET", lambda w: "/incidentes", 403, 403, admin=200),

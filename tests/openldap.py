@@ -6,6 +6,8 @@ The tree looks like a small Alcaldía directory: people under ou=people, groups 
 under ou=grupos whose membership the memberof overlay mirrors into each person's `memberOf`
 (as Active Directory does), and the ppolicy overlay so an account can be disabled in the
 directory (`pwdAccountLockedTime`). It is seeded with Debian's `ldapadd` once it answers.
+It also speaks TLS (ldaps:// on a second port, and StartTLS) with a certificate for 127.0.0.1
+signed by a CA made for the run with `openssl`; `ca_file` is that CA.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ PERMANENTLY_LOCKED = "000001010000Z"  # ppolicy: the account is disabled until a
 
 SLAPD = Path("/usr/sbin/slapd")
 LDAPADD = Path("/usr/bin/ldapadd")
+OPENSSL = Path("/usr/bin/openssl")
 SCHEMAS = ("core", "cosine", "inetorgperson", "nis")
 
 _CONFIG = """\
@@ -41,6 +44,9 @@ moduleload memberof
 moduleload ppolicy
 pidfile {root}/slapd.pid
 argsfile {root}/slapd.args
+TLSCACertificateFile {root}/tls/ca.pem
+TLSCertificateFile {root}/tls/server.pem
+TLSCertificateKeyFile {root}/tls/server.key
 
 database mdb
 maxsize 16777216
@@ -107,9 +113,13 @@ class Person:
 class Slapd:
     """A running slapd; `url` is ldap://127.0.0.1:PORT. Changes go through the root DN."""
 
-    def __init__(self, root: Path, port: int, process: subprocess.Popen[bytes]) -> None:
-        self.root, self.port, self.process = root, port, process
-        self.url = f"ldap://127.0.0.1:{port}"
+    def __init__(
+        self, root: Path, ports: tuple[int, int], process: subprocess.Popen[bytes]
+    ) -> None:
+        self.root, self.process = root, process
+        self.url = f"ldap://127.0.0.1:{ports[0]}"  # plain, or StartTLS
+        self.tls_url = f"ldaps://127.0.0.1:{ports[1]}"
+        self.ca_file = str(root / "tls" / "ca.pem")
 
     def admin(self) -> Connection:
         connection = Connection(
@@ -168,12 +178,13 @@ class Slapd:
 
 def start_slapd(root: Path) -> Slapd:
     """Start and seed a slapd under `root` (an empty directory); fails clearly without slapd."""
-    missing = [str(path) for path in (SLAPD, LDAPADD) if not path.exists()]
+    missing = [str(path) for path in (SLAPD, LDAPADD, OPENSSL) if not path.exists()]
     if missing:
         raise RuntimeError(
             f"faltan {', '.join(missing)}: instale OpenLDAP con `make slapd` (slapd, ldap-utils)"
         )
     (root / "data").mkdir(parents=True)
+    _certificates(root / "tls")
     includes = "\n".join(f"include /etc/ldap/schema/{name}.schema" for name in SCHEMAS)
     (root / "slapd.conf").write_text(
         _CONFIG.format(
@@ -198,20 +209,37 @@ def start_slapd(root: Path) -> Slapd:
     return slapd
 
 
+def _certificates(directory: Path) -> None:
+    """A CA of this run and the server's certificate for 127.0.0.1 (its IP address SAN)."""
+    directory.mkdir()
+    (directory / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n", encoding="utf-8")
+    steps = (
+        ("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+         "-days", "7", "-subj", "/CN=CA de pruebas de Buen Gobierno"),
+        ("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+         "-subj", "/CN=127.0.0.1"),
+        ("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-out", "server.pem", "-days", "7", "-extfile", "san.cnf"),
+    )  # fmt: skip
+    for step in steps:
+        subprocess.run([str(OPENSSL), *step], cwd=directory, check=True, capture_output=True)
+
+
 def _launch(root: Path) -> Slapd | None:
-    port = _free_port()
-    log = (root / "slapd.log").open("ab")
+    ports = _free_ports()
     # -d keeps slapd in the foreground (so the fixture owns the process); 0 logs nothing more.
-    listen = f"ldap://127.0.0.1:{port}/"
+    listen = f"ldap://127.0.0.1:{ports[0]}/ ldaps://127.0.0.1:{ports[1]}/"
     command = [str(SLAPD), "-d", "0", "-f", str(root / "slapd.conf"), "-h", listen]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    with (root / "slapd.log").open("ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return None
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return Slapd(root, port, process)
+            for port in ports:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return Slapd(root, ports, process)
         except OSError:
             time.sleep(0.05)
     process.terminate()
@@ -219,7 +247,9 @@ def _launch(root: Path) -> Slapd | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _free_ports() -> tuple[int, int]:
+    """Two ports nobody listens on (held open together, so they differ)."""
+    with socket.socket() as first, socket.socket() as second:
+        first.bind(("127.0.0.1", 0))
+        second.bind(("127.0.0.1", 0))
+        return int(first.getsockname()[1]), int(second.getsockname()[1])

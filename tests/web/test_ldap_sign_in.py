@@ -231,6 +231,21 @@ def test_a_service_account_the_directory_refuses_is_a_message_not_a_wrong_passwo
     assert _user(engine, "maria.gomez") is None
 
 
+@pytest.mark.parametrize("start_tls", [False, True], ids=["ldaps", "StartTLS"])
+def test_sign_in_over_tls_verifies_the_directory_certificate(
+    engine: Engine, slapd: Slapd, start_tls: bool
+) -> None:
+    url = slapd.url if start_tls else slapd.tls_url
+    trusted = _settings(slapd, url=url, start_tls=start_tls, ca_file=slapd.ca_file)
+    assert (
+        _sign_in(_client(engine, LdapDirectory(trusted)), "maria.gomez", MARIA.password)[0] == 303
+    )
+    # The same server, without its CA among the trusted ones: the certificate is not accepted.
+    untrusted = _client(engine, LdapDirectory(replace(trusted, ca_file=None)))
+    status, page = _sign_in(untrusted, "maria.gomez", MARIA.password)
+    assert status == 503 and "El directorio de la Alcaldía no responde" in page
+
+
 def test_a_user_dn_template_binds_without_a_service_account(engine: Engine, slapd: Slapd) -> None:
     template = _settings(
         slapd, bind_dn=None, bind_password=None,

@@ -74,6 +74,24 @@ def test_every_other_role_is_refused_every_page_and_action(
         assert session.scalars(select(DirectoryChange.id)).all() == []
 
 
+def test_the_matrix_names_every_administration_route_and_method(
+    client: FlaskClient, engine: Engine
+) -> None:
+    assert client.application is not None
+    urls = client.application.url_map.bind("localhost")
+    named = {
+        (urls.match(route.url(World(engine)).split("?")[0], method=route.method)[0], route.method)
+        for route in ADMIN_ROUTES.values()
+    }
+    served = {
+        (rule.endpoint, method)
+        for rule in client.application.url_map.iter_rules()
+        if rule.endpoint.startswith(("admin_users.", "admin_organisms."))
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert named == served
+
+
 def test_the_list_searches_and_filters_by_group_and_state(admin: FlaskClient) -> None:
     page = admin.get("/administracion/usuarios?q=despacho").text
     assert 'href="/administracion/usuarios/despacho2"' in page

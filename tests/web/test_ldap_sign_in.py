@@ -237,9 +237,8 @@ def test_sign_in_over_tls_verifies_the_directory_certificate(
 ) -> None:
     url = slapd.url if start_tls else slapd.tls_url
     trusted = _settings(slapd, url=url, start_tls=start_tls, ca_file=slapd.ca_file)
-    assert (
-        _sign_in(_client(engine, LdapDirectory(trusted)), "maria.gomez", MARIA.password)[0] == 303
-    )
+    client = _client(engine, LdapDirectory(trusted))
+    assert _sign_in(client, "maria.gomez", MARIA.password)[0] == 303
     # The same server, without its CA among the trusted ones: the certificate is not accepted.
     untrusted = _client(engine, LdapDirectory(replace(trusted, ca_file=None)))
     status, page = _sign_in(untrusted, "maria.gomez", MARIA.password)

@@ -8,7 +8,7 @@ PORT ?= 5000
 # The demo's own session and audit keys, generated once (mode 0600); production sets its own.
 DEMO_ENV := BUENGOBIERNO_SECRET_KEY_FILE=var/secret_key BUENGOBIERNO_AUDIT_KEY_FILE=var/audit.key
 
-.PHONY: help run test lint typecheck unit bench clean chromium pango
+.PHONY: help run test lint typecheck unit bench clean chromium pango slapd
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,11 @@ chromium:
 pango:
 	@ldconfig -p | grep -q libpangoft2-1.0.so.0 && fc-list | grep -qi dejavu || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 
+# The directory sign-in tests start their own OpenLDAP (Debian's slapd, on a free port, as the
+# current user); the package's own server is not configured (no_configuration) and never used.
+slapd:
+	@test -x /usr/sbin/slapd && test -x /usr/bin/ldapadd || (echo "slapd slapd/no_configuration boolean true" | debconf-set-selections && apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slapd ldap-utils)
+
 run: $(VENV)/.installed node_modules/.installed pango ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
@@ -46,7 +51,7 @@ lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint node_modules/.installed chromium pango ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
+test: lint node_modules/.installed chromium pango slapd ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)

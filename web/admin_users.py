@@ -1,5 +1,5 @@
 """Administración de usuarios: list, add, edit (name, e-mail, position, groups), deactivate
-(with the open tasks to reassign) and reset the password. Administrators only: every view checks
+(with the open tasks to reassign), reactivate, reset the password, and each user's history. Administrators only: every view checks
 before it reads anything, so others learn nothing (403), and every change is an audited command."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from engine import Conflict, ValidationError
 from engine.authorization import require_can_administer_directory
@@ -18,13 +19,18 @@ from engine.people.administration import (
     add_user,
     deactivate_user,
     edit_user,
+    reactivate_user,
     reset_password,
 )
+from engine.people.directory_sign_in import DIRECTORY_ACTOR
 from engine.read.directory_admin import (
+    HISTORY_LIMIT,
     UserFilter,
+    UserRow,
     list_organisms,
     list_users,
     open_tasks_of,
+    user_history,
     user_row,
 )
 from web.current import actor, engine, login_required
@@ -32,6 +38,26 @@ from web.current import actor, engine, login_required
 blueprint = Blueprint("admin_users", __name__, url_prefix="/administracion/usuarios")
 
 STATES = ("activos", "inactivos", "todos")
+# The history's words for what the trail records (engine.read.directory_admin.user_history).
+ACTIONS = {
+    "user_added": _l("Creó el usuario"),
+    "user_edited": _l("Editó sus datos"),
+    "user_groups_set": _l("Cambió sus grupos"),
+    "user_deactivated": _l("Lo desactivó"),
+    "user_reactivated": _l("Lo reactivó"),
+    "password_reset": _l("Restableció su contraseña"),
+    "user_imported": _l("Lo importó de un archivo CSV"),
+    "user_provisioned": _l("Lo creó al ingresar por primera vez"),
+    "user_refreshed": _l("Actualizó sus datos al ingresar"),
+}
+FIELDS = {
+    "full_name": _l("Nombre"),
+    "email": _l("Correo"),
+    "position": _l("Cargo"),
+    "active": _l("Estado"),
+    "groups": _l("Grupos"),
+    "coordinates": _l("Coordina"),
+}
 
 
 @blueprint.before_request
@@ -86,11 +112,7 @@ def edit(username: str) -> ResponseReturnValue:
     with engine().sessions() as session:
         current = user_row(session, username)
     if request.method == "GET":
-        values = UserFields(
-            current.username, current.full_name, current.email, current.position,
-            current.groups, current.coordinates,
-        )  # fmt: skip
-        return _user_form(errors={}, values=values, creating=False, user=current)
+        return _user_form(errors={}, values=_stored(current), creating=False, user=current)
     values = _submitted(username)
     change = EditUser(
         actor().username, username, values.full_name, values.email, values.position,
@@ -119,6 +141,21 @@ def deactivate(username: str) -> ResponseReturnValue:
         )
         return redirect(url_for("admin_users.deactivate", username=username), code=303)
     return _deactivate_page(username)
+
+
+@blueprint.post("/<username>/reactivar")
+def reactivate(username: str) -> ResponseReturnValue:
+    try:
+        reactivate_user(engine(), actor().username, username)
+    except Conflict as error:
+        with engine().sessions() as session:
+            current = user_row(session, username)
+        notice = str(error)[:1].upper() + str(error)[1:] + "."
+        return _user_form(
+            errors={}, values=_stored(current), creating=False, user=current, notice=notice
+        ), 409
+    flash(_("Reactivó a %(username)s; puede volver a ingresar.", username=username), "success")
+    return redirect(url_for("admin_users.edit", username=username), code=303)
 
 
 @blueprint.route("/<username>/contrasena", methods=["GET", "POST"])
@@ -160,6 +197,12 @@ class UserFields:
     coordinates: tuple[str, ...] = ()
 
 
+def _stored(user: UserRow) -> UserFields:
+    return UserFields(
+        user.username, user.full_name, user.email, user.position, user.groups, user.coordinates
+    )
+
+
 def _submitted(username: str | None = None) -> UserFields:
     form = request.form
     return UserFields(
@@ -173,9 +216,21 @@ def _submitted(username: str | None = None) -> UserFields:
 
 
 def _user_form(**context: object) -> str:
+    user = context.get("user")
     with engine().sessions() as session:
-        groups = [group for group in list_organisms(session) if group.active]
-    return render_template("admin/user_form.html", groups=groups, **{"user": None, **context})
+        organisms = list_organisms(session)
+        history = user_history(session, user.username) if isinstance(user, UserRow) else []
+    return render_template(
+        "admin/user_form.html",
+        groups=[group for group in organisms if group.active],
+        group_names={group.code: group.name for group in organisms},
+        history=history,
+        history_limit=HISTORY_LIMIT,
+        action_labels=ACTIONS,
+        field_labels=FIELDS,
+        directory_actor=DIRECTORY_ACTOR,
+        **{"user": None, **context},
+    )
 
 
 def _deactivate_page(username: str, error: str | None = None) -> str:

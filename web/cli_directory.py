@@ -16,6 +16,7 @@ from engine.people.administration import (
     add_user,
     deactivate_organism,
     deactivate_user,
+    reactivate_user,
     reset_password,
     save_organism,
     set_groups,
@@ -37,7 +38,7 @@ def _codes(value: str) -> tuple[str, ...]:
 
 @click.group("users")
 def users_group() -> None:
-    """Usuarios: listar, agregar, asignar grupos, desactivar, restablecer la contraseña,
+    """Usuarios: listar, agregar, asignar grupos, desactivar, reactivar, restablecer la contraseña,
     importar y exportar CSV."""
 
 
@@ -105,6 +106,16 @@ def deactivate(username: str, actor: str) -> None:
     click.echo(f"usuario {username} desactivado")
     if open_tasks:
         click.echo("tareas abiertas para reasignar: " + ", ".join(str(task) for task in open_tasks))
+
+
+@users_group.command("reactivate")
+@click.argument("username")
+@AS_OPTION
+@engine_command
+def reactivate(username: str, actor: str) -> None:
+    """Reactiva un usuario desactivado, con los grupos que tenía."""
+    reactivate_user(current_engine(), actor, username)
+    click.echo(f"usuario {username} reactivado")
 
 
 @users_group.command("import")

@@ -168,6 +168,26 @@ class DeactivateUser:
 
 
 @dataclass(frozen=True)
+class ReactivateUser:
+    """A user who comes back (a contract renewed, a deactivation by mistake) is active again,
+    with the groups they had; they sign in anew (their old sessions ended when deactivated)."""
+
+    actor: str
+    username: str
+
+    def execute(self, context: CommandContext) -> None:
+        session = administrator_session(context, self.actor)
+        user = _user(session, self.username)
+        if user.active:
+            raise Conflict(f"el usuario «{self.username}» ya está activo")
+        before = user_view(user)
+        user.active = True
+        record_change(
+            session, _now(context), self.actor, "user_reactivated", user, before, user_view(user)
+        )
+
+
+@dataclass(frozen=True)
 class ResetPassword:
     """An administrator sets a new password (the policy applies); every session ends."""
 
@@ -298,6 +318,10 @@ def deactivate_user(engine: Engine, actor: str, username: str) -> list[int]:
     """Deactivate `username`; returns the ids of their open tasks, to reassign."""
     open_tasks: list[int] = engine.executor.execute(DeactivateUser(actor, username))
     return open_tasks
+
+
+def reactivate_user(engine: Engine, actor: str, username: str) -> None:
+    engine.executor.execute(ReactivateUser(actor, username))
 
 
 def reset_password(engine: Engine, actor: str, username: str, password: str) -> None:

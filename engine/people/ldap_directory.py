@@ -11,7 +11,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ldap3 import BASE, NONE, SUBTREE, SYNC, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
@@ -85,20 +85,11 @@ def settings_from(config: Mapping[str, Any]) -> LdapSettings | None:
 
 
 class LdapDirectory:
-    """Checks a person's password by binding as them and reads their name, mail and groups.
+    """Checks a person's password by binding as them and reads their name, mail and groups."""
 
-    `server` and `strategy` are the seam tests use (ldap3's in-process MOCK_SYNC server)."""
-
-    def __init__(
-        self,
-        settings: LdapSettings,
-        *,
-        server: Server | None = None,
-        strategy: Literal["SYNC", "MOCK_SYNC"] = SYNC,
-    ) -> None:
+    def __init__(self, settings: LdapSettings) -> None:
         self.settings = settings
-        self.strategy = strategy
-        self.server = server or Server(
+        self.server = Server(
             settings.url,
             use_ssl=settings.url.lower().startswith("ldaps://"),
             tls=Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=settings.ca_file),
@@ -147,7 +138,7 @@ class LdapDirectory:
 
     def _bound(self, dn: str | None, password: str | None) -> Connection | None:
         connection = Connection(
-            self.server, user=dn, password=password, client_strategy=self.strategy,
+            self.server, user=dn, password=password, client_strategy=SYNC,
             receive_timeout=self.settings.timeout_seconds,
         )  # fmt: skip
         if self.settings.start_tls:

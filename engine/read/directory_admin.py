@@ -1,16 +1,19 @@
 """What the administration pages read: users with their groups (searched, filtered, by page),
-organisms with their history, and the open tasks of a user who leaves."""
+organisms with their history, the open tasks of a user who leaves, and every audited change of
+a user."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
 from engine.people.directory import has_local_password
-from storage.models import Case, Group, Membership, Task, User
+from storage.models import Case, DirectoryChange, Group, Membership, Task, User
 
 PER_PAGE = 50
 
@@ -119,6 +122,75 @@ def open_tasks_of(session: Session, username: str) -> list[OpenTask]:
         .order_by(Task.id)
     )
     return [OpenTask(*row) for row in rows]
+
+
+# What the history shows of a user, in the page's order; the password is never in the trail.
+USER_FIELDS = ("full_name", "email", "position", "active", "groups", "coordinates")
+HISTORY_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # one of USER_FIELDS
+    before: Any  # None when the change created the user
+    after: Any
+
+
+@dataclass(frozen=True)
+class UserChange:
+    at: datetime
+    actor: str  # a username, or "directorio" (a sign-in against the Alcaldía's directory)
+    actor_name: str  # the actor's full name when they are a user, else ""
+    action: str  # user_added, user_edited, user_deactivated, password_reset …
+    fields: tuple[FieldChange, ...]  # only what changed
+
+
+def user_history(session: Session, username: str, limit: int = HISTORY_LIMIT) -> list[UserChange]:
+    """The audited changes of `username`, newest first (at most `limit`): who, when, and each
+    field's before and after."""
+    changes = list(
+        session.scalars(
+            select(DirectoryChange)
+            .where(DirectoryChange.subject == f"usuario:{username}")
+            .order_by(DirectoryChange.at.desc(), DirectoryChange.id.desc())
+            .limit(limit)
+        )
+    )
+    actors = {change.actor for change in changes}
+    names = {
+        username: full_name
+        for username, full_name in session.execute(
+            select(User.username, User.full_name).where(User.username.in_(actors))
+        )
+    }
+    return [
+        UserChange(
+            change.at,
+            change.actor,
+            names.get(change.actor, ""),
+            change.action,
+            _field_changes(change.before, change.after),
+        )
+        for change in changes
+    ]
+
+
+def _field_changes(
+    before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> tuple[FieldChange, ...]:
+    if after is None:  # a password reset: only that it happened is recorded
+        return ()
+    if before is None:
+        return tuple(
+            FieldChange(key, None, after.get(key))
+            for key in USER_FIELDS
+            if after.get(key) not in (None, "", [])
+        )
+    return tuple(
+        FieldChange(key, before.get(key), after.get(key))
+        for key in USER_FIELDS
+        if before.get(key) != after.get(key)
+    )
 
 
 def list_organisms(session: Session) -> list[OrganismRow]:

@@ -26,6 +26,16 @@ def test_the_administration_pages_are_accessible(page: Page, live_server: LiveSe
 
     page.goto(f"{live_server.url}/administracion/usuarios/despacho2/desactivar")
     violations["desactivar"] = axe_violations(page)
+    # `educacion` is nobody else's in the browser tests: deactivated and back, with the history.
+    page.goto(f"{live_server.url}/administracion/usuarios/educacion/desactivar")
+    page.get_by_role("button", name="Desactivar a educacion").click()
+    page.get_by_role("link", name="Volver al usuario").click()
+    page.get_by_role("button", name="Reactivar a educacion").click()
+    expect(page.get_by_text("Reactivó a educacion")).to_be_visible()
+    expect(page.get_by_role("cell", name="Lo reactivó: Estado")).to_be_visible()
+    expect(page.get_by_role("cell", name="Lo desactivó: Estado")).to_be_visible()
+    screenshot(page, "21-administracion-historial-del-usuario")
+    violations["usuario con historial"] = axe_violations(page)
     page.goto(f"{live_server.url}/administracion/organismos")
     expect(page.get_by_role("cell", name="Departamento Administrativo de Hacienda")).to_be_visible()
     violations["organismos"] = axe_violations(page)

@@ -96,6 +96,22 @@ def test_a_user_who_leaves_is_deactivated_and_their_open_tasks_are_listed(cli, d
     assert "despacho2" in cli("users", "list", "--all").output
 
 
+def test_a_user_who_comes_back_is_reactivated_and_it_is_audited(cli, database) -> None:  # type: ignore[no-untyped-def]
+    assert cli("users", "deactivate", "delegada").exit_code == 0
+    result = cli("users", "reactivate", "delegada")
+    assert result.exit_code == 0, result.output
+    assert "usuario delegada reactivado" in result.output
+    assert "delegada" in cli("users", "list").output
+    changes = _changes(database, "usuario:delegada")
+    assert [c.action for c in changes] == ["user_deactivated", "user_reactivated"]
+    assert changes[1].before and changes[1].after
+    assert (changes[1].before["active"], changes[1].after["active"]) == (False, True)
+    again = cli("users", "reactivate", "delegada")
+    assert again.exit_code == 5 and "ya está activo" in again.output
+    refused = cli("users", "reactivate", "delegada", "--as", "orc")
+    assert refused.exit_code == 4
+
+
 def test_reset_password_is_audited_without_the_password(cli, database) -> None:  # type: ignore[no-untyped-def]
     result = cli("users", "reset-password", "salud", "--password", PASSWORD)
     assert result.exit_code == 0, result.output

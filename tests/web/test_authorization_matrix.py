@@ -100,6 +100,8 @@ ADMIN_ROUTES: dict[str, Route] = {
         ("editar usuario", "POST", "/administracion/usuarios/despacho2", EDIT_FORM, 303),
         ("desactivación", "GET", "/administracion/usuarios/despacho2/desactivar", {}, 200),
         ("desactivar", "POST", "/administracion/usuarios/despacho2/desactivar", {}, 303),
+        # despacho2 is active: the administrator reaches the command, which refuses (409).
+        ("reactivar", "POST", "/administracion/usuarios/despacho2/reactivar", {}, 409),
         ("contraseña", "GET", "/administracion/usuarios/despacho2/contrasena", {}, 200),
         (
             "restablecer",

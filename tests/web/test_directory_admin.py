@@ -4,12 +4,18 @@ error that changes nothing, and nobody else gets in (see also test_authorization
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import timedelta
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine import Engine
+from engine import Engine, ManualClock
 from engine.people.directory import DEMO_USERS
+from engine.people.directory_sign_in import ProvisionFromDirectory
+from engine.people.ldap_directory import DirectoryPerson
 from storage.models import DirectoryChange, Group, User
 from tests.helpers import task_for
 from tests.web.conftest import csrf_token, login, post, start_p001
@@ -66,6 +72,24 @@ def test_every_other_role_is_refused_every_page_and_action(
     assert _user(engine, "maria.gomez") is None
     with engine.sessions() as session:
         assert session.scalars(select(DirectoryChange.id)).all() == []
+
+
+def test_the_matrix_names_every_administration_route_and_method(
+    client: FlaskClient, engine: Engine
+) -> None:
+    assert client.application is not None
+    urls = client.application.url_map.bind("localhost")
+    named = {
+        (urls.match(route.url(World(engine)).split("?")[0], method=route.method)[0], route.method)
+        for route in ADMIN_ROUTES.values()
+    }
+    served = {
+        (rule.endpoint, method)
+        for rule in client.application.url_map.iter_rules()
+        if rule.endpoint.startswith(("admin_users.", "admin_organisms."))
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert named == served
 
 
 def test_the_list_searches_and_filters_by_group_and_state(admin: FlaskClient) -> None:
@@ -226,3 +250,90 @@ def test_a_bad_organism_is_a_field_error_and_nothing_is_added(
     assert response.status_code == 422 and f'id="campo-{field}-error"' in response.text
     with engine.sessions() as session:
         assert session.scalars(select(DirectoryChange.id)).all() == []
+
+
+def test_a_deactivated_user_is_reactivated_from_their_page_and_audited(
+    admin: FlaskClient, engine: Engine, client: FlaskClient
+) -> None:
+    assert post(admin, "/administracion/usuarios/delegada/desactivar").status_code == 303
+    page = admin.get("/administracion/usuarios/delegada").text
+    assert 'action="/administracion/usuarios/delegada/reactivar"' in page
+    assert "Reactivar a delegada" in page
+    response = post(admin, "/administracion/usuarios/delegada/reactivar")
+    assert response.status_code == 303
+    assert "Reactivó a delegada" in admin.get(response.headers["Location"]).text
+    user = _user(engine, "delegada")
+    assert user is not None and user.active
+    *_, change = _changes(engine, "usuario:delegada")
+    assert (change.actor, change.action) == ("admin", "user_reactivated")
+    assert change.before and change.after
+    assert (change.before["active"], change.after["active"]) == (False, True)
+    assert change.after["groups"] == change.before["groups"]  # the groups they had
+    login(client.application.test_client(), "delegada")  # and they sign in again
+
+
+def test_reactivating_an_active_user_is_refused_and_records_nothing(
+    admin: FlaskClient, engine: Engine
+) -> None:
+    page = admin.get("/administracion/usuarios/delegada").text
+    assert "/reactivar" not in page  # only an inactive user offers it
+    response = post(admin, "/administracion/usuarios/delegada/reactivar")
+    assert response.status_code == 409
+    assert "El usuario «delegada» ya está activo." in response.text
+    assert _changes(engine, "usuario:delegada") == []
+
+
+def test_the_user_page_shows_every_audited_change_who_when_before_and_after(
+    admin: FlaskClient, engine: Engine, clock: ManualClock
+) -> None:
+    empty = admin.get("/administracion/usuarios/despacho2").text
+    assert "Aún no hay cambios registrados de este usuario" in empty
+    form = {"nombre": "Contratista Despacho de Gobierno", "correo": "despacho2@cali.gov.co",
+            "cargo": "Abogado", "grupos": ["despacho_gobierno", "orc"]}  # fmt: skip
+    assert post(admin, "/administracion/usuarios/despacho2", form).status_code == 303
+    clock.advance(timedelta(hours=2))
+    password = {"contrasena": ADMIN_PASSWORD, "repetir_contrasena": ADMIN_PASSWORD}
+    assert post(admin, "/administracion/usuarios/despacho2/contrasena", password).status_code == 303
+    clock.advance(timedelta(days=1))
+    assert post(admin, "/administracion/usuarios/despacho2/desactivar").status_code == 303
+    assert post(admin, "/administracion/usuarios/despacho2/reactivar").status_code == 303
+
+    rows = _history(admin.get("/administracion/usuarios/despacho2").text)
+    who = "Administración del sistema (admin)"
+    orc = "Oficina de Relaciones y Cooperación"  # names, not codes
+    assert rows == [  # newest first
+        ["2 dic 2026, 11:00 a. m.", who, "Lo reactivó: Estado", "Inactivo", "Activo"],
+        ["2 dic 2026, 11:00 a. m.", who, "Lo desactivó: Estado", "Activo", "Inactivo"],
+        ["1 dic 2026, 11:00 a. m.", who, "Restableció su contraseña", "", ""],
+        ["1 dic 2026, 9:00 a. m.", who, "Editó sus datos: Cargo", "—", "Abogado"],
+        ["Editó sus datos: Grupos", "Despacho de Gobierno", f"Despacho de Gobierno; {orc}"],
+    ]
+
+
+def test_the_history_names_the_directory_and_what_a_first_sign_in_created(
+    admin: FlaskClient, engine: Engine
+) -> None:
+    person = DirectoryPerson("maria.gomez", "María Gómez", "maria.gomez@cali.gov.co", ("dagjp",))
+    engine.executor.execute(ProvisionFromDirectory(person, frozenset({"dagjp"})))
+    rows = _history(admin.get("/administracion/usuarios/maria.gomez").text)
+    created = "Lo creó al ingresar por primera vez"
+    assert rows == [
+        ["1 dic 2026, 9:00 a. m.", "El directorio de la Alcaldía", f"{created}: Nombre", "—",
+         "María Gómez"],
+        [f"{created}: Correo", "—", "maria.gomez@cali.gov.co"],
+        [f"{created}: Estado", "—", "Activo"],
+        [f"{created}: Grupos", "—", "Departamento Administrativo de Gestión Jurídica Pública"],
+    ]  # fmt: skip
+
+
+def _history(page: str) -> list[list[str]]:
+    """The history table's rows (headers left out), each as the texts of its cells."""
+    history = page[page.index("Historial de cambios") :]
+    return [_cells(row) for row in re.findall(r"<tr>(.*?)</tr>", history, re.S)][1:]
+
+
+def _cells(row: str) -> list[str]:
+    return [
+        html.unescape(re.sub(r"<[^>]+>|\s+", " ", cell)).strip()
+        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+    ]

@@ -1,5 +1,5 @@
-"""The analysts' workbench under /modelos: library, drafts, modeler, lint, compare, deploy,
-migrate running cases.
+"""The analysts' workbench under /modelos: library, drafts, modeler, form editor
+(`web.workbench_forms`), lint, compare, deploy, migrate running cases.
 
 Every route, present and future, is for process analysts and administrators only: the check
 runs before any view of this blueprint (`_only_analysts`), so a new route cannot forget it.
@@ -38,12 +38,16 @@ from engine.read.workbench import (
     last_scenario_run,
     library,
 )
+from web import workbench_forms
 from web.current import actor, engine
 from web.extensions import login_manager
 from web.scratch import run_draft_scenarios
 from web.security import CONTENT_SECURITY_POLICY
 
 blueprint = Blueprint("workbench", __name__, url_prefix="/modelos")
+# The form editor's routes, under /modelos/borradores/<id>/formularios: nested, so the check
+# below runs before them too.
+blueprint.register_blueprint(workbench_forms.blueprint)
 
 # bpmn-js and its properties panel write style attributes into the markup they build (sizes,
 # positions of the canvas' overlays): the modeler page alone allows inline styles. Scripts stay

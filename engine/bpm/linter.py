@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from engine.bpm.bpmn_xml import NS, Element
-from engine.bpm.forms import top_level_fields
+from engine.bpm.form_lint import form_problems
 from engine.bpm.instruction_lint import lint_instructions
 from engine.bpm.quality_roles import lint_quality_roles
-from engine.bpm.sandbox import RESERVED_NAMES, UnsafeScript, compile_checked
-from engine.people.pickers import picker_problems
+from engine.bpm.sandbox import UnsafeScript, compile_checked
 
 DYNAMIC_LANES = {
     "organismo": "candidateGroupExpression",
@@ -97,22 +94,12 @@ def _lint_element(
         if form and form not in forms:
             problem(element, f"el formulario '{form}' no existe")
     if element.form and element.form in forms:
-        try:
-            Draft202012Validator.check_schema(forms[element.form])
-        except SchemaError as error:
-            problem(
-                element,
-                f"el formulario '{element.form}' no es un JSON Schema válido: {error.message}",
-            )
-        for complaint in picker_problems(forms[element.form], frozenset(known_groups)):
-            problem(element, f"formulario '{element.form}': {complaint}")
-        for field in sorted(top_level_fields(forms[element.form])):
-            if field in RESERVED_NAMES or field.startswith("_"):
-                problem(
-                    element,
-                    f"el campo '{field}' del formulario '{element.form}' usa un nombre reservado "
-                    "de las expresiones (cámbielo: ocultaría esa función o sería inaccesible)",
-                )
+        ui = forms.get(element.ui_form) if element.ui_form else None
+        for complaint in form_problems(forms[element.form], ui, known_groups):
+            if not complaint.is_error:
+                continue
+            document = element.form if complaint.document == "esquema" else element.ui_form
+            problem(element, f"formulario '{document}': {complaint}")
     if element.kind == "serviceTask":
         if element.operator is None:
             problem(

@@ -60,6 +60,7 @@ from engine.commands.workbench import (
     RecordWorkbenchEvent,
     RedeployVersion,
     SaveDraft,
+    SaveDraftForm,
 )
 from engine.errors import (
     Conflict,
@@ -169,6 +170,21 @@ class Engine:
     ) -> DraftSaved:
         """A new revision of the draft; `Conflict` when someone saved after `expected_revision`."""
         return self.executor.execute(SaveDraft(draft_id, expected_revision, bpmn_xml, actor, forms))
+
+    def save_draft_form(
+        self,
+        draft_id: int,
+        expected_revision: int,
+        name: str,
+        schema: dict[str, Any] | None,
+        ui: dict[str, Any] | None,
+        actor: str,
+    ) -> DraftSaved:
+        """Write (or, with `schema=None`, remove) one form of the draft as a new revision;
+        `Conflict` when someone saved after `expected_revision`."""
+        return self.executor.execute(
+            SaveDraftForm(draft_id, expected_revision, name, schema, ui, actor)
+        )
 
     def deploy_draft(
         self,

@@ -3,6 +3,8 @@ what analysts do (every action leaves a `WorkbenchEvent` in the same transaction
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +21,14 @@ from engine.bpm.deployment import (
     refuse_earlier_content,
 )
 from engine.bpm.drafts import build_draft_bundle
+from engine.bpm.form_lint import ui_name_for
 from engine.commands.executor import CommandContext
 from engine.errors import Conflict, DeployRefused, NotFound, ValidationError
 from engine.read.workbench import SCENARIOS_RUN, last_scenario_run
 from storage.models import Definition, Draft, DraftRevision, WorkbenchEvent
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
+MAX_FORM_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,7 @@ class SaveDraft:
         if len(self.bpmn_xml.encode("utf-8")) > MAX_DRAFT_BYTES:
             raise ValidationError({"bpmn": "el diagrama supera el tamaño máximo (2 MiB)"})
         draft = open_draft(session, self.draft_id)
-        if draft.revision != self.expected_revision:
-            raise Conflict(
-                f"el borrador {draft.id} ya va en la revisión {draft.revision} "
-                f"(guardada por {draft.saved_by}); usted editaba la revisión "
-                f"{self.expected_revision}"
-            )
+        _require_revision(draft, self.expected_revision)
         draft.bpmn_xml = self.bpmn_xml
         if self.forms is not None:
             draft.forms = dict(self.forms)
@@ -113,6 +112,82 @@ class SaveDraft:
             revision=draft.revision,
         )
         return DraftSaved(draft.id, draft.revision)
+
+
+FORM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.schema\.json$")
+
+
+@dataclass(frozen=True)
+class SaveDraftForm:
+    """Write one form (its schema and UI schema) into a draft, as a new revision.
+
+    `schema=None` removes the form (and its UI schema) from the draft: a task that still names
+    it is then a lint problem. `ui=None` or `{}`: the form has no UI schema. The schema is kept
+    even when the form editor finds problems in it (work in progress); the linter refuses to
+    deploy it. Someone else saved since `expected_revision`: `Conflict`, nothing written.
+    """
+
+    draft_id: int
+    expected_revision: int
+    name: str
+    schema: dict[str, Any] | None
+    ui: dict[str, Any] | None
+    actor: str
+
+    def execute(self, context: CommandContext) -> DraftSaved:
+        session, now = context.session, context.engine.clock.now()
+        who = load_actor(session, self.actor)
+        require_can_use_workbench(who)
+        if not FORM_NAME.match(self.name):
+            raise ValidationError(
+                {
+                    "nombre": "el nombre del formulario debe terminar en .schema.json y usar "
+                    "solo letras, números, punto, guion y guion bajo"
+                }
+            )
+        size = len(json.dumps([self.schema, self.ui], ensure_ascii=False).encode("utf-8"))
+        if size > MAX_FORM_BYTES:
+            raise ValidationError({"esquema": "el formulario supera el tamaño máximo (512 KiB)"})
+        draft = open_draft(session, self.draft_id)
+        _require_revision(draft, self.expected_revision)
+        forms = dict(draft.forms)
+        ui_name = ui_name_for(self.name)
+        if self.schema is None:
+            if self.name not in forms:
+                raise NotFound(f"el borrador {draft.id} no tiene el formulario '{self.name}'")
+            forms.pop(self.name, None)
+            forms.pop(ui_name, None)
+        else:
+            forms[self.name] = self.schema
+            if self.ui:
+                forms[ui_name] = self.ui
+            else:
+                forms.pop(ui_name, None)
+        draft.forms = forms
+        draft.saved_by, draft.saved_at = who.username, now
+        flag_modified(draft, "forms")
+        session.flush()
+        _keep_revision(session, draft)
+        record(
+            session,
+            who.username,
+            now,
+            "draft_form_removed" if self.schema is None else "draft_form_saved",
+            draft.key,
+            draft.base_version,
+            draft.id,
+            revision=draft.revision,
+            form=self.name,
+        )
+        return DraftSaved(draft.id, draft.revision)
+
+
+def _require_revision(draft: Draft, expected: int) -> None:
+    if draft.revision != expected:
+        raise Conflict(
+            f"el borrador {draft.id} ya va en la revisión {draft.revision} "
+            f"(guardada por {draft.saved_by}); usted editaba la revisión {expected}"
+        )
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.bpm.bpmn_xml import executable_processes, parse_xml, process_elements
 from engine.bpm.diff import DefinitionDiff, diff_definitions
 from engine.bpm.drafts import LintProblem, lint_draft
-from engine.errors import NotFound
+from engine.bpm.form_lint import SCHEMA_SUFFIX, check_form_source, ui_name_for
+from engine.bpm.form_lint import FormCheck as FormCheck  # re-exported: the web reads it
+from engine.errors import InvalidDefinition, NotFound
+from engine.people.directory import known_group_codes
 from storage.models import Case, Definition, Draft, DraftRevision, WorkbenchEvent
 
 
@@ -242,3 +246,86 @@ def _source(session: Session, reference: str) -> tuple[str, dict[str, Any]]:
         definition = definition_version(session, kind, int(value))
         return definition.bpmn_xml, definition.forms
     raise NotFound(f"referencia de versión no válida: '{reference}'")
+
+
+@dataclass(frozen=True)
+class FormUse:
+    """A task of the draft's diagram that shows a form."""
+
+    element_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DraftForm:
+    """One form of a draft as the form editor opens it (`exists=False`: the diagram names it
+    but the draft has no such form, or it is a new one)."""
+
+    name: str
+    ui_name: str
+    title: str
+    exists: bool
+    schema_text: str
+    ui_text: str
+    used_by: list[FormUse]
+
+
+def draft_forms(session: Session, draft_id: int) -> tuple[DraftContent, list[DraftForm]]:
+    """The draft and its forms: every schema it holds and every one its diagram names."""
+    draft = draft_content(session, draft_id)
+    uses = _form_uses(draft.bpmn_xml, draft.key)
+    names = {n for n in draft.forms if n.endswith(SCHEMA_SUFFIX)} | set(uses)
+    return draft, [_draft_form(draft, name, uses.get(name, [])) for name in sorted(names)]
+
+
+def draft_form(session: Session, draft_id: int, name: str) -> tuple[DraftContent, DraftForm]:
+    """One form of the draft (a name it does not hold opens as a new, empty form)."""
+    draft = draft_content(session, draft_id)
+    return draft, _draft_form(draft, name, _form_uses(draft.bpmn_xml, draft.key).get(name, []))
+
+
+def check_draft_form(session: Session, schema_text: str, ui_text: str) -> FormCheck:
+    """The form editor's verdict on the texts as typed (pickers checked against the
+    directory's groups), the same rules the linter applies before a deployment."""
+    return check_form_source(schema_text, ui_text, known_group_codes(session))
+
+
+NEW_FORM = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "",
+    "type": "object",
+    "required": [],
+    "properties": {},
+}
+
+
+def _draft_form(draft: DraftContent, name: str, used_by: list[FormUse]) -> DraftForm:
+    ui_name = ui_name_for(name)
+    schema = draft.forms.get(name)
+    ui = draft.forms.get(ui_name)
+    shown = schema if schema is not None else NEW_FORM
+    title = schema.get("title") if isinstance(schema, dict) else None
+    return DraftForm(
+        name=name,
+        ui_name=ui_name,
+        title=str(title or ""),
+        exists=schema is not None,
+        schema_text=json.dumps(shown, ensure_ascii=False, indent=2),
+        ui_text=json.dumps(ui, ensure_ascii=False, indent=2) if ui else "",
+        used_by=used_by,
+    )
+
+
+def _form_uses(bpmn_xml: str, key: str) -> dict[str, list[FormUse]]:
+    """Form name -> the tasks of the draft's diagram that show it (none if it does not parse:
+    the problems page says why)."""
+    try:
+        processes = executable_processes(parse_xml(bpmn_xml.encode("utf-8"), f"{key}.bpmn"))
+    except InvalidDefinition:
+        return {}
+    uses: dict[str, list[FormUse]] = {}
+    for process in processes:
+        for element in process_elements(process).values():
+            if element.form:
+                uses.setdefault(element.form, []).append(FormUse(element.id, element.name))
+    return uses

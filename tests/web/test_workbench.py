@@ -23,6 +23,7 @@ from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL, deploy_version
 from tests.web.conftest import csrf_token, login, make_app, post, start_p001
 
 P001_XML = (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
+FORM = "P001.propuesta.schema.json"
 PROPOSAL_FORM = (
     '<spiffworkflow:property name="formJsonSchemaFilename" value="P001.propuesta.schema.json" />'
 )
@@ -99,6 +100,34 @@ ROUTES = [
         "POST", lambda d: f"/modelos/borradores/{d}/escenarios", "workbench.draft_scenarios", 200
     ),
     Route("POST", lambda d: "/modelos/P001/migrar", "workbench.migrate_cases", 303),
+    Route("GET", lambda d: f"/modelos/borradores/{d}/formularios", "workbench.forms.index", 200),
+    Route(
+        "GET",
+        lambda d: f"/modelos/borradores/{d}/formularios/nuevo?nombre=P001.nuevo",
+        "workbench.forms.new",
+        303,
+    ),
+    Route(
+        "GET",
+        lambda d: f"/modelos/borradores/{d}/formularios/{FORM}",
+        "workbench.forms.editor",
+        200,
+    ),
+    Route(
+        "POST",
+        lambda d: f"/modelos/borradores/{d}/formularios/{FORM}/vista-previa",
+        "workbench.forms.preview",
+        200,
+    ),
+    Route(
+        "POST", lambda d: f"/modelos/borradores/{d}/formularios/{FORM}", "workbench.forms.save", 400
+    ),
+    Route(
+        "POST",
+        lambda d: f"/modelos/borradores/{d}/formularios/{FORM}/quitar",
+        "workbench.forms.remove",
+        303,
+    ),
 ]
 
 

@@ -1,0 +1,121 @@
+"""The analyst edits a form of a P001 draft: the preview (the officials' renderer) shows a new
+field as it is typed, a syntax error is named with its line, the saved form is a revision of
+the draft and shows field by field in the comparison with version 1."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from engine import Engine, ManualClock
+from handlers import service_registry
+from storage.database import create_database_engine
+from storage.migrate import upgrade_to_head
+from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.conftest import BOGOTA, BPMN, with_directory
+from web.app import create_app
+
+PROPOSAL = "P001.propuesta.schema.json"
+
+
+@pytest.fixture(scope="module")
+def forms_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server of its own with every procedure deployed (P001 calls P003 and P005)."""
+    folder: Path = tmp_path_factory.mktemp("workbench-forms")
+    database = create_database_engine(f"sqlite:///{folder / 'live.sqlite3'}")
+    upgrade_to_head(database)
+    clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
+    engine = Engine(with_directory(database), services=service_registry(), clock=clock)
+    engine.deploy([BPMN], "admin")
+    app = create_app(
+        {"SECRET_KEY": "browser-tests-" + "f" * 32, "LOGIN_RATE_LIMIT": "1000 per minute"},
+        engine=engine,
+    )
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        database.dispose()
+
+
+def proposal_with(field: str, title: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((BPMN.parent / "forms" / PROPOSAL).read_text("utf-8"))
+    schema["properties"][field] = {"type": "string", "title": title}
+    return schema
+
+
+def test_analyst_edits_a_form_sees_the_preview_and_the_error_saves_and_compares(
+    browser: Browser, forms_server: str
+) -> None:
+    # The page's own Content-Security-Policy stays on: the live preview must run under it.
+    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
+    page: Page = context.new_page()
+    page.set_default_timeout(20_000)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    sign_in(page, forms_server, "analista")
+    page.get_by_role("link", name="Modelos").click()
+    page.get_by_role("button", name="Editar v1 como borrador").first.click()
+    page.get_by_role("link", name="Formularios", exact=True).click()
+    page.get_by_role("link", name=PROPOSAL).click()
+    expect(page.locator("#resumen-formulario")).to_contain_text("Sin errores")
+
+    schema = page.get_by_label(f"JSON Schema ({PROPOSAL})")
+    schema.fill(json.dumps(proposal_with("observaciones", "Observaciones del despacho"), indent=2))
+    preview = page.locator("#vista-previa-formulario")
+    expect(preview.get_by_label("Observaciones del despacho")).to_be_visible()
+
+    schema.fill('{\n  "type": "object",\n  "properties": {\n    "a": {}\n    "b": {}\n  }\n}')
+    expect(page.locator("#problemas-formulario")).to_contain_text(
+        "línea 5, columna 5): falta una coma entre dos elementos"
+    )
+    expect(page.locator("#vista-previa-formulario")).to_have_count(0)
+
+    schema.fill(json.dumps(proposal_with("observaciones", "Observaciones del despacho"), indent=2))
+    expect(preview.get_by_label("Observaciones del despacho")).to_be_visible()
+    page.get_by_role("button", name="Guardar formulario en el borrador").click()
+    expect(page.locator(".flashes")).to_contain_text(
+        "Formulario guardado: revisión 2 del borrador."
+    )
+    screenshot(page, "workbench-form-editor")
+    assert refused == []
+
+    page.get_by_role("link", name="Borrador", exact=False).first.click()
+    page.get_by_role("link", name="Comparar con la versión 1").click()
+    row = page.locator("section[aria-labelledby='formularios'] tr", has_text="observaciones")
+    expect(row).to_contain_text(PROPOSAL)
+    expect(row).to_contain_text("agregado")
+    context.close()
+
+
+def test_form_editor_pages_have_no_wcag_violations(page: Page, forms_server: str) -> None:
+    sign_in(page, forms_server, "analista")
+    page.goto(f"{forms_server}/modelos")
+    page.get_by_role("button", name="Editar v1 como borrador").first.click()
+    page.wait_for_url("**/modelos/borradores/*")
+    draft = page.url.rsplit("/", 1)[1]
+    page.goto(f"{forms_server}/modelos/borradores/{draft}/formularios")
+    assert axe_violations(page) == []
+    page.goto(f"{forms_server}/modelos/borradores/{draft}/formularios/{PROPOSAL}")
+    assert axe_violations(page) == []
+    # With problems listed and the preview waiting for valid JSON.
+    page.get_by_label(f"JSON Schema ({PROPOSAL})").fill('{"type": "object", "properties": {')
+    expect(page.locator("#problemas-formulario")).to_be_visible()
+    assert axe_violations(page) == []

@@ -44,6 +44,7 @@ Step = dict[str, Any]
 APPROVAL = {"decision_secretario": "aprobar"}
 RESOLUCION = {
     "tipo_acto": "resolucion",
+    "clase_acto": "general",
     "asunto": "Comité de convivencia escolar de la Secretaría de Educación",
     "organismo_productor": "secretaria_educacion",
     "borrador": "data:application/pdf;base64,JVBERi0xLjQKJcfsj6IK",

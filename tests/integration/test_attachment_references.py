@@ -19,6 +19,7 @@ from tests.web.conftest import PDF
 FORGED = "adjunto:" + "ab" * 32 + "/decreto.pdf"
 FILING = {
     "tipo_acto": "decreto",
+    "clase_acto": "general",
     "asunto": "Decreto de delegación",
     "organismo_productor": "secretaria_salud",
 }

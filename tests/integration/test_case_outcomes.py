@@ -75,6 +75,7 @@ def test_a_published_decree_ends_with_its_number(engine: Engine) -> None:
     engine.deploy([BPMN / "P003_actos_administrativos.bpmn"], "admin")
     filing = {
         "tipo_acto": "decreto",
+        "clase_acto": "general",
         "asunto": "Horario",
         "organismo_productor": "secretaria_salud",
     }

@@ -19,7 +19,11 @@ from tests.conftest import BPMN
 from tests.helpers import complete, hold_session
 from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
 
-P003_START = {"tipo_acto": "decreto", "asunto": "Por el cual se reglamenta…"}
+P003_START = {
+    "tipo_acto": "decreto",
+    "clase_acto": "general",
+    "asunto": "Por el cual se reglamenta…",
+}
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 

@@ -151,6 +151,7 @@ def test_policy_1_tells_on_time_late_open_overdue_and_reprogrammed_commitments(
 
 RADICACION = {
     "tipo_acto": "decreto",
+    "clase_acto": "general",
     "asunto": "Horario",
     "organismo_productor": "secretaria_salud",
     "borrador": PDF,
@@ -262,7 +263,9 @@ def test_policy_2_by_organism_reads_the_declared_start_field(engine: Engine) -> 
 PROYECTO = {
     "titulo": "Estacionamiento regulado",
     "objeto": "Regular",
+    "tipo_iniciativa": "concurrente",
     "exposicion_de_motivos": PDF,
+    "articulado": PDF,
     "organismo_formulador": "secretaria_movilidad",
     "impacto_fiscal": False,
     "metas_plan_desarrollo": "2.1.4",

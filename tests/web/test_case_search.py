@@ -15,7 +15,9 @@ from tests.web.conftest import PROPOSAL, login, start_p001
 BILL = {
     "titulo": "Estacionamiento regulado",
     "objeto": "Regular",
+    "tipo_iniciativa": "concurrente",
     "exposicion_de_motivos": "data:application/pdf;base64,JVBERi0xLjQK",
+    "articulado": "data:application/pdf;base64,JVBERi0xLjUK",
     "organismo_formulador": "secretaria_movilidad",
     "impacto_fiscal": False,
     "metas_plan_desarrollo": "2.1.4",

@@ -79,7 +79,7 @@ def test_the_act_form_offers_every_active_organism_and_old_cases_still_show_thei
     response = post(
         client,
         "/iniciar/P003",
-        {"tipo_acto": "decreto", "asunto": "Por el cual…", "organismo_productor": "secretaria_turismo",
+        {"tipo_acto": "decreto", "clase_acto": "general", "asunto": "Por el cual…", "organismo_productor": "secretaria_turismo",
          "borrador": (io.BytesIO(PDF), "proyecto.pdf")},
         content_type="multipart/form-data",
     )  # fmt: skip

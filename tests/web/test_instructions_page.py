@@ -14,6 +14,7 @@ from tests.web.conftest import PDF, bearer, login, make_app
 
 FILING = {
     "tipo_acto": "decreto",
+    "clase_acto": "general",
     "asunto": "Delegación de funciones <b>urgentes</b>",
     "organismo_productor": "secretaria_salud",
 }

@@ -17,6 +17,7 @@ from tests.web.conftest import PDF, login, make_app, post
 
 FILING = {
     "tipo_acto": "decreto",
+    "clase_acto": "general",
     "asunto": "Delegación de funciones",
     "organismo_productor": "secretaria_salud",
 }

@@ -140,6 +140,13 @@ class Parallel(JoinOracle):
             self.arrive(element)
 
 
+class ParallelSubprocess(Parallel):
+    """C_PARALLEL with branch B's b1 inside an embedded subprocess: the same tokens, and a
+    write in either branch reaches the other (case variables have the process's scope)."""
+
+    model = "C_PARALLEL_SUB"
+
+
 class Nested(JoinOracle):
     model, first = "C_NESTED", "merge"
 

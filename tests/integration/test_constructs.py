@@ -40,6 +40,7 @@ CONSTRUCTS = Path(__file__).resolve().parent.parent / "data" / "constructs"
 ORACLES: list[type[oracles.Oracle]] = [
     oracles.Exclusive,
     oracles.Parallel,
+    oracles.ParallelSubprocess,
     oracles.Inclusive,
     oracles.Nested,
     oracles.Subprocess,

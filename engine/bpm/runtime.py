@@ -503,7 +503,9 @@ class CaseRun:
         The top-level process's latest data, overlaid with the latest data of each running
         call activity (outermost first: a called process works on its own copy of the case
         data until it ends), then with the data of the last task touched at any depth: a form
-        submitted inside a (multi-instance) subprocess counts too.
+        submitted inside a (multi-instance) subprocess counts too. Last, the output collection
+        of each running multi-instance activity: what it has collected so far, never last
+        round's results (docs/case-data.md).
         """
         last = self.workflow.last_task
         if last is not None:
@@ -518,6 +520,7 @@ class CaseRun:
                 merged.update(case_data.case_view(called.last_task))
         if self._touched is not None and self._touched.workflow is not self.workflow:
             merged.update(case_data.case_view(self._touched))
+        merged.update(case_data.running_results(self.workflow))
         return merged
 
 

@@ -43,7 +43,6 @@ class Oracle:
         self.completed: Counter[str] = Counter()
         self.cancelled: Counter[str] = Counter()
         self.data: dict[str, Any] = {}
-        self.unsettled: set[str] = set()  # names the case page may not show right yet
         self.start_round()
 
     # -- what a user may do --------------------------------------------------------------
@@ -256,15 +255,10 @@ class MultiInstance(Oracle):
         if element == "elegir":
             self.remaining = len(fields["items"])
             self.results: list[str] = []
-            # The collection is the activity's result: none while no instance has ended.
-            self.data.pop("resultados", None)
-            if not self.remaining:
-                self.data["resultados"] = []
-            else:  # known: the case page shows last round's results until an instance ends
-                self.unsettled = {"resultados"}
+            # The collection is the activity's result: empty as it starts, every round.
+            self.data["resultados"] = []
             self.open_instances(self.remaining)
         elif element == "instancia":
-            self.unsettled = set()
             self.results.append(fields["nota"])
             self.data["resultados"] = list(self.results)
             self.remaining -= 1

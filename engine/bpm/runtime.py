@@ -193,10 +193,9 @@ class CaseRun:
             if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task)) and at <= now
         ]
         for task in due:
+            element_id = spiff_state.timer_element(task)
             spiff_state.fire_timer(task)
-            self.record(
-                "timer_fired", element_id=task.task_spec.bpmn_id, payload=self.called_process(task)
-            )
+            self.record("timer_fired", element_id=element_id, payload=self.called_process(task))
         if due:
             self.workflow.refresh_timers()
 
@@ -227,7 +226,7 @@ class CaseRun:
                 "kind": TIMER_JOB,
                 "case_id": self.case.id,
                 "due_at": at,
-                "payload": {"task": spiff_id, "element": task.task_spec.bpmn_id},
+                "payload": {"task": spiff_id, "element": spiff_state.timer_element(task)},
                 "created_at": self.clock.now(),
             }
             for spiff_id, (task, at) in waiting.items()

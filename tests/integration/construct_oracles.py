@@ -176,6 +176,46 @@ class Inclusive(JoinOracle):
             self.arrive(element)
 
 
+class EventGateway(Oracle):
+    """`elegir` submits `camino`; the event-based gateway `evento` waits for t1 (1 hour, or 3
+    when `camino` is "b") and t2 (2 hours): the first due takes its path (`a` or `b`), the
+    other timer is withdrawn."""
+
+    model, first = "C_EVENT", "elegir"
+
+    def __init__(self, rounds: int) -> None:
+        self.due: dict[str, int] = {}  # the gateway's timers while it waits: path -> minute
+        super().__init__(rounds)
+
+    def choices(self, element: str) -> st.SearchStrategy[dict[str, Any]]:
+        if element == "elegir":
+            camino = st.fixed_dictionaries({"camino": st.sampled_from(["a", "b"])})
+            return st.tuples(camino, any_form(f"elegir-{self.step}", ("nota", "x"))).map(
+                lambda parts: {**parts[1], **parts[0]}
+            )
+        return super().choices(element)
+
+    def can_wait(self) -> bool:
+        return bool(self.due)
+
+    def waited(self, minutes: int) -> None:
+        super().waited(minutes)
+        if self.due and self.now >= min(self.due.values()):
+            path = min(self.due, key=lambda name: (self.due[name], name))
+            self.due = {}
+            self.open[path] += 1
+
+    def follow(self, element: str, fields: dict[str, Any]) -> None:
+        if element == "elegir":
+            t1 = 180 if self.data["camino"] == "b" else 60
+            self.due = {"a": self.now + t1, "b": self.now + 120}
+        else:
+            self.open["ronda"] += 1
+
+    def finished(self) -> bool:
+        return not self.open and not self.due
+
+
 class CallActivity(Oracle):
     """`llamar` calls C_CALLED (one task, `llamado`): its variables come back into the case."""
 

@@ -81,6 +81,25 @@ def case_view(task: Any) -> dict[str, Any]:
     return case_view(instance.parent)
 
 
+def running_results(top: BpmnWorkflow) -> dict[str, Any]:
+    """The output collections of the multi-instance activities running now (outside any
+    instance): the activity's result so far, empty when it starts, whatever the case data
+    held before (last round's results are not this round's)."""
+    results: dict[str, Any] = {}
+    for workflow in [top, *top.subprocesses.values()]:
+        for task in workflow.tasks.values():
+            spec = task.task_spec
+            if (
+                isinstance(spec, MultiInstanceTask)
+                and task.has_state(TaskState.STARTED)
+                and spec.data_output is not None
+                and spec.data_output.bpmn_id in task.data
+                and _nearest_instance(task) is None
+            ):
+                results[spec.data_output.bpmn_id] = task.data[spec.data_output.bpmn_id]
+    return results
+
+
 # -- multi-instance ---------------------------------------------------------------------------
 
 

@@ -161,8 +161,8 @@ def _lint_event_gateway(
     process: etree._Element, gateway: Element, flows: list[etree._Element], problem: Any
 ) -> None:
     """BPMN allows only catch events and receive tasks after an event-based gateway. The engine
-    runs none yet: it delivers no messages or signals, and SpiffWorkflow keeps the timers of
-    the gateway's events on the gateway itself, where no timer job would be scheduled."""
+    runs a gateway whose events are timers (each its own timer job; the first due takes its
+    path); it delivers no messages or signals, so a gateway waiting for one is refused."""
     for flow in flows:
         target_id = flow.get("targetRef", "")
         target = process.find(f".//bpmn:*[@id='{target_id}']", NS)
@@ -176,12 +176,13 @@ def _lint_event_gateway(
                 f"intermedio de captura o una tarea de recepción, y '{target_id}' es "
                 f"{_KIND_WORDS.get(kind, kind)}",
             )
-    problem(
-        gateway,
-        "el motor aún no ejecuta compuertas basadas en eventos (sus temporizadores no se "
-        "programarían y no recibe mensajes); use una compuerta exclusiva o un temporizador "
-        "de borde",
-    )
+        elif target.find("bpmn:timerEventDefinition", NS) is None:
+            problem(
+                gateway,
+                f"después de la compuerta basada en eventos, '{target_id}' espera un mensaje "
+                "o una señal, que el motor no entrega: la compuerta solo puede esperar "
+                "temporizadores (use una tarea de usuario para registrar lo recibido)",
+            )
 
 
 _KIND_WORDS = {

@@ -193,10 +193,9 @@ class CaseRun:
             if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task)) and at <= now
         ]
         for task in due:
+            element_id = spiff_state.timer_element(task)
             spiff_state.fire_timer(task)
-            self.record(
-                "timer_fired", element_id=task.task_spec.bpmn_id, payload=self.called_process(task)
-            )
+            self.record("timer_fired", element_id=element_id, payload=self.called_process(task))
         if due:
             self.workflow.refresh_timers()
 
@@ -227,7 +226,7 @@ class CaseRun:
                 "kind": TIMER_JOB,
                 "case_id": self.case.id,
                 "due_at": at,
-                "payload": {"task": spiff_id, "element": task.task_spec.bpmn_id},
+                "payload": {"task": spiff_id, "element": spiff_state.timer_element(task)},
                 "created_at": self.clock.now(),
             }
             for spiff_id, (task, at) in waiting.items()
@@ -503,7 +502,9 @@ class CaseRun:
         The top-level process's latest data, overlaid with the latest data of each running
         call activity (outermost first: a called process works on its own copy of the case
         data until it ends), then with the data of the last task touched at any depth: a form
-        submitted inside a (multi-instance) subprocess counts too.
+        submitted inside a (multi-instance) subprocess counts too. Last, the output collection
+        of each running multi-instance activity: what it has collected so far, never last
+        round's results (docs/case-data.md).
         """
         last = self.workflow.last_task
         if last is not None:
@@ -518,6 +519,7 @@ class CaseRun:
                 merged.update(case_data.case_view(called.last_task))
         if self._touched is not None and self._touched.workflow is not self.workflow:
             merged.update(case_data.case_view(self._touched))
+        merged.update(case_data.running_results(self.workflow))
         return merged
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    MultipleEventDefinitionConverter,
     TimerConditionalEventDefinitionConverter,
 )
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -23,11 +24,13 @@ from SpiffWorkflow.bpmn.serializer.migration.version_migration import (
     MIGRATIONS as SPIFF_MIGRATIONS,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -69,23 +72,60 @@ class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 class _ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
     """A timeDate timer that fires when the engine says so (by its clock), never by wall time."""
 
+    def due(self, my_task: Any) -> str:
+        return str(my_task.workflow.script_engine.evaluate(my_task, self.expression))
+
     def has_fired(self, my_task: Any) -> bool:
         if my_task._get_internal_data("event_value") is None:
-            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            my_task._set_internal_data(event_value=str(value))
+            my_task._set_internal_data(event_value=self.due(my_task))
         return bool(my_task._get_internal_data("event_fired", False))
 
 
 class _ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
     """A timeDuration timer measured from the engine's clock."""
 
+    def due(self, my_task: Any) -> str:
+        expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+        duration = self.get_timedelta_from_start(self.parse_iso_duration(expression))
+        return str((my_task.workflow.script_engine.clock.now() + duration).isoformat())
+
     def has_fired(self, my_task: Any) -> bool:
         if my_task._get_internal_data("event_value") is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            duration = self.get_timedelta_from_start(self.parse_iso_duration(expression))
-            start = my_task.workflow.script_engine.clock.now()
-            my_task._set_internal_data(event_value=(start + duration).isoformat())
+            my_task._set_internal_data(event_value=self.due(my_task))
         return bool(my_task._get_internal_data("event_fired", False))
+
+
+_GATEWAY_DUE = "timers_due"  # an event-based gateway's internal data: each timer's due instant
+_GATEWAY_FIRED = "timer_fired"  # the name of the gateway's timer the engine fired
+
+
+class _ClockGatewayEvents(MultipleEventDefinition):  # type: ignore[misc]
+    """An event-based gateway's events. SpiffWorkflow moves its catch events' definitions onto
+    the gateway's task, where its own timers would share one due instant (the first timer's)
+    and all fire together: here each timer has its own, by the engine's clock, and only the
+    one the engine fires (the earliest due) is seen, so the gateway takes one path."""
+
+    def timers(self) -> list[Any]:
+        return [d for d in self.event_definitions if isinstance(d, TimerEventDefinition)]
+
+    def has_fired(self, my_task: Any) -> bool:
+        dues = dict(my_task._get_internal_data(_GATEWAY_DUE) or {})
+        for timer in self.timers():
+            if timer.name not in dues:
+                dues[timer.name] = timer.due(my_task)
+        my_task._set_internal_data(**{_GATEWAY_DUE: dues})
+        fired = my_task._get_internal_data(_GATEWAY_FIRED)
+        seen = list(my_task.internal_data.get("seen_events", []))
+        for timer in self.timers():
+            if timer.name == fired and not any(e.event_definition == timer for e in seen):
+                seen.append(BpmnEvent(timer))
+        my_task.internal_data["seen_events"] = seen
+        return len(seen) > 0
+
+    def reset(self, my_task: Any) -> None:
+        my_task.internal_data.pop(_GATEWAY_DUE, None)
+        my_task.internal_data.pop(_GATEWAY_FIRED, None)
+        super().reset(my_task)
 
 
 _CONFIG = {**SPIFF_CONFIG, BpmnWorkflow: _SharedSpecWorkflowConverter}
@@ -98,23 +138,66 @@ for _timer_class, _spiff_class in (
     TimerConditionalEventDefinitionConverter(
         _timer_class, _REGISTRY, typename=_spiff_class.__name__
     )
+MultipleEventDefinitionConverter(
+    _ClockGatewayEvents, _REGISTRY, typename=MultipleEventDefinition.__name__
+)
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
 
 
 def is_timer(task: Any) -> bool:
-    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+    """A timer catch event, or an event-based gateway with a timer among its events."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, _ClockGatewayEvents):
+        return bool(definition.timers())
+    return isinstance(definition, TimerEventDefinition)
 
 
-def timer_due_at(task: Any) -> datetime | None:
-    """When a waiting timer task fires (None until the engine has evaluated it)."""
-    value = task._get_internal_data("event_value")
-    if value is None:
-        return None
+def _instant(value: Any) -> datetime:
     instant = datetime.fromisoformat(str(value))
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
+def _next_gateway_timer(task: Any) -> tuple[str, datetime] | None:
+    """The gateway's timer due first (its name and instant), None until they are evaluated."""
+    dues = task._get_internal_data(_GATEWAY_DUE) or {}
+    order = [timer.name for timer in task.task_spec.event_definition.timers()]
+    timed = [(_instant(dues[name]), order.index(name), name) for name in order if name in dues]
+    if not timed:
+        return None
+    at, _, name = min(timed)
+    return name, at
+
+
+def timer_due_at(task: Any) -> datetime | None:
+    """When a waiting timer task fires (None until the engine has evaluated it)."""
+    if isinstance(task.task_spec.event_definition, _ClockGatewayEvents):
+        upcoming = _next_gateway_timer(task)
+        return upcoming[1] if upcoming else None
+    value = task._get_internal_data("event_value")
+    return None if value is None else _instant(value)
+
+
+def timer_element(task: Any) -> str:
+    """The element of the timer that fires next on `task`: the catch event after an
+    event-based gateway (its events are on the gateway's task), else the task's own."""
+    spec = task.task_spec
+    if isinstance(spec.event_definition, _ClockGatewayEvents):
+        upcoming = _next_gateway_timer(task)
+        for definition, output in zip(
+            spec.event_definition.event_definitions, spec.outputs, strict=True
+        ):
+            if upcoming and definition.name == upcoming[0]:
+                return str(output.bpmn_id)
+    return str(spec.bpmn_id)
+
+
 def fire_timer(task: Any) -> None:
+    """Fire a due timer; of an event-based gateway, the one due first (one path is taken)."""
+    if isinstance(task.task_spec.event_definition, _ClockGatewayEvents):
+        upcoming = _next_gateway_timer(task)
+        if upcoming is not None:
+            task._set_internal_data(**{_GATEWAY_FIRED: upcoming[0]})
+        return
     task._set_internal_data(event_fired=True)
 
 

@@ -43,7 +43,6 @@ class Oracle:
         self.completed: Counter[str] = Counter()
         self.cancelled: Counter[str] = Counter()
         self.data: dict[str, Any] = {}
-        self.unsettled: set[str] = set()  # names the case page may not show right yet
         self.start_round()
 
     # -- what a user may do --------------------------------------------------------------
@@ -140,6 +139,13 @@ class Parallel(JoinOracle):
             self.arrive(element)
 
 
+class ParallelSubprocess(Parallel):
+    """C_PARALLEL with branch B's b1 inside an embedded subprocess: the same tokens, and a
+    write in either branch reaches the other (case variables have the process's scope)."""
+
+    model = "C_PARALLEL_SUB"
+
+
 class Nested(JoinOracle):
     model, first = "C_NESTED", "merge"
 
@@ -168,6 +174,46 @@ class Inclusive(JoinOracle):
             self.split(branches, set(branches))
         else:
             self.arrive(element)
+
+
+class EventGateway(Oracle):
+    """`elegir` submits `camino`; the event-based gateway `evento` waits for t1 (1 hour, or 3
+    when `camino` is "b") and t2 (2 hours): the first due takes its path (`a` or `b`), the
+    other timer is withdrawn."""
+
+    model, first = "C_EVENT", "elegir"
+
+    def __init__(self, rounds: int) -> None:
+        self.due: dict[str, int] = {}  # the gateway's timers while it waits: path -> minute
+        super().__init__(rounds)
+
+    def choices(self, element: str) -> st.SearchStrategy[dict[str, Any]]:
+        if element == "elegir":
+            camino = st.fixed_dictionaries({"camino": st.sampled_from(["a", "b"])})
+            return st.tuples(camino, any_form(f"elegir-{self.step}", ("nota", "x"))).map(
+                lambda parts: {**parts[1], **parts[0]}
+            )
+        return super().choices(element)
+
+    def can_wait(self) -> bool:
+        return bool(self.due)
+
+    def waited(self, minutes: int) -> None:
+        super().waited(minutes)
+        if self.due and self.now >= min(self.due.values()):
+            path = min(self.due, key=lambda name: (self.due[name], name))
+            self.due = {}
+            self.open[path] += 1
+
+    def follow(self, element: str, fields: dict[str, Any]) -> None:
+        if element == "elegir":
+            t1 = 180 if self.data["camino"] == "b" else 60
+            self.due = {"a": self.now + t1, "b": self.now + 120}
+        else:
+            self.open["ronda"] += 1
+
+    def finished(self) -> bool:
+        return not self.open and not self.due
 
 
 class CallActivity(Oracle):
@@ -249,15 +295,10 @@ class MultiInstance(Oracle):
         if element == "elegir":
             self.remaining = len(fields["items"])
             self.results: list[str] = []
-            # The collection is the activity's result: none while no instance has ended.
-            self.data.pop("resultados", None)
-            if not self.remaining:
-                self.data["resultados"] = []
-            else:  # known: the case page shows last round's results until an instance ends
-                self.unsettled = {"resultados"}
+            # The collection is the activity's result: empty as it starts, every round.
+            self.data["resultados"] = []
             self.open_instances(self.remaining)
         elif element == "instancia":
-            self.unsettled = set()
             self.results.append(fields["nota"])
             self.data["resultados"] = list(self.results)
             self.remaining -= 1

@@ -55,6 +55,34 @@ def test_the_last_committed_write_in_parallel_branches_wins(
     assert case_row(engine, key).data["nota"] == expected
 
 
+def test_the_issue_example_b_written_last_wins_though_a_reaches_the_join_last(
+    engine: Engine,
+) -> None:
+    """Finding 2's example: branch A submits `nota = "A"` at a1 and goes on to a2, branch B
+    then submits `nota = "B"` at b1, and A's a2 reaches the join last. Camunda's rule (the
+    documented one): the last committed write wins, so `nota` is "B" after the join.
+
+    Here B runs inside an embedded subprocess (`sub_b`), as analysts draw a branch with its own
+    steps. Raw SpiffWorkflow lets the branch that reaches the join last bring its copy ("A").
+    The old rule, `CaseRun.submit` copying the form into every READY or WAITING task of the
+    submitting task's (sub)workflow, could not help: b1's copy stayed inside `sub_b`'s
+    workflow and never reached a2 (a READY task of the top-level process), so the join took
+    a2's stale "A" and this test failed. With both branches in one workflow (C_PARALLEL,
+    the test above) the old copy happened to agree with the rule; across scopes it did not.
+    """
+    engine.deploy([CONSTRUCTS / "C_PARALLEL_SUB.bpmn"], "analista")
+    key = engine.start("C_PARALLEL_SUB", "despacho", {})
+    complete(engine, key, "a1", "despacho", {"nota": "A"})
+    complete(engine, key, "b1", "despacho", {"nota": "B"})
+    assert case_row(engine, key).data["nota"] == "B"
+    complete(engine, key, "a2", "despacho", {})  # A arrives last, with what it saw
+    assert [t.element_id for t in open_tasks(engine, key)] == ["ronda"]
+    assert case_row(engine, key).data["nota"] == "B"
+    complete(engine, key, "ronda", "despacho", {"otra": False})
+    case = case_row(engine, key)
+    assert case.status == "completed" and case.data["nota"] == "B"
+
+
 def test_a_write_outside_an_embedded_subprocess_reaches_the_tokens_inside_it(
     engine: Engine, clock: ManualClock
 ) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from lxml import etree
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from engine import Engine, ManualClock
@@ -202,5 +202,54 @@ def test_scenarios_page_draws_the_coverage_on_the_diagram(
     )
     expect(page.locator("#cobertura-conteo")).to_contain_text("flujos de secuencia")
     screenshot(page, "workbench-coverage")
+    assert axe_violations(page) == []
+    context.close()
+
+
+def test_compare_marks_the_changes_on_both_diagrams_side_by_side(
+    browser: Browser, workbench: Workbench
+) -> None:
+    draft = workbench.engine.create_draft("P001", "analista", 1)
+    changed = without_flow(P001.read_bytes(), "f_proponer_aprobar").replace(
+        'name="Proponer delegado"', 'name="Postular delegado"'
+    )
+    workbench.engine.save_draft(draft.draft_id, draft.revision, changed, "analista")
+    # Under the page's own Content-Security-Policy; axe-core, injected inline, needs it off.
+    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    sign_in(page, workbench.url, "analista")
+    url = f"{workbench.url}/modelos/comparar?antes=P001:1&despues=borrador:{draft.draft_id}"
+    page.goto(url)
+    before, after = page.locator("#diagrama-before"), page.locator("#diagrama-after")
+    expect(before).to_have_attribute("data-ready", "true")
+    expect(after).to_have_attribute("data-ready", "true")
+
+    def shape(diagram: Locator, element: str) -> Locator:
+        return diagram.locator(f".djs-element[data-element-id='{element}']")
+
+    renamed = re.compile(r"\bbg-diff-changed\b")
+    expect(shape(before, "proponer_delegado")).to_have_class(renamed)
+    expect(shape(after, "proponer_delegado")).to_have_class(renamed)
+    expect(shape(before, "f_proponer_aprobar")).to_have_class(re.compile(r"\bbg-diff-removed\b"))
+    expect(shape(after, "f_proponer_aprobar")).to_have_count(0)
+    expect(shape(after, "aprobar_delegacion")).not_to_have_class(re.compile(r"\bbg-diff-"))
+    expect(page.locator("tr[data-element='proponer_delegado']")).to_contain_text("modificado")
+    screenshot(page, "workbench-compare-diagrams")
+    assert refused == []
+    context.close()
+
+    context = browser.new_context(locale="es-CO", bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, workbench.url, "analista")
+    page.goto(url)
+    expect(page.locator("#diagrama-after")).to_have_attribute("data-ready", "true")
     assert axe_violations(page) == []
     context.close()

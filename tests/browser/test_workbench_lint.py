@@ -140,7 +140,8 @@ def test_bpmnlint_reports_a_task_without_outgoing_flow_in_spanish_and_selects_it
     expect(shape).to_have_class(re.compile(r"\bbg-lint-error\b"))
     overlay = page.locator(".djs-overlays[data-container-id='proponer_delegado'] .bjsl-overlay")
     expect(overlay).to_have_count(1)
-    expect(page.locator(".bjsl-button")).to_contain_text("errores")
+    expect(page.locator(".bjsl-button")).to_contain_text("2 errores, 0 advertencias")
+    expect(page.locator(".bjsl-button")).to_be_visible()
 
     row.get_by_role("button", name="Proponer delegado (proponer_delegado)").click()
     expect(shape).to_have_class(re.compile(r"\bselected\b"))

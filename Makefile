@@ -8,7 +8,7 @@ PORT ?= 5000
 # The demo's own session and audit keys, generated once (mode 0600); production sets its own.
 DEMO_ENV := BUENGOBIERNO_SECRET_KEY_FILE=var/secret_key BUENGOBIERNO_AUDIT_KEY_FILE=var/audit.key
 
-.PHONY: help run test lint typecheck unit bench clean chromium pango slapd
+.PHONY: help run test lint typecheck unit bench bundle clean chromium pango slapd
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,16 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
 
+# The workbench's browser bundle (bpmnlint's recommended rules, bpmn-js-bpmnlint): npm ships them
+# as ES modules and bpmnlint's configuration must be compiled, so esbuild (a devDependency) builds
+# web/bundles/ (git-ignored), which web/assets.py serves.
+BUNDLE_SOURCES := $(wildcard web/frontend/*.js web/frontend/*.mjs) web/frontend/.bpmnlintrc
+web/bundles/.built: node_modules/.installed $(BUNDLE_SOURCES)
+	node web/frontend/build.mjs
+	touch $@
+
+bundle: web/bundles/.built ## Build the workbench's browser bundle (web/bundles/, from node_modules)
+
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
@@ -37,7 +47,7 @@ pango:
 slapd:
 	@test -x /usr/sbin/slapd && test -x /usr/bin/ldapadd || (echo "slapd slapd/no_configuration boolean true" | debconf-set-selections && apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slapd ldap-utils)
 
-run: $(VENV)/.installed node_modules/.installed pango ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
+run: $(VENV)/.installed node_modules/.installed web/bundles/.built pango ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
 	$(BIN)/buengobierno secret-key --file var/secret_key
@@ -51,7 +61,7 @@ lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint node_modules/.installed chromium pango slapd ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
+test: lint node_modules/.installed web/bundles/.built chromium pango slapd ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)
@@ -60,4 +70,4 @@ bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is assert
 	$(PYTHON) bench/timers.py
 
 clean: ## Remove the virtualenv, the local database and caches
-	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) node_modules web/bundles var .pytest_cache .mypy_cache .ruff_cache test-artifacts

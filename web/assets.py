@@ -1,4 +1,5 @@
-"""Front-end packages from npm (`package.json`), served from node_modules by name.
+"""Front-end packages from npm (`package.json`), served from node_modules by name, and the
+bundles `make` builds from them into web/bundles/ (web/frontend/build.mjs).
 
 Only the files listed here are reachable: a route over node_modules must not expose the rest.
 """
@@ -27,7 +28,12 @@ VENDOR_FILES = {
     "properties-panel.css": "@bpmn-io/properties-panel/dist/assets/properties-panel.css",
     "diagram-minimap.js": "diagram-js-minimap/dist/diagram-minimap.umd.prod.js",
     "diagram-js-minimap.css": "diagram-js-minimap/assets/diagram-js-minimap.css",
+    "bpmn-js-bpmnlint.css": "bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css",
 }
+
+# Built by `make` (the `bundle` target) from web/frontend/; git-ignored.
+BUNDLES = Path(__file__).resolve().parent / "bundles"
+BUNDLE_FILES = frozenset({"workbench-lint.js"})
 
 
 @blueprint.get("/vendor/<path:name>")
@@ -39,3 +45,10 @@ def vendor(name: str) -> ResponseReturnValue:
     if not (root / relative).is_file():
         abort(404)
     return send_from_directory(root, relative, max_age=3600)
+
+
+@blueprint.get("/bundle/<name>")
+def bundle(name: str) -> ResponseReturnValue:
+    if name not in BUNDLE_FILES or not (BUNDLES / name).is_file():
+        abort(404)
+    return send_from_directory(BUNDLES, name, max_age=3600)

@@ -32,6 +32,7 @@ from engine.read.workbench import (
     ProcedureRow,
     bundle_zip,
     compare,
+    compared_xml,
     definition_version,
     draft_content,
     draft_problems,
@@ -249,6 +250,14 @@ def compare_page() -> ResponseReturnValue:
     with engine().reading() as session:
         diff = compare(session, before, after)
     return render_template("workbench/compare.html", diff=diff, before=before, after=after)
+
+
+@blueprint.get("/comparar.bpmn")
+def compared_diagram() -> ResponseReturnValue:
+    """One side of a comparison, for the page's side-by-side diagrams (`?ref=P001:1`)."""
+    with engine().reading() as session:
+        xml = compared_xml(session, request.args.get("ref", ""))
+    return Response(xml, mimetype="application/xml")
 
 
 @blueprint.get("/comparar.json")

@@ -232,6 +232,11 @@ def compare(session: Session, before: str, after: str) -> DefinitionDiff:
     return diff_definitions(old_xml, old_forms, new_xml, new_forms)
 
 
+def compared_xml(session: Session, reference: str) -> str:
+    """The BPMN of one side of a comparison (the references `compare` takes)."""
+    return _source(session, reference)[0]
+
+
 def _source(session: Session, reference: str) -> tuple[str, dict[str, Any]]:
     kind, _, value = reference.partition(":")
     if kind == "revision":

@@ -95,6 +95,12 @@ ROUTES = [
         "workbench.compare_json",
         200,
     ),
+    Route(
+        "GET",
+        lambda d: f"/modelos/comparar.bpmn?ref=borrador:{d}",
+        "workbench.compared_diagram",
+        200,
+    ),
     Route("GET", lambda d: "/modelos/P001/migrar?hacia=1", "workbench.migration_page", 200),
     Route(
         "POST", lambda d: f"/modelos/borradores/{d}/escenarios", "workbench.draft_scenarios", 200
@@ -628,3 +634,15 @@ def test_the_deploy_summary_says_what_changes_and_which_cases_stay_where(
 
     assert "Frente a v1: 0 elementos agregados, 0 eliminados, 1 modificados, 0 movidos" in page
     assert "<li>v1: 2 casos en curso</li>" in page
+
+
+def test_each_side_of_a_comparison_is_served_as_its_bpmn(app: Flask, p001: Engine) -> None:
+    draft = p001.create_draft("P001", "analista")
+    p001.save_draft(draft.draft_id, draft.revision, RENAMED, "analista")
+    client = signed_in(app, "analista")
+    after = client.get(f"/modelos/comparar.bpmn?ref=borrador:{draft.draft_id}")
+    assert after.mimetype == "application/xml" and after.text == RENAMED
+    before = client.get(f"/modelos/comparar.bpmn?ref=revision:{draft.draft_id}:1")
+    assert before.text == (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
+    assert client.get("/modelos/comparar.bpmn?ref=P001:1").text == before.text
+    assert client.get("/modelos/comparar.bpmn?ref=nada").status_code == 404

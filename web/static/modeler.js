@@ -112,7 +112,8 @@
     modeler = new window.BpmnJS({
       container: document.getElementById("lienzo"),
       propertiesPanel: { parent: document.getElementById("propiedades") },
-      additionalModules: panel ? [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule] : []
+      additionalModules: (panel ? [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule] : [])
+        .concat(window.BuenGobiernoLint ? window.BuenGobiernoLint.modules : [])
     });
     fetch(root.dataset.xmlUrl, { credentials: "same-origin" })
       .then(function (response) { return response.text(); })

@@ -24,6 +24,12 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
 
+# The modeler's properties panel and our provider for the spiffworkflow: extensions, bundled
+# by esbuild (from npm) into one file: the panel's UMD build does not expose its entry components.
+PANEL_BUNDLE := web/static/dist/properties-panel.js
+$(PANEL_BUNDLE): node_modules/.installed $(wildcard web/frontend/*)
+	npm run --silent build
+
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
@@ -32,7 +38,7 @@ chromium:
 pango:
 	@ldconfig -p | grep -q libpangoft2-1.0.so.0 && fc-list | grep -qi dejavu || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 
-run: $(VENV)/.installed node_modules/.installed pango ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
+run: $(VENV)/.installed node_modules/.installed $(PANEL_BUNDLE) pango ## Set up SQLite under ./var with demo users, deploy processes/, serve on http://127.0.0.1:5000 (and a worker; demo audit key in var/audit.key)
 	$(BIN)/buengobierno init --demo
 	$(BIN)/buengobierno deploy processes/bpmn
 	$(BIN)/buengobierno secret-key --file var/secret_key
@@ -46,7 +52,7 @@ lint: $(VENV)/.installed ## ruff, import-linter contracts, mypy
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint node_modules/.installed chromium pango ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
+test: lint node_modules/.installed $(PANEL_BUNDLE) chromium pango ## Install what the tests need and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed ## Run the benchmarks (print tables; nothing is asserted)

@@ -24,15 +24,17 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
 
-# The workbench's browser bundle (bpmnlint's recommended rules, bpmn-js-bpmnlint): npm ships them
-# as ES modules and bpmnlint's configuration must be compiled, so esbuild (a devDependency) builds
-# web/bundles/ (git-ignored), which web/assets.py serves.
-BUNDLE_SOURCES := $(wildcard web/frontend/*.js web/frontend/*.mjs) web/frontend/.bpmnlintrc
+# The workbench's browser bundles, built by esbuild (a devDependency) into web/bundles/
+# (git-ignored), which web/assets.py serves: bpmnlint's recommended rules with bpmn-js-bpmnlint
+# (ES modules only, and bpmnlint's configuration must be compiled), and the properties panel
+# with our provider for the spiffworkflow: extensions (the panel's UMD build does not expose
+# the entry components a provider needs).
+BUNDLE_SOURCES := $(wildcard web/frontend/*.js web/frontend/*.mjs web/frontend/*.json) web/frontend/.bpmnlintrc
 web/bundles/.built: node_modules/.installed $(BUNDLE_SOURCES)
 	node web/frontend/build.mjs
 	touch $@
 
-bundle: web/bundles/.built ## Build the workbench's browser bundle (web/bundles/, from node_modules)
+bundle: web/bundles/.built ## Build the workbench's browser bundles (web/bundles/, from node_modules)
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 chromium:

@@ -24,7 +24,6 @@ VENDOR_FILES = {
     "bpmn-font/font/bpmn.woff2": "bpmn-js/dist/assets/bpmn-font/font/bpmn.woff2",
     "bpmn-font/font/bpmn.woff": "bpmn-js/dist/assets/bpmn-font/font/bpmn.woff",
     "bpmn-font/font/bpmn.ttf": "bpmn-js/dist/assets/bpmn-font/font/bpmn.ttf",
-    "bpmn-js-properties-panel.js": "bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js",
     "properties-panel.css": "@bpmn-io/properties-panel/dist/assets/properties-panel.css",
     "diagram-minimap.js": "diagram-js-minimap/dist/diagram-minimap.umd.prod.js",
     "diagram-js-minimap.css": "diagram-js-minimap/assets/diagram-js-minimap.css",
@@ -33,7 +32,7 @@ VENDOR_FILES = {
 
 # Built by `make` (the `bundle` target) from web/frontend/; git-ignored.
 BUNDLES = Path(__file__).resolve().parent / "bundles"
-BUNDLE_FILES = frozenset({"workbench-lint.js"})
+BUNDLE_FILES = frozenset({"workbench-lint.js", "properties-panel.js"})
 
 
 @blueprint.get("/vendor/<path:name>")

@@ -36,6 +36,7 @@ from engine.read.workbench import (
     definition_version,
     draft_content,
     draft_problems,
+    lane_groups,
     last_scenario_run,
     library,
 )
@@ -127,9 +128,24 @@ def create_draft(key: str) -> ResponseReturnValue:
 def modeler(draft_id: int) -> ResponseReturnValue:
     with engine().reading() as session:
         draft = draft_content(session, draft_id)
-    response = make_response(render_template("workbench/modeler.html", draft=draft))
+    response = make_response(
+        render_template(
+            "workbench/modeler.html",
+            draft=draft,
+            forms=sorted(draft.forms),
+            operators=sorted(engine().services.names()),
+        )
+    )
     response.headers["Content-Security-Policy"] = MODELER_POLICY
     return response
+
+
+@blueprint.get("/grupos.json")
+def groups_json() -> ResponseReturnValue:
+    """What a lane may be named, for the modeler's "Grupo del carril" select."""
+    with engine().reading() as session:
+        groups = lane_groups(session)
+    return {"groups": [group.as_json() for group in groups]}
 
 
 @blueprint.get("/borradores/<int:draft_id>.bpmn")

@@ -21,9 +21,10 @@ from engine.bpm.diff import DefinitionDiff, diff_definitions
 from engine.bpm.drafts import LintProblem, lint_draft
 from engine.bpm.form_lint import SCHEMA_SUFFIX, check_form_source, ui_name_for
 from engine.bpm.form_lint import FormCheck as FormCheck  # re-exported: the web reads it
+from engine.bpm.linter import DYNAMIC_LANES
 from engine.errors import InvalidDefinition, NotFound
 from engine.people.directory import known_group_codes
-from storage.models import Case, Definition, Draft, DraftRevision, WorkbenchEvent
+from storage.models import Case, Definition, Draft, DraftRevision, Group, WorkbenchEvent
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,39 @@ def draft_content(session: Session, draft_id: int, revision: int | None = None) 
         saved.saved_at,
         draft.deployed_version,
     )
+
+
+@dataclass(frozen=True)
+class LaneGroup:
+    """What a lane may be named: a group of the directory, or a lane decided per case."""
+
+    code: str
+    name: str
+    kind: str  # "organism", "role" or "dynamic"
+
+    def as_json(self) -> dict[str, str]:
+        return {"code": self.code, "name": self.name, "kind": self.kind}
+
+
+DYNAMIC_LANE_NAMES = {
+    "organismo": "Organismo del caso (candidateGroupExpression)",
+    "delegado": "Delegado del caso (assigneeExpression)",
+    "responsable": "Responsable del caso (assigneeExpression)",
+}
+
+
+def lane_groups(session: Session) -> list[LaneGroup]:
+    """The active groups of the directory (organisms, then roles, by name) and the lanes the
+    linter accepts as decided per case (`engine.bpm.linter.DYNAMIC_LANES`)."""
+    groups = [
+        LaneGroup(group.code, group.name, group.kind)
+        for group in session.scalars(
+            select(Group).where(Group.active.is_(True)).order_by(Group.kind, Group.name)
+        )
+    ]
+    return groups + [
+        LaneGroup(code, DYNAMIC_LANE_NAMES.get(code, code), "dynamic") for code in DYNAMIC_LANES
+    ]
 
 
 SCENARIOS_RUN = "scenarios_run"

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from engine import Engine, ManualClock
+from engine.bpm.bpmn_xml import executable_processes, parse_xml, process_elements
 from handlers import service_registry
 from storage.database import create_database_engine
 from storage.migrate import upgrade_to_head
@@ -95,4 +96,83 @@ def test_workbench_pages_have_no_wcag_violations(page: Page, workbench_server: s
     page.goto(f"{workbench_server}/modelos")
     assert axe_violations(page) == []
     page.goto(f"{workbench_server}/modelos/comparar?antes=P001:1&despues=P001:1")
+    assert axe_violations(page) == []
+
+
+def test_analyst_changes_a_task_s_form_and_instructions_in_the_panel_and_the_engine_reads_them(
+    browser: Browser, workbench_server: str
+) -> None:
+    """The spiffworkflow: provider writes the extensions as engine/bpm/bpmn_xml reads them."""
+    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
+    page: Page = context.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, workbench_server, "analista")
+    page.goto(f"{workbench_server}/modelos")
+    page.get_by_role("button", name="Editar v1 como borrador").first.click()
+    page.wait_for_selector("#modelador[data-ready='true']")
+    draft_url = page.url
+
+    page.locator("[data-element-id='proponer_delegado']").first.click()
+    panel = page.locator("#propiedades")
+    panel.locator("[data-group-id='group-spiff-form'] .bio-properties-panel-group-header").click()
+    panel.locator("select[name='formJsonSchemaFilename']").select_option(
+        "P001.aprobacion.schema.json"
+    )
+    panel.locator(
+        "[data-group-id='group-spiff-instructions'] .bio-properties-panel-group-header"
+    ).click()
+    panel.locator("textarea[name='instructionsForEndUser']").fill(
+        "Proponga el delegado para {{ instancia }}."
+    )
+    # Saved at once, without waiting for the panel's debounce: saving flushes what was typed.
+    page.get_by_role("button", name="Guardar borrador").click()
+    expect(page.locator("#estado")).to_have_text("Guardado: revisión 2.")
+
+    xml = page.request.get(draft_url + ".bpmn").text()
+    (process,) = executable_processes(parse_xml(xml.encode("utf-8"), "P001.bpmn"))
+    task = process_elements(process)["proponer_delegado"]
+    assert task.form == "P001.aprobacion.schema.json"
+    assert task.instructions == "Proponga el delegado para {{ instancia }}."
+    assert task.ui_form == "P001.propuesta.uischema.json"  # what was not touched stays
+    context.close()
+
+
+def test_the_lane_select_lists_the_directory_s_groups(
+    browser: Browser, workbench_server: str
+) -> None:
+    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
+    page: Page = context.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, workbench_server, "analista")
+    page.goto(f"{workbench_server}/modelos")
+    page.get_by_role("button", name="Editar v1 como borrador").first.click()
+    page.wait_for_selector("#modelador[data-ready='true']")
+    # A lane is selected by its outline (the palette covers its header): the border between
+    # two lanes, far right, selects one of them.
+    box = page.locator("[data-element-id='lane_despacho_gobierno'] .djs-visual rect").first
+    bounds = box.bounding_box()
+    assert bounds is not None
+    page.mouse.click(bounds["x"] + bounds["width"] - 40, bounds["y"] + bounds["height"] - 1)
+    expect(page.locator("#propiedades .bio-properties-panel-header-type")).to_have_text("Lane")
+    panel = page.locator("#propiedades")
+    panel.locator(
+        "[data-group-id='group-spiff-assignment'] .bio-properties-panel-group-header"
+    ).click()
+    select = panel.locator("select[name='laneGroup']")
+    expect(select.locator("option[value='hacienda']")).to_have_count(1)
+    expect(select.locator("option[value='organismo']")).to_have_count(1)
+    context.close()
+
+
+def test_the_modeler_page_has_no_wcag_violations(page: Page, workbench_server: str) -> None:
+    sign_in(page, workbench_server, "analista")
+    page.goto(f"{workbench_server}/modelos")
+    page.get_by_role("button", name="Editar v1 como borrador").first.click()
+    page.wait_for_selector("#modelador[data-ready='true']")
+    page.locator("[data-element-id='proponer_delegado']").first.click()
+    for group in ("spiff-form", "spiff-instructions", "spiff-scripts", "spiff-assignment"):
+        page.locator(
+            f"#propiedades [data-group-id='group-{group}'] .bio-properties-panel-group-header"
+        ).click()
+    expect(page.locator("#propiedades .bg-script-editor .cm-content")).to_have_count(2)
     assert axe_violations(page) == []

@@ -4,8 +4,10 @@ to everyone else, and every action left in the workbench's log."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine import Engine
-from storage.models import Case, Definition, WorkbenchEvent
+from storage.models import Case, Definition, Group, WorkbenchEvent
 from tests.conftest import BPMN
 from tests.p001_versions import RENAMED, WITHOUT_PROPOSAL, deploy_version
 from tests.web.conftest import csrf_token, login, make_app, post, start_p001
@@ -134,6 +136,7 @@ ROUTES = [
         "workbench.forms.remove",
         303,
     ),
+    Route("GET", lambda d: "/modelos/grupos.json", "workbench.groups_json", 200),
 ]
 
 
@@ -646,3 +649,40 @@ def test_each_side_of_a_comparison_is_served_as_its_bpmn(app: Flask, p001: Engin
     assert before.text == (BPMN / "P001_delegaciones.bpmn").read_text(encoding="utf-8")
     assert client.get("/modelos/comparar.bpmn?ref=P001:1").text == before.text
     assert client.get("/modelos/comparar.bpmn?ref=nada").status_code == 404
+
+
+# -- what the modeler's properties panel offers -----------------------------------------------
+
+
+def test_the_lane_groups_are_the_directory_s_active_groups_and_the_per_case_lanes(
+    app: Flask, p001: Engine
+) -> None:
+    groups = signed_in(app, "analista").get("/modelos/grupos.json").get_json()["groups"]
+    codes = [group["code"] for group in groups]
+    assert {"despacho_gobierno", "dagjp", "hacienda", "analistas"} <= set(codes)
+    assert codes[-3:] == ["organismo", "delegado", "responsable"]
+    assert all(group["kind"] == "dynamic" for group in groups[-3:])
+    juridica = next(group for group in groups if group["code"] == "dagjp")
+    assert juridica["kind"] == "organism" and "Jurídica" in juridica["name"]
+
+
+def test_a_deactivated_group_is_no_longer_offered_for_a_lane(app: Flask, p001: Engine) -> None:
+    with p001.sessions() as session, session.begin():
+        session.scalars(
+            select(Group).where(Group.code == "secretaria_cultura")
+        ).one().active = False
+    groups = signed_in(app, "analista").get("/modelos/grupos.json").get_json()["groups"]
+    assert "secretaria_cultura" not in [group["code"] for group in groups]
+
+
+def test_the_modeler_page_lists_the_draft_s_forms_and_the_registered_operators(
+    app: Flask, p001: Engine
+) -> None:
+    draft = p001.create_draft("P001", "analista").draft_id
+    page = signed_in(app, "analista").get(f"/modelos/borradores/{draft}").text
+    forms = json.loads(html.unescape(re.search(r'data-forms="([^"]*)"', page).group(1)))
+    operators = json.loads(html.unescape(re.search(r'data-operators="([^"]*)"', page).group(1)))
+    assert "P001.propuesta.schema.json" in forms and "P001.propuesta.uischema.json" in forms
+    assert {"notify", "number_act", "require_vistos_buenos"} <= set(operators)
+    assert 'data-groups-url="/modelos/grupos.json"' in page
+    assert "/bundle/properties-panel.js" in page

@@ -1,6 +1,7 @@
 // Bundles the workbench's browser code that npm ships only as ES modules (bpmnlint and
-// bpmn-js-bpmnlint) into web/bundles/, which web/assets.py serves. `make` runs it; the output is
-// git-ignored and rebuilt from package-lock.json's packages, never committed nor fetched.
+// bpmn-js-bpmnlint; the properties panel's entry components) into web/bundles/, which
+// web/assets.py serves. `make` runs it; the output is git-ignored and rebuilt from
+// package-lock.json's packages, never committed nor fetched.
 //
 // bpmnlint's configuration names its rules by package ("bpmnlint:recommended"); in the browser
 // they must be bundled, so `.bpmnlintrc` files are compiled by bpmnlint's own compileConfig
@@ -29,6 +30,18 @@ const bpmnlintConfig = {
 };
 
 await mkdir(output, { recursive: true });
+// The properties panel with our spiffworkflow: provider, as the global the modeler reads.
+await esbuild.build({
+  entryPoints: [join(here, "properties-panel.js")],
+  outfile: join(output, "properties-panel.js"),
+  bundle: true,
+  format: "iife",
+  globalName: "BuenGobiernoPropiedades",
+  target: "es2019",
+  minify: true,
+  legalComments: "eof",
+  logLevel: "warning",
+});
 await esbuild.build({
   entryPoints: [join(here, "workbench-lint.js")],
   outfile: join(output, "workbench-lint.js"),

@@ -63,6 +63,7 @@
   function save() {
     saveButton.disabled = true;
     say("Guardando…");
+    if (window.BuenGobiernoPropiedades) { window.BuenGobiernoPropiedades.flushInput(modeler); }
     modeler.saveXML({ format: true })
       .then(function (result) {
         return fetch(root.dataset.saveUrl, {
@@ -108,12 +109,19 @@
     saveButton = document.getElementById("guardar");
     statusLine = document.getElementById("estado");
     revision = parseInt(root.dataset.revision, 10);
-    var panel = window.BpmnJSPropertiesPanel;
+    // The properties panel with our spiffworkflow: provider (web/frontend/properties-panel.js).
+    var panel = window.BuenGobiernoPropiedades;
     modeler = new window.BpmnJS({
       container: document.getElementById("lienzo"),
       propertiesPanel: { parent: document.getElementById("propiedades") },
-      additionalModules: (panel ? [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule] : [])
-        .concat(window.BuenGobiernoLint ? window.BuenGobiernoLint.modules : [])
+      additionalModules: (panel ? panel.modules : [])
+        .concat(window.BuenGobiernoLint ? window.BuenGobiernoLint.modules : []),
+      moddleExtensions: panel ? panel.moddleExtensions : {},
+      spiffworkflow: {
+        forms: JSON.parse(root.dataset.forms || "[]"),
+        operators: JSON.parse(root.dataset.operators || "[]"),
+        groupsUrl: root.dataset.groupsUrl
+      }
     });
     fetch(root.dataset.xmlUrl, { credentials: "same-origin" })
       .then(function (response) { return response.text(); })

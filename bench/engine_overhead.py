@@ -54,6 +54,15 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
     ("proponer_delegado", "despacho", {"delegado": "delegada", "cargo_delegado": "Subsecretaria"}),
     ("aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"}),
     (
+        "comunicar_delegacion",
+        "despacho",
+        {
+            "numero_oficio": "1",
+            "fecha_oficio": "2026-12-01",
+            "oficio_delegacion": "data:application/pdf;base64,JVBERi0xLjQK",
+        },
+    ),
+    (
         "confirmar_sesion",
         "delegada",
         {"novedad_sesion": "realizada", "fecha_realizacion": "2026-12-04"},
@@ -61,7 +70,15 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "diligenciar_ficha",
         "delegada",
-        {"fecha_realizacion": "2026-12-04", "resumen_sesion": "ok", "compromisos": []},
+        {
+            "encabezado": {"instancia": "Junta", "delegado": "delegada", "cargo_delegado": "S"},
+            "fecha_realizacion": "2026-12-04",
+            "asistentes": [{"nombre": "Gerente"}],
+            "resumen_sesion": "ok",
+            "sentido_voto": "sin_votacion",
+            "posicion_delegado": "ok",
+            "compromisos": [],
+        },
     ),
 ]
 # The ficha cannot precede its session: the clock is the afternoon after it (Bogotá, UTC-5).

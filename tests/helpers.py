@@ -48,11 +48,28 @@ def complete(
     engine.complete(task_for(engine, business_key, element_id).id, user, data)
 
 
+# A one-off delegation's written communication (P001's comunicar_delegacion, Ley 489 art. 10).
+OFICIO = {
+    "numero_oficio": "202641730100021",
+    "fecha_oficio": "2026-12-01",
+    "oficio_delegacion": "data:application/pdf;base64,JVBERi0xLjQK",
+}
+
+
+def communicate_delegation(engine: Engine, business_key: str, user: str = "despacho") -> None:
+    """Despacho de Gobierno records the oficio of a one-off (or reassigned) delegation."""
+    complete(engine, business_key, "comunicar_delegacion", user, OFICIO)
+
+
 def hold_session(
     engine: Engine, business_key: str, user: str = "delegada", day: str = "2026-12-04"
 ) -> None:
     """The delegate reports the session held on `day`; the engine's clock moves to that
-    afternoon first when it is earlier, because a session cannot be reported before it happens."""
+    afternoon first when it is earlier, because a session cannot be reported before it happens.
+    A one-off delegation whose oficio is still to be recorded gets it first (`OFICIO`): the
+    delegate is notified only after it."""
+    if "comunicar_delegacion" in open_elements(engine, business_key):
+        communicate_delegation(engine, business_key)
     held_at = datetime.combine(date.fromisoformat(day), time(17), ZoneInfo("America/Bogota"))
     if isinstance(engine.clock, ManualClock) and engine.clock.now() < held_at:
         engine.clock.set(held_at)

@@ -41,7 +41,7 @@ def _page(
         build_fields(
             with_directory_choices(detail.form.schema, for_new=True),
             detail.form.ui,
-            data,
+            data if data is not None else detail.prefill,  # a new form starts from the case
             errors,
             row_counts,
         )

@@ -3,6 +3,7 @@
     "x-not-before": "fecha_realizacion"   not earlier than that field
     "x-not-after": "today"                not later than today (Bogotá, by the engine's clock)
     "x-after": "today"                    strictly later: in the future (a reprogrammed due date)
+    "x-after": "fecha_realizacion"        strictly later than that field (a next session)
 
 A field name is looked up in the submitted object (the commitment's own row first, then the
 form's top level), then in the case's start data. A date that does not parse is left to the
@@ -16,6 +17,7 @@ from datetime import date
 from typing import Any
 
 NOT_BEFORE, NOT_AFTER, AFTER = "x-not-before", "x-not-after", "x-after"
+RULES = (NOT_BEFORE, NOT_AFTER, AFTER)
 TODAY = "today"
 
 
@@ -25,8 +27,8 @@ def date_rule_errors(
     case_data: Mapping[str, Any],
     today: date,
 ) -> dict[str, str]:
-    """Field errors, in Spanish, for dates that break their form's `x-not-before/after` or
-    `x-after`."""
+    """Field errors, in Spanish, for dates that break their form's `x-not-before/after`
+    and `x-after`."""
     errors: dict[str, str] = {}
     if not schema or not isinstance(data, Mapping):
         return errors
@@ -35,7 +37,7 @@ def date_rule_errors(
         mine = _date(value)
         if mine is None:
             continue
-        for keyword, earlier in ((NOT_BEFORE, False), (NOT_AFTER, True), (AFTER, None)):
+        for keyword in RULES:
             reference = rules.get(keyword)
             if not isinstance(reference, str):
                 continue
@@ -46,12 +48,12 @@ def date_rule_errors(
                 bound, label = _date(found), f"«{titles.get(reference, reference)}»"
             if bound is None:
                 continue
-            if earlier is None and mine <= bound:
-                errors.setdefault(path, f"debe ser posterior a {label} ({bound.isoformat()})")
-            elif earlier and mine > bound:
+            if keyword == NOT_AFTER and mine > bound:
                 errors.setdefault(path, f"no puede ser posterior a {label} ({bound.isoformat()})")
-            elif earlier is False and mine < bound:
+            elif keyword == NOT_BEFORE and mine < bound:
                 errors.setdefault(path, f"no puede ser anterior a {label} ({bound.isoformat()})")
+            elif keyword == AFTER and mine <= bound:
+                errors.setdefault(path, f"debe ser posterior a {label} ({bound.isoformat()})")
     return errors
 
 
@@ -62,7 +64,7 @@ def _dated(
         if not isinstance(child, Mapping) or name not in data:
             continue
         value = data[name]
-        if NOT_BEFORE in child or NOT_AFTER in child or AFTER in child:
+        if any(rule in child for rule in RULES):
             yield f"{prefix}{name}", child, value, data
         items = child.get("items")
         if isinstance(items, Mapping) and isinstance(value, list):

@@ -30,6 +30,7 @@ from engine.read.case_access import case_access
 from engine.read.case_timeline import TimelineEntry, TimelineEvent, fold
 from engine.read.diagram_marks import active_shapes
 from engine.read.inbox import MAX_PAGE
+from engine.read.prefill import prefilled
 from engine.read.wording import for_officials, step_names
 from storage.models import Attachment, AuditEvent, Case, Definition, Group, Membership, Task, User
 
@@ -92,6 +93,8 @@ class TaskDetail:
     reassign_candidates: list[Person]
     context: list[SubmittedForm]
     attachment_ids: dict[str, int]
+    # What an open task's form starts with, from the case data (`engine.read.prefill`).
+    prefill: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
     element = _element(definition, task.element_id)
     is_open = task.state == "open"
     instructions, instructions_error = _instructions(element, case)
+    form = _form(definition, element)
     return TaskDetail(
         id=task.id,
         name=task.name,
@@ -221,7 +225,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
         instructions_html=instructions.html,
         instructions_error=instructions_error,
         documentation=for_officials(str(element.get("documentation") or "")),
-        form=_form(definition, element),
+        form=form,
         may_work=is_open and can_work_on(actor, task),
         may_claim=is_open and task.assignee is None and can_work_on(actor, task),
         may_release=is_open and task.assignee is not None and can_release(actor, task),
@@ -231,6 +235,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
         ),
         context=_submitted_forms(session, case, exclude_task=task.id),
         attachment_ids=_attachment_ids(session, case.id),
+        prefill=prefilled(form.schema, case.data or {}) if form and is_open else {},
     )
 
 

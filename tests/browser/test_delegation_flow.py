@@ -59,6 +59,19 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
     page.get_by_role("button", name="Aprobar", exact=True).click()
     sign_out(page)
 
+    # Despacho de Gobierno communicates the one-off delegation in writing (Ley 489 art. 10).
+    sign_in(page, live_server.url, "despacho")
+    _open_task(page, live_server, "grupos", key, "Comunicar la delegación por escrito")
+    page.locator("#campo-numero_oficio").fill("202641730100021")
+    page.locator("#campo-fecha_oficio").fill("2026-12-01")
+    page.locator("#campo-oficio_delegacion").set_input_files(
+        {"name": "oficio.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    violations["oficio de delegación"] = axe_violations(page)
+    page.get_by_role("button", name="Enviar y completar la tarea").click()
+    expect(page.locator(".flashes")).to_contain_text("Completó «Comunicar la delegación")
+    sign_out(page)
+
     # The delegate reports the session held (not before it happens), then fills the ficha:
     # two commitments and the minutes.
     sign_in(page, live_server.url, "delegada")
@@ -120,6 +133,7 @@ def test_delegation_from_invitation_to_ficha(page: Page, live_server: LiveServer
         "inicio",
         "proponer_delegado",
         "aprobar_delegacion",
+        "comunicar_delegacion",
         "diligenciar_ficha",
         "seguir_compromisos",
     ):
@@ -142,7 +156,18 @@ def _file_ficha(
 ) -> None:
     expect(page.get_by_role("row").filter(has_text=key)).to_contain_text("Faltan 3 días hábiles")
     _open_task(page, live_server, "mias", key, "Diligenciar ficha técnica de delegación")
+    # The header comes from the case: the instance, the delegate, her position and the oficio.
+    expect(page.locator("#campo-encabezado-instancia")).to_have_value("Junta Directiva de EMCALI")
+    expect(page.locator("#campo-encabezado-delegado")).to_have_value("delegada")
+    expect(page.locator("#campo-encabezado-documento_delegacion")).to_have_value(
+        "Oficio 202641730100021 del 2026-12-01"
+    )
     page.locator("#campo-fecha_realizacion").fill("2026-12-04")
+    page.locator("#campo-asistentes-0-nombre").fill("Gerente de EMCALI")
+    page.locator("#campo-asistentes-0-entidad").fill("EMCALI EICE ESP")
+    page.get_by_label("A favor", exact=True).check()
+    page.locator("#campo-posicion_delegado").fill("La Administración apoyó el presupuesto.")
+    page.locator("#campo-proxima_sesion").fill("2027-01-22")
 
     page.locator("#campo-resumen_sesion").fill("Se aprobó el presupuesto 2027.")
     page.locator("#campo-compromisos-0-descripcion").fill("Enviar informe de gestión")

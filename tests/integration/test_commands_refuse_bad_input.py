@@ -21,7 +21,15 @@ from engine import (
 from handlers import acts, commitments, viability
 from storage.models import AuditEvent, Case, Task
 from tests.conftest import BPMN
-from tests.helpers import audit_actions, case_row, complete, hold_session, open_elements, task_for
+from tests.helpers import (
+    OFICIO,
+    audit_actions,
+    case_row,
+    complete,
+    hold_session,
+    open_elements,
+    task_for,
+)
 from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
 
 
@@ -143,12 +151,13 @@ def test_a_failing_handler_is_an_incident_on_the_case_and_the_step_is_not_half_w
     engine.deploy([BPMN / "P001_delegaciones.bpmn"], "admin")
     key = start(engine)
     complete(engine, key, "proponer_delegado", "despacho", PROPOSAL)
-    approval = task_for(engine, key, "aprobar_delegacion")
+    complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    oficio = task_for(engine, key, "comunicar_delegacion")
 
     with pytest.raises(Incident, match=r"notificar_delegado.*servidor de correo caído"):
-        engine.complete(approval.id, "secretario", {"decision_secretario": "aprobar"})
+        engine.complete(oficio.id, "despacho", OFICIO)
 
-    assert open_elements(engine, key) == ["aprobar_delegacion"]
+    assert open_elements(engine, key) == ["comunicar_delegacion"]
     case = case_row(engine, key)
     assert case.status == "running"
     assert "servidor de correo caído" in (case.last_error or "")

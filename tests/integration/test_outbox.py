@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from engine import Engine
 from engine.jobs.outbox import SmtpTransport, deliver_notifications
 from storage.models import Notification
-from tests.helpers import complete
+from tests.helpers import communicate_delegation, complete
 from tests.integration.test_p001_paths import PROPOSAL, start
 
 
@@ -61,6 +61,7 @@ def test_a_local_smtp_server_receives_the_delegate_notice_with_the_case_link(
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    communicate_delegation(p001, key)
     assert _pending(p001) > 0  # written with the case, not sent yet
 
     transport = SmtpTransport(f"smtp://127.0.0.1:{port}?from=bandeja@cali.gov.co")
@@ -79,6 +80,7 @@ def test_a_local_smtp_server_receives_the_delegate_notice_with_the_case_link(
     body = message.get_content()
     assert f"https://buengobierno.cali.gov.co/casos/{key}" in body
     assert "Junta Directiva de EMCALI" in body
+    assert "Oficio 202641730100021" in body  # the written delegation it relies on
     # Group notices reach every member of the group.
     offered = {
         tuple(rcpt)

@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from engine import Engine
 from engine.commands.attachments import Upload
-from storage.models import Commitment, Notification
+from storage.models import AuditEvent, Case, Commitment, Notification
 from tests.helpers import (
+    OFICIO,
     audit_actions,
     case_row,
+    communicate_delegation,
     complete,
     follow_commitments,
     hold_session,
@@ -30,9 +32,18 @@ INVITATION = {
 }
 PROPOSAL = {"delegado": "delegada", "cargo_delegado": "Subsecretaria de Cultura"}
 FICHA = {
+    "encabezado": {
+        "instancia": "Junta Directiva de EMCALI",
+        "delegado": "delegada",
+        "cargo_delegado": "Subsecretaria de Cultura",
+        "documento_delegacion": "Oficio 202641730100021 del 2026-12-01",
+    },
     "fecha_realizacion": "2026-12-04",
+    "asistentes": [{"nombre": "Gerente de EMCALI", "entidad": "EMCALI EICE ESP"}],
     "resumen_sesion": "Se aprobó el presupuesto 2027.",
     "decisiones": [{"descripcion": "Aprobar presupuesto"}],
+    "sentido_voto": "a_favor",
+    "posicion_delegado": "La Administración apoyó el presupuesto.",
     "compromisos": [
         {"descripcion": "Enviar informe", "responsable": "salud", "fecha_limite": "2026-12-18"},
         {
@@ -57,6 +68,7 @@ def test_one_session_delegation_approved_reaches_ficha_and_follows_commitments_i
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    communicate_delegation(p001, key)
     confirmation = task_for(p001, key, "confirmar_sesion")
     assert (confirmation.assignee, confirmation.due_date) == ("delegada", date(2026, 12, 4))
     hold_session(p001, key)
@@ -228,6 +240,7 @@ def test_returned_proposal_goes_back_to_despacho_then_approved(p001: Engine) -> 
         {"delegado": "salud", "cargo_delegado": "Secretario de Salud"},
     )
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    communicate_delegation(p001, key)
     assert task_for(p001, key, "confirmar_sesion").assignee == "salud"
     assert p001.verify_audit(key) == []
 
@@ -248,6 +261,7 @@ def _delegation_notified(engine: Engine) -> str:
     key = start(engine)
     complete(engine, key, "proponer_delegado", "despacho", PROPOSAL)
     complete(engine, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    communicate_delegation(engine, key)
     return key
 
 
@@ -293,13 +307,23 @@ def test_a_postponed_session_notifies_the_new_date_again(p001: Engine) -> None:
     confirmation = task_for(p001, key, "confirmar_sesion")
     assert confirmation.due_date == date(2026, 12, 11)
     assert case_row(p001, key).data["fecha_sesion"] == "2026-12-11"
-    with p001.sessions() as session:
-        messages = session.scalars(
-            select(Notification.body)
-            .where(Notification.subject.contains("Delegación: "))
-            .order_by(Notification.id)
-        ).all()
-    assert [message[-10:] for message in messages] == ["2026-12-04", "2026-12-11"]
+    assert _delegation_messages(p001) == [
+        "Usted representará al Alcalde en Junta Directiva de EMCALI el 2026-12-04"
+        " (Oficio 202641730100021 del 2026-12-01)",
+        "Usted representará al Alcalde en Junta Directiva de EMCALI el 2026-12-11"
+        " (Oficio 202641730100021 del 2026-12-01)",
+    ]
+
+
+def _delegation_messages(engine: Engine) -> list[str]:
+    with engine.sessions() as session:
+        return list(
+            session.scalars(
+                select(Notification.body)
+                .where(Notification.subject.contains("Delegación: "))
+                .order_by(Notification.id)
+            )
+        )
 
 
 def test_an_absent_delegate_is_replaced_and_the_new_delegate_reports(p001: Engine) -> None:
@@ -319,4 +343,92 @@ def test_an_absent_delegate_is_replaced_and_the_new_delegate_reports(p001: Engin
         "despacho",
         {"decision_inasistencia": "reasignar", "delegado": "salud", "cargo_delegado": "Secretario"},
     )
+    # The reassignment is written too: a new oficio for the new delegate, then the notice.
+    assert open_elements(p001, key) == ["comunicar_delegacion"]
+    complete(
+        p001,
+        key,
+        "comunicar_delegacion",
+        "despacho",
+        {**OFICIO, "numero_oficio": "202641730100030"},
+    )
     assert task_for(p001, key, "confirmar_sesion").assignee == "salud"
+    assert _delegation_messages(p001)[-1].endswith("(Oficio 202641730100030 del 2026-12-01)")
+
+
+def test_a_one_off_delegation_is_communicated_in_writing_before_the_delegate_is_notified(
+    p001: Engine,
+) -> None:
+    from engine import ValidationError
+
+    key = start(p001)
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    oficio = task_for(p001, key, "comunicar_delegacion")
+    assert (oficio.candidate_group, oficio.due_date) == ("despacho_gobierno", date(2026, 12, 4))
+    assert _delegation_messages(p001) == []  # nobody is notified before the oficio exists
+
+    without_file = {k: v for k, v in OFICIO.items() if k != "oficio_delegacion"}
+    with pytest.raises(ValidationError) as refused:
+        complete(p001, key, "comunicar_delegacion", "despacho", without_file)
+    assert "oficio_delegacion" in refused.value.field_errors
+    with pytest.raises(ValidationError) as refused:  # the clock is at 2026-12-01
+        complete(
+            p001, key, "comunicar_delegacion", "despacho", {**OFICIO, "fecha_oficio": "2026-12-02"}
+        )
+    assert "fecha_oficio" in refused.value.field_errors
+
+    communicate_delegation(p001, key)
+    assert open_elements(p001, key) == ["confirmar_sesion"]
+    assert (
+        case_row(p001, key).data["documento_delegacion"] == "Oficio 202641730100021 del 2026-12-01"
+    )
+    assert _delegation_messages(p001) == [
+        "Usted representará al Alcalde en Junta Directiva de EMCALI el 2026-12-04"
+        " (Oficio 202641730100021 del 2026-12-01)"
+    ]
+    with p001.sessions() as session:
+        completed = session.scalars(
+            select(AuditEvent)
+            .join(Case, Case.id == AuditEvent.case_id)
+            .where(Case.business_key == key, AuditEvent.element_id == "comunicar_delegacion")
+            .where(AuditEvent.action == "task_completed")
+        ).one()
+    assert completed.actor == "despacho"
+    assert completed.payload["data"]["numero_oficio"] == "202641730100021"
+    assert p001.verify_audit(key) == []
+
+
+def test_the_ficha_records_the_delegates_vote_and_a_next_session_after_the_session(
+    p001: Engine,
+) -> None:
+    from engine import ValidationError
+
+    key = _delegation_notified(p001)
+    hold_session(p001, key)
+    ficha = task_for(p001, key, "diligenciar_ficha")
+    incomplete = {k: v for k, v in FICHA.items() if k not in ("asistentes", "sentido_voto")}
+    with pytest.raises(ValidationError) as refused:
+        p001.complete(ficha.id, "delegada", {**incomplete, "posicion_delegado": ""})
+    assert {"asistentes", "sentido_voto", "posicion_delegado"} <= set(refused.value.field_errors)
+    with pytest.raises(ValidationError) as refused:
+        p001.complete(ficha.id, "delegada", {**FICHA, "asistentes": []})
+    assert "asistentes" in refused.value.field_errors
+    with pytest.raises(ValidationError) as refused:
+        p001.complete(ficha.id, "delegada", {**FICHA, "proxima_sesion": "2026-12-04"})
+    assert refused.value.field_errors == {
+        "proxima_sesion": "debe ser posterior a «Fecha de realización» (2026-12-04)"
+    }
+
+    p001.complete(
+        ficha.id,
+        "delegada",
+        {**FICHA, "alertas_alcalde": "Aporte extraordinario", "proxima_sesion": "2026-12-05"},
+    )
+    data = case_row(p001, key).data
+    assert data["sentido_voto"] == "a_favor"
+    assert data["encabezado"]["documento_delegacion"] == "Oficio 202641730100021 del 2026-12-01"
+    assert (data["proxima_sesion"], data["alertas_alcalde"]) == (
+        "2026-12-05",
+        "Aporte extraordinario",
+    )

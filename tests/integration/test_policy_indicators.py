@@ -15,6 +15,7 @@ from engine.audit.indicators import Filters, Indicator, compliance
 from engine.bpm.calendar import BOGOTA
 from tests.conftest import BPMN, PROCESSES
 from tests.helpers import complete, hold_session, open_tasks, task_for
+from tests.integration.test_p001_paths import FICHA
 
 PDF = "data:application/pdf;base64,JVBERi0xLjQKJcfsj6IK"
 
@@ -52,6 +53,7 @@ def _delegation(engine: Engine, session_day: str) -> str:
 
 def _send_ficha(engine: Engine, key: str, commitments: list[dict[str, str]] | None = None) -> None:
     data: dict[str, Any] = {
+        **FICHA,
         "fecha_realizacion": "2026-12-04",
         "resumen_sesion": "Sesión",
         "compromisos": commitments or [],

@@ -69,6 +69,20 @@ def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw
     return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
 
 
+# What the ficha (P001.F001) posts besides the session's account: its header as prefilled from
+# the case, one attendee, the delegate's vote and position.
+FICHA_FIELDS = {
+    "encabezado.instancia": "Junta Directiva de EMCALI",
+    "encabezado.delegado": "delegada",
+    "encabezado.cargo_delegado": "Subsecretaria de Cultura",
+    "encabezado.documento_delegacion": "Oficio 202641730100021 del 2026-12-01",
+    "asistentes.0.nombre": "Gerente de EMCALI",
+    "asistentes.0.entidad": "EMCALI EICE ESP",
+    "sentido_voto": "a_favor",
+    "posicion_delegado": "La Administración apoyó el presupuesto.",
+}
+
+
 def start_p001(engine: Engine, **changes: str) -> str:
     return engine.start("P001", "despacho", {**INVITATION, **changes})
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from engine import Engine, ManualClock
-from tests.helpers import hold_session, task_for
+from tests.helpers import communicate_delegation, hold_session, task_for
 from tests.web.conftest import PROPOSAL, login, make_app, post, start_p001
 
 
@@ -87,6 +87,7 @@ def test_pages_and_order_by_due_date(p001: Engine) -> None:
             "secretario",
             {"decision_secretario": "aprobar"},
         )
+        communicate_delegation(p001, key)
     login(client, "delegada")
     first_page = client.get("/?bandeja=mias").text
     assert "3 tareas" in first_page and "Página 1 de 2" in first_page

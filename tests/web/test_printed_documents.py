@@ -17,11 +17,13 @@ from engine import Engine, ManualClock
 from engine.bpm.calendar import BOGOTA
 from storage.models import AuditEvent
 from tests.helpers import complete, hold_session
+from tests.integration.test_p001_paths import FICHA as P001_FICHA
 from tests.web.conftest import PROPOSAL, login, start_p001
 
 FICHA = {
+    **P001_FICHA,
     "fecha_realizacion": "2026-12-04",
-    "asistentes": "Gerente de EMCALI y junta directiva",
+    "asistentes": [{"nombre": "Gerente de EMCALI"}, {"nombre": "Junta directiva"}],
     "resumen_sesion": "Se aprobó el presupuesto de inversión.",
     "decisiones": [{"descripcion": "Aprobar el plan de inversiones 2027"}],
     "compromisos": [],
@@ -63,7 +65,14 @@ def test_a_ficha_downloads_as_a_pdf_with_the_controlled_header_and_its_field_tit
     assert "Código P001.F001" in text and "Versión 1" in text and f"Caso {key}" in text
     assert "9 dic 2026" in text  # generated on the engine's clock, in es-CO
     assert "Página 1 de 1" in text
-    for title in ("Fecha de realización", "Asistentes", "Lo acontecido en la sesión", "Decisiones"):
+    for title in (
+        "Fecha de realización",
+        "Asistentes",
+        "Lo acontecido en la sesión",
+        "Decisiones",
+        "Sentido del voto del delegado",
+        "Acto u oficio de delegación",
+    ):
         assert title in text
     assert "4 de diciembre de 2026" in text  # the form's date as officials read it
     assert "Aprobar el plan de inversiones 2027" in text

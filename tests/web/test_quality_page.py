@@ -11,6 +11,7 @@ from engine import Engine, ManualClock
 from engine.bpm.calendar import BOGOTA
 from storage.models import AuditEvent, Case
 from tests.helpers import complete, hold_session
+from tests.integration.test_p001_paths import FICHA
 from tests.web.conftest import PROPOSAL, login, make_app, start_p001
 
 
@@ -73,7 +74,7 @@ def _ficha_task(engine: Engine) -> str:
 def _two_fichas_one_missing(engine: Engine) -> tuple[str, str]:
     sent, missing = _ficha_task(engine), _ficha_task(engine)
     complete(engine, sent, "diligenciar_ficha", "delegada",
-             {"fecha_realizacion": "2026-12-04", "resumen_sesion": "Sesión", "compromisos": []})  # fmt: skip
+             {**FICHA, "resumen_sesion": "Sesión", "compromisos": []})  # fmt: skip
     assert isinstance(engine.clock, ManualClock)
     engine.clock.set(datetime(2026, 12, 14, 9, 0, tzinfo=BOGOTA))
     return sent, missing

@@ -19,7 +19,7 @@ from tests.helpers import (
     open_tasks,
     task_for,
 )
-from tests.web.conftest import PDF, PROPOSAL, login, post, start_p001
+from tests.web.conftest import FICHA_FIELDS, PDF, PROPOSAL, login, post, start_p001
 
 
 def _approved_case(p001: Engine) -> str:
@@ -99,7 +99,24 @@ def test_decision_is_offered_as_buttons_and_return_needs_observations(
     assert response.status_code == 422
     assert 'id="campo-observaciones_secretario-error"' in response.text
     assert post(client, f"/tareas/{task.id}", {"decision_secretario": "aprobar"}).status_code == 303
-    assert open_elements(p001, key) == ["confirmar_sesion"]
+    assert open_elements(p001, key) == ["comunicar_delegacion"]
+
+
+def test_the_ficha_starts_with_the_delegation_header_the_case_already_knows(
+    client: FlaskClient, p001: Engine
+) -> None:
+    key = _approved_case(p001)
+    task = task_for(p001, key, "diligenciar_ficha")
+    login(client, "delegada")
+    page = client.get(f"/tareas/{task.id}").text
+    assert re.search(r'name="encabezado.instancia"[^>]*value="Junta Directiva de EMCALI"', page)
+    assert re.search(r'<option value="delegada"[^>]*selected', page)
+    assert re.search(r'name="encabezado.cargo_delegado"[^>]*value="Subsecretaria de Cultura"', page)
+    assert re.search(
+        r'name="encabezado.documento_delegacion"[^>]*value="Oficio 202641730100021 del 2026-12-01"',
+        page,
+    )
+    assert 'name="asistentes.0.nombre"' in page and 'name="sentido_voto"' in page
 
 
 def test_add_row_re_renders_without_completing(client: FlaskClient, p001: Engine) -> None:
@@ -134,6 +151,7 @@ def test_ficha_with_two_commitments_and_an_attachment_is_stored(
         client,
         f"/tareas/{task.id}",
         {
+            **FICHA_FIELDS,
             "fecha_realizacion": "2026-12-04",
             "resumen_sesion": "Se aprobó el presupuesto.",
             "compromisos.0.descripcion": "Enviar informe",
@@ -165,6 +183,8 @@ def test_ficha_with_two_commitments_and_an_attachment_is_stored(
     )
     ficha = case_row(p001, key).data
     assert ficha["acta_adjunta"] == f"adjunto:{attachment.sha256}/acta sesión.pdf"
+    assert ficha["asistentes"] == [{"nombre": "Gerente de EMCALI", "entidad": "EMCALI EICE ESP"}]
+    assert ficha["encabezado"]["documento_delegacion"] == "Oficio 202641730100021 del 2026-12-01"
     assert [c["responsable"] for c in ficha["compromisos"]] == ["salud", "movilidad"]
     download = client.get(f"/casos/{key}/adjuntos/{attachment.id}")
     assert download.data == PDF and download.headers["Content-Disposition"].startswith("attachment")

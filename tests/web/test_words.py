@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from engine import Engine
 from engine.read.case_timeline import PERSON_ACTIONS, SYSTEM_EVENTS
 from engine.read.wording import for_officials
-from tests.helpers import task_for
+from tests.helpers import communicate_delegation, task_for
 from tests.web.conftest import PROPOSAL, login, start_p001
 from web.filters import ACTIONS, number_text
 
@@ -70,6 +70,7 @@ def test_the_mailbox_writes_due_dates_in_words(client: FlaskClient, p001: Engine
     p001.complete(task_for(p001, key, "proponer_delegado").id, "despacho", PROPOSAL)
     approval = task_for(p001, key, "aprobar_delegacion").id
     p001.complete(approval, "secretario", {"decision_secretario": "aprobar"})
+    communicate_delegation(p001, key)
     login(client, "delegada")
     page = client.get("/buzon").text
     assert "Vence el" in page

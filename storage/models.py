@@ -307,11 +307,26 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The task the notice is about (a new task, a comment on a task), for the Buzón's link.
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     recipient: Mapped[str] = mapped_column(String(80), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class MailboxRead(Base):
+    """How far a person has read the Buzón: every notice with a higher id is unread for them.
+
+    One mark per person, not per notice: a group's notice is read by each member on their own,
+    and a mark is one row however many notices a group receives."""
+
+    __tablename__ = "mailbox_reads"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    read_up_to: Mapped[int]
+    read_at: Mapped[datetime]
 
 
 class Comment(Base):

@@ -254,11 +254,15 @@ class CaseRun:
         )
         return handler(context)
 
-    def _notify(self, recipient: str, subject: str, body: str) -> None:
-        """Queued with the command's other rows; written by `save()`, in the same transaction."""
+    def _notify(self, recipient: str, subject: str, body: str, task_id: int | None = None) -> None:
+        """Queued with the command's other rows; written by `save()`, in the same transaction.
+
+        `task_id` is the task the notice is about (the Buzón links it); every row carries the key,
+        so the rows go out in one multi-row INSERT."""
         self._notifications.append(
             {
                 "case_id": self.case.id,
+                "task_id": task_id,
                 "recipient": recipient,
                 "subject": subject,
                 "body": body,
@@ -440,6 +444,7 @@ class CaseRun:
                 recipient,
                 f"[{self.case.business_key}] Nueva tarea: {row['name']}",
                 f"Tiene una tarea pendiente: {row['name']}.{due_text}",
+                task_id=row["id"],
             )
 
     def _outcome(self) -> str | None:

@@ -160,6 +160,7 @@ def _notice(
     quoted = text if len(text) <= _QUOTED else text[: _QUOTED - 1] + "…"
     return Notification(
         case_id=case.id,
+        task_id=task.id if task else None,
         recipient=recipient,
         subject=f"[{case.business_key}] {author.full_name} le mencionó en un comentario"[:300],
         body=f"{author.full_name} le mencionó en {where}: «{quoted}»",

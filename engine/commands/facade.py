@@ -51,6 +51,7 @@ from engine.commands.cases import (
 from engine.commands.comments import AddComment
 from engine.commands.executor import CommandExecutor
 from engine.commands.followups import SetFollowUp
+from engine.commands.mailbox import MarkMailboxRead
 from engine.commands.migration import MigrateCase
 from engine.commands.workbench import (
     CreateDraft,
@@ -342,6 +343,10 @@ class Engine:
         """Set `actor`'s own follow-up date on an open task ("recordarme el…"), or clear it with
         None; a date before today is a `ValidationError` of the field `seguimiento`."""
         self.executor.execute(SetFollowUp(task_id, actor, on))
+
+    def mark_mailbox_read(self, actor: str, up_to: int) -> None:
+        """`actor` has seen the Buzón up to notice `up_to`: older ones no longer count as unread."""
+        self.executor.execute(MarkMailboxRead(actor, up_to))
 
     def complete(
         self,

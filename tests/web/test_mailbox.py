@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask.testing import FlaskClient
@@ -9,7 +10,7 @@ from flask.testing import FlaskClient
 from engine import Engine, JobRunner, ManualClock, incidents
 from engine.jobs.runner import MAX_ATTEMPTS
 from tests.conftest import BOGOTA
-from tests.helpers import case_row
+from tests.helpers import case_row, task_for
 from tests.integration.test_timers import _approved_case
 from tests.web.conftest import csrf_token, login, start_p001
 
@@ -47,3 +48,52 @@ def test_an_administrator_sees_an_incident_and_retries_it_with_the_button(
     assert incidents(p001, "admin") == []
     assert [runner.run(j).status for j in runner.acquire(batch=5)] == ["done"]
     assert case_row(p001, key).last_error is None
+
+
+def _menu_count(page: str) -> int | None:
+    found = re.search(r'class="badge unread-count">(\d+)<', page)
+    return int(found.group(1)) if found else None
+
+
+def test_the_menu_counts_unread_notices_until_the_mailbox_is_opened(
+    client: FlaskClient, p001: Engine
+) -> None:
+    """Issue 13: "Buzón: an unread count in the menu"."""
+    start_p001(p001)
+    start_p001(p001)
+    login(client, "despacho2")
+    assert _menu_count(client.get("/").text) == 2
+    mailbox_page = client.get("/buzon").text
+    assert mailbox_page.count(">Nuevo</span>") == 2
+    assert "2 avisos nuevos desde su última visita." in mailbox_page
+    assert _menu_count(client.get("/").text) is None
+    assert ">Nuevo</span>" not in client.get("/buzon").text
+    start_p001(p001)
+    assert _menu_count(client.get("/").text) == 1
+    login(client, "despacho")  # a member of the same group reads on their own
+    assert _menu_count(client.get("/").text) == 3
+
+
+def test_each_notice_links_to_the_task_it_is_about(client: FlaskClient, p001: Engine) -> None:
+    """Issue 13: "each message links to the task, not only the case"."""
+    key = start_p001(p001)
+    task = task_for(p001, key, "proponer_delegado")
+    login(client, "despacho2")
+    page = client.get("/buzon").text
+    assert f'href="/tareas/{task.id}">Abrir la tarea «Proponer delegado»' in page
+    assert f"/casos/{key}" in page
+    assert client.get(f"/tareas/{task.id}").status_code == 200
+
+
+def test_a_reminder_without_a_task_of_its_own_links_to_the_recipients_open_task(
+    client: FlaskClient, p001: Engine, clock: ManualClock
+) -> None:
+    key = _approved_case(p001)  # the delegate's ficha is open, its reminder is due on 12-09
+    clock.set(datetime(2026, 12, 9, 8, 30, tzinfo=BOGOTA))
+    runner = JobRunner(p001, "worker:1")
+    assert [runner.run(j).status for j in runner.acquire(batch=5)] == ["done"]
+    ficha = task_for(p001, key, "diligenciar_ficha")
+    login(client, "delegada")
+    page = client.get("/buzon").text
+    reminder = page[page.index("Recordatorio: ficha técnica") :]
+    assert f'href="/tareas/{ficha.id}">Abrir la tarea' in reminder.split("</article>")[0]

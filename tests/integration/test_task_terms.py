@@ -99,6 +99,7 @@ def test_the_vistos_buenos_of_an_act_are_due_in_five_business_days(engine: Engin
         "tipo_acto": "decreto",
         "asunto": "Delegación",
         "organismo_productor": "secretaria_salud",
+        "clase_acto": "general",
     }
     key = engine.start("P003", "despacho", filing, {"borrador": Upload("proyecto.pdf", PDF)})
     for element_id in ("visto_bueno_dagjp", "visto_bueno_organismo"):

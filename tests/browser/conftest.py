@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -42,18 +44,20 @@ class LiveServer:
         self.url = url
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    database = create_database_engine(
-        f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
-    )
+@contextmanager
+def serving(
+    folder: Path, deploy: list[Path], config: dict[str, Any] | None = None
+) -> Iterator[LiveServer]:
+    """The application on a free loopback port, on a SQLite database of its own in `folder`
+    (migrated, the demo directory, `deploy` deployed), its clock at the tests' start."""
+    database = create_database_engine(f"sqlite:///{folder / 'live.sqlite3'}")
     upgrade_to_head(database)
-    sessions = with_directory(database)
     clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
-    engine = Engine(sessions, services=service_registry(), clock=clock)
-    engine.deploy([BPMN / "P001_delegaciones.bpmn"], "admin")
+    engine = Engine(with_directory(database), services=service_registry(), clock=clock)
+    engine.deploy(deploy, "admin")
     app = create_app(
-        {"SECRET_KEY": "browser-tests-" + "k" * 32, "LOGIN_RATE_LIMIT": "1000 per minute"},
+        {"SECRET_KEY": "browser-tests-" + "k" * 32, "LOGIN_RATE_LIMIT": "1000 per minute"}
+        | (config or {}),
         engine=engine,
     )
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
@@ -65,6 +69,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.shutdown()
         thread.join(timeout=10)
         database.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serving(tmp_path_factory.mktemp("live"), [BPMN / "P001_delegaciones.bpmn"]) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

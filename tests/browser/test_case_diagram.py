@@ -5,34 +5,14 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from engine.commands.attachments import Upload
 from tests.browser.conftest import LiveServer, axe_violations, screenshot, sign_in
-from tests.helpers import task_for
-from tests.web.conftest import PDF, PROPOSAL, start_p001
-
-
-def _in_the_act_procedure(live_server: LiveServer) -> str:
-    engine = live_server.engine
-    key = start_p001(engine, asunto="Sesión del diagrama", tipo_delegacion="permanente")
-    engine.complete(task_for(engine, key, "proponer_delegado").id, "despacho", PROPOSAL)
-    engine.complete(
-        task_for(engine, key, "aprobar_delegacion").id,
-        "secretario",
-        {"decision_secretario": "aprobar"},
-    )
-    engine.complete(
-        task_for(engine, key, "proyectar_acto_delegacion").id,
-        "despacho",
-        {"tipo_acto": "decreto"},
-        {"borrador": Upload("decreto.pdf", PDF)},
-    )
-    return key
+from tests.web.conftest import draft_act_uploaded
 
 
 def test_the_diagram_zooms_shows_a_minimap_and_marks_the_call_activity_in_progress(
     page: Page, live_server: LiveServer
 ) -> None:
-    key = _in_the_act_procedure(live_server)
+    key = draft_act_uploaded(live_server.engine, asunto="Sesión del diagrama")
     sign_in(page, live_server.url, "despacho")
     page.goto(f"{live_server.url}/casos/{key}")
     diagram = page.locator("#diagrama")

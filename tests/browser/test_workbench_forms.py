@@ -5,23 +5,14 @@ the draft and shows field by field in the comparison with version 1."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from engine import Engine, ManualClock
-from handlers import service_registry
-from storage.database import create_database_engine
-from storage.migrate import upgrade_to_head
-from tests.browser.conftest import axe_violations, screenshot, sign_in
-from tests.conftest import BOGOTA, BPMN, with_directory
-from web.app import create_app
+from tests.browser.conftest import axe_violations, screenshot, serving, sign_in
+from tests.conftest import BPMN
 
 PROPOSAL = "P001.propuesta.schema.json"
 
@@ -29,25 +20,8 @@ PROPOSAL = "P001.propuesta.schema.json"
 @pytest.fixture(scope="module")
 def forms_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live server of its own with every procedure deployed (P001 calls P003 and P005)."""
-    folder: Path = tmp_path_factory.mktemp("workbench-forms")
-    database = create_database_engine(f"sqlite:///{folder / 'live.sqlite3'}")
-    upgrade_to_head(database)
-    clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
-    engine = Engine(with_directory(database), services=service_registry(), clock=clock)
-    engine.deploy([BPMN], "admin")
-    app = create_app(
-        {"SECRET_KEY": "browser-tests-" + "f" * 32, "LOGIN_RATE_LIMIT": "1000 per minute"},
-        engine=engine,
-    )
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        database.dispose()
+    with serving(tmp_path_factory.mktemp("workbench-forms"), [BPMN]) as server:
+        yield server.url
 
 
 def proposal_with(field: str, title: str) -> dict[str, Any]:

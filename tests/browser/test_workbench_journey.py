@@ -6,23 +6,22 @@ from the inbox. Every workbench page on the way is checked with axe-core (WCAG 2
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from engine import Engine, ManualClock
-from handlers import service_registry
-from storage.database import create_database_engine
-from storage.migrate import upgrade_to_head
-from tests.browser.conftest import LiveServer, axe_violations, screenshot, sign_in, sign_out
-from tests.conftest import BOGOTA, BPMN, with_directory
+from tests.browser.conftest import (
+    LiveServer,
+    axe_violations,
+    screenshot,
+    serving,
+    sign_in,
+    sign_out,
+)
+from tests.conftest import BPMN
 from tests.web.conftest import INVITATION
-from web.app import create_app
 
 
 @pytest.fixture(scope="module")
@@ -34,28 +33,8 @@ def journey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
     processes.mkdir()
     for part in ("bpmn", "forms", "scenarios"):
         (processes / part).symlink_to(BPMN.parent / part)
-    database = create_database_engine(f"sqlite:///{folder / 'live.sqlite3'}")
-    upgrade_to_head(database)
-    clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
-    engine = Engine(with_directory(database), services=service_registry(), clock=clock)
-    engine.deploy([BPMN], "admin")
-    app = create_app(
-        {
-            "SECRET_KEY": "browser-tests-" + "j" * 32,
-            "LOGIN_RATE_LIMIT": "1000 per minute",
-            "PROCESSES_DIRECTORY": str(processes),
-        },
-        engine=engine,
-    )
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(engine, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        database.dispose()
+    with serving(folder, [BPMN], {"PROCESSES_DIRECTORY": str(processes)}) as server:
+        yield server
 
 
 def test_analyst_renames_tests_deploys_and_migrates_a_running_case(

@@ -3,47 +3,21 @@ saves the draft, sees the linter's verdict and the rename in the comparison with
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from engine import Engine, ManualClock
 from engine.bpm.bpmn_xml import executable_processes, parse_xml, process_elements
-from handlers import service_registry
-from storage.database import create_database_engine
-from storage.migrate import upgrade_to_head
-from tests.browser.conftest import axe_violations, screenshot, sign_in
-from tests.conftest import BOGOTA, BPMN, with_directory
-from web.app import create_app
+from tests.browser.conftest import axe_violations, screenshot, serving, sign_in
+from tests.conftest import BPMN
 
 
 @pytest.fixture(scope="module")
 def workbench_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live server of its own with every procedure deployed (P001 calls P003 and P005)."""
-    folder: Path = tmp_path_factory.mktemp("workbench")
-    database = create_database_engine(f"sqlite:///{folder / 'live.sqlite3'}")
-    upgrade_to_head(database)
-    clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
-    engine = Engine(with_directory(database), services=service_registry(), clock=clock)
-    engine.deploy([BPMN], "admin")
-    app = create_app(
-        {"SECRET_KEY": "browser-tests-" + "w" * 32, "LOGIN_RATE_LIMIT": "1000 per minute"},
-        engine=engine,
-    )
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        database.dispose()
+    with serving(tmp_path_factory.mktemp("workbench"), [BPMN]) as server:
+        yield server.url
 
 
 def test_analyst_renames_a_task_in_the_modeler_and_compares_with_version_1(

@@ -10,8 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine
+from engine.commands.attachments import Upload
 from engine.people.access_tokens import create_token
 from engine.people.directory import DEMO_PASSWORD
+from tests.helpers import task_for
 from web.app import create_app
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -85,6 +87,25 @@ FICHA_FIELDS = {
 
 def start_p001(engine: Engine, **changes: str) -> str:
     return engine.start("P001", "despacho", {**INVITATION, **changes})
+
+
+def draft_act_uploaded(engine: Engine, **changes: str) -> str:
+    """A standing delegation whose draft decree (a PDF) Despacho de Gobierno uploaded: the case
+    is in P003, at the vistos buenos."""
+    key = start_p001(engine, **{"tipo_delegacion": "permanente", **changes})
+    engine.complete(task_for(engine, key, "proponer_delegado").id, "despacho", PROPOSAL)
+    engine.complete(
+        task_for(engine, key, "aprobar_delegacion").id,
+        "secretario",
+        {"decision_secretario": "aprobar"},
+    )
+    engine.complete(
+        task_for(engine, key, "proyectar_acto_delegacion").id,
+        "despacho",
+        {"tipo_acto": "decreto"},
+        {"borrador": Upload("decreto.pdf", PDF)},
+    )
+    return key
 
 
 def bearer(engine: Engine, username: str) -> dict[str, str]:

@@ -18,10 +18,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import Engine
-from engine.commands.attachments import Upload
 from storage.models import Attachment
 from tests.helpers import task_for
-from tests.web.conftest import INVITATION, PDF, PROPOSAL, csrf_token, login, start_p001
+from tests.web.conftest import (
+    INVITATION,
+    PROPOSAL,
+    csrf_token,
+    draft_act_uploaded,
+    login,
+    start_p001,
+)
 
 ADMIN_PASSWORD = "Una clave larga de prueba 7"
 NEW_USER_FORM = {
@@ -47,21 +53,7 @@ class World:
     def attachment(self) -> tuple[str, int]:
         """A second case whose draft act of delegation (a PDF) Despacho de Gobierno uploaded."""
         if self._attachment is None:
-            key = start_p001(self.engine, tipo_delegacion="permanente")
-            self.engine.complete(
-                task_for(self.engine, key, "proponer_delegado").id, MEMBER, PROPOSAL
-            )
-            self.engine.complete(
-                task_for(self.engine, key, "aprobar_delegacion").id,
-                "secretario",
-                {"decision_secretario": "aprobar"},
-            )
-            self.engine.complete(
-                task_for(self.engine, key, "proyectar_acto_delegacion").id,
-                MEMBER,
-                {"tipo_acto": "decreto"},
-                {"borrador": Upload("decreto.pdf", PDF)},
-            )
+            key = draft_act_uploaded(self.engine)
             with self.engine.sessions() as session:
                 self._attachment = (key, session.scalars(select(Attachment.id)).one())
         return self._attachment

@@ -9,27 +9,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import Engine
-from engine.commands.attachments import Upload
 from engine.people.directory import DEMO_PASSWORD
 from storage.models import Attachment
 from tests.helpers import task_for
-from tests.web.conftest import PDF, PROPOSAL, login, start_p001
+from tests.web.conftest import PDF, draft_act_uploaded, login, start_p001
 
 
 def test_an_attachment_download_is_not_cached(client: FlaskClient, p001: Engine) -> None:
-    key = start_p001(p001, tipo_delegacion="permanente")
-    p001.complete(task_for(p001, key, "proponer_delegado").id, "despacho", PROPOSAL)
-    p001.complete(
-        task_for(p001, key, "aprobar_delegacion").id,
-        "secretario",
-        {"decision_secretario": "aprobar"},
-    )
-    p001.complete(
-        task_for(p001, key, "proyectar_acto_delegacion").id,
-        "despacho",
-        {"tipo_acto": "decreto"},
-        {"borrador": Upload("decreto.pdf", PDF)},
-    )
+    key = draft_act_uploaded(p001)
     with p001.sessions() as session:
         attachment_id = session.scalars(select(Attachment.id)).one()
     login(client, "despacho")

@@ -7,9 +7,16 @@ import io
 from flask.testing import FlaskClient
 
 from engine import Engine
-from engine.commands.attachments import Upload
 from tests.helpers import case_row, open_elements, task_for
-from tests.web.conftest import INVITATION, PDF, PROPOSAL, login, post, start_p001
+from tests.web.conftest import (
+    INVITATION,
+    PDF,
+    PROPOSAL,
+    draft_act_uploaded,
+    login,
+    post,
+    start_p001,
+)
 
 
 def test_start_lists_only_what_the_users_groups_may_start(
@@ -73,19 +80,7 @@ def test_case_page_marks_the_call_activity_holding_the_open_task_and_names_who_h
     """Issue 13, defect 8: a task open inside P003 is not on P001's diagram; the call activity
     that led there is what is active. "Quién la tiene" gives the person's name, and the lanes
     the organisms' names, not their codes."""
-    key = start_p001(p001, tipo_delegacion="permanente")
-    p001.complete(task_for(p001, key, "proponer_delegado").id, "despacho", PROPOSAL)
-    p001.complete(
-        task_for(p001, key, "aprobar_delegacion").id,
-        "secretario",
-        {"decision_secretario": "aprobar"},
-    )
-    p001.complete(
-        task_for(p001, key, "proyectar_acto_delegacion").id,
-        "despacho",
-        {"tipo_acto": "decreto"},
-        {"borrador": Upload("decreto.pdf", PDF)},
-    )
+    key = draft_act_uploaded(p001)
     p001.claim(task_for(p001, key, "visto_bueno_organismo").id, "despacho")
     login(client, "despacho")
     page = client.get(f"/casos/{key}").text
@@ -98,19 +93,7 @@ def test_case_page_marks_the_call_activity_holding_the_open_task_and_names_who_h
 
 
 def test_case_page_lists_attachments(client: FlaskClient, p001: Engine) -> None:
-    key = start_p001(p001, tipo_delegacion="permanente")
-    p001.complete(task_for(p001, key, "proponer_delegado").id, "despacho", PROPOSAL)
-    p001.complete(
-        task_for(p001, key, "aprobar_delegacion").id,
-        "secretario",
-        {"decision_secretario": "aprobar"},
-    )
-    p001.complete(
-        task_for(p001, key, "proyectar_acto_delegacion").id,
-        "despacho",
-        {"tipo_acto": "decreto"},
-        {"borrador": Upload("decreto.pdf", PDF)},
-    )
+    key = draft_act_uploaded(p001)
     login(client, "despacho")
     page = client.get(f"/casos/{key}").text
     assert "decreto.pdf" in page and f"/casos/{key}/adjuntos/" in page

@@ -92,6 +92,8 @@ class TaskDetail:
     reassign_candidates: list[Person]
     context: list[SubmittedForm]
     attachment_ids: dict[str, int]
+    # The absent user's name when the task reaches the actor only as their substitute.
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
     definition = case.definition
     element = _element(definition, task.element_id)
     is_open = task.state == "open"
+    absentee = actor.absentee_for(task.assignee, task.candidate_group)
     instructions, instructions_error = _instructions(element, case)
     return TaskDetail(
         id=task.id,
@@ -231,6 +234,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
         ),
         context=_submitted_forms(session, case, exclude_task=task.id),
         attachment_ids=_attachment_ids(session, case.id),
+        on_behalf_of=absentee.full_name if is_open and absentee else None,
     )
 
 

@@ -293,12 +293,20 @@ def can_view_case(
 ) -> bool:
     """Who reads a case: admins, auditors, whoever took part, members of its tasks' groups and
     of the organisms the case names (the producing or formulating organism of an act or bill)."""
+    people, own_groups = _with_absentees(actor)
     return bool(
         can_see_every_case(actor)
-        or actor.username in participants
-        or actor.groups & set(groups)
-        or actor.groups & set(organisms)
+        or people & set(participants)
+        or own_groups & set(groups)
+        or own_groups & set(organisms)
     )
+
+
+def _with_absentees(actor: Actor) -> tuple[frozenset[str], frozenset[str]]:
+    """The actor's username and groups, with those of the users they substitute today: the
+    substitute reads and comments on the cases the absent user works on."""
+    people = frozenset({actor.username, *(a.username for a in actor.stands_in_for)})
+    return people, actor.groups.union(*(a.groups for a in actor.stands_in_for))
 
 
 def require_can_view_case(
@@ -324,7 +332,8 @@ def can_comment_on_case(
     quality office, an organism the case only names, or a group whose task is done read the
     comments but do not write them.
     """
-    return bool(actor.is_admin or actor.username in workers or actor.groups & set(open_groups))
+    people, own_groups = _with_absentees(actor)
+    return bool(actor.is_admin or people & set(workers) or own_groups & set(open_groups))
 
 
 def require_can_comment_on_case(

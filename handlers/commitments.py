@@ -42,6 +42,7 @@ def register_commitments(context: HandlerContext) -> dict[str, Any]:
             responsible,
             f"[{context.case.business_key}] Nuevo compromiso",
             f"{description} (fecha límite {long_date(due)})",
+            kind="user",
         )
     context.session.flush()
     return {"registrados": len(created), "ids": [c.id for c in created]}

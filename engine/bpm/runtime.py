@@ -35,7 +35,7 @@ from engine.bpm.linter import DYNAMIC_LANES
 from engine.bpm.migration import migrate_to, migration_refusals
 from engine.bpm.sandbox import Sandbox
 from engine.bpm.scripting import SandboxScriptEngine
-from engine.bpm.services import CompletedTask, HandlerContext, ServiceRegistry
+from engine.bpm.services import CompletedTask, HandlerContext, RecipientKind, ServiceRegistry
 from engine.errors import Conflict, Incident
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
@@ -255,12 +255,13 @@ class CaseRun:
         )
         return handler(context)
 
-    def _notify(self, recipient: str, subject: str, body: str) -> None:
+    def _notify(self, recipient: str, subject: str, body: str, *, kind: RecipientKind) -> None:
         """Queued with the command's other rows; written by `save()`, in the same transaction."""
         self._notifications.append(
             {
                 "case_id": self.case.id,
                 "recipient": recipient,
+                "recipient_kind": kind,
                 "subject": subject,
                 "body": body,
                 "created_at": self.clock.now(),
@@ -441,6 +442,7 @@ class CaseRun:
                 recipient,
                 f"[{self.case.business_key}] Nueva tarea: {row['name']}",
                 f"Tiene una tarea pendiente: {row['name']}.{due_text}",
+                kind="user" if row["assignee"] else "group",
             )
 
     def _outcome(self) -> str | None:

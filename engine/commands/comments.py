@@ -161,6 +161,7 @@ def _notice(
     return Notification(
         case_id=case.id,
         recipient=recipient,
+        recipient_kind="user",
         subject=f"[{case.business_key}] {author.full_name} le mencionó en un comentario"[:300],
         body=f"{author.full_name} le mencionó en {where}: «{quoted}»",
         created_at=now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.authorization import Actor
@@ -29,10 +29,25 @@ def mailbox(session: Session, actor: Actor, limit: int = 100) -> list[MailboxMes
     rows = session.execute(
         select(Notification, Case.business_key, Group.name, User.full_name)
         .outerjoin(Case, Case.id == Notification.case_id)
-        .outerjoin(Group, Group.code == Notification.recipient)
-        .outerjoin(User, User.username == Notification.recipient)
+        .outerjoin(
+            Group,
+            and_(Notification.recipient_kind == "group", Group.code == Notification.recipient),
+        )
+        .outerjoin(
+            User,
+            and_(Notification.recipient_kind == "user", User.username == Notification.recipient),
+        )
         .where(
-            or_(Notification.recipient == actor.username, Notification.recipient.in_(actor.groups))
+            or_(
+                and_(
+                    Notification.recipient_kind == "user",
+                    Notification.recipient == actor.username,
+                ),
+                and_(
+                    Notification.recipient_kind == "group",
+                    Notification.recipient.in_(sorted(actor.groups)),
+                ),
+            )
         )
         .order_by(Notification.id.desc())
         .limit(limit)

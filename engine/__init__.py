@@ -20,7 +20,7 @@ Accounts, imported from their modules by the web and the CLI:
 
 from engine.bpm.clock import Clock, ManualClock, SystemClock
 from engine.bpm.deployment import Deployment
-from engine.bpm.services import CompletedTask, HandlerContext, ServiceRegistry
+from engine.bpm.services import CompletedTask, HandlerContext, RecipientKind, ServiceRegistry
 from engine.commands.facade import Engine
 from engine.errors import (
     Conflict,
@@ -55,6 +55,7 @@ __all__ = [
     "ManualClock",
     "Misconfigured",
     "NotFound",
+    "RecipientKind",
     "ServiceRegistry",
     "SystemClock",
     "Unavailable",

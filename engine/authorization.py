@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
-from sqlalchemy import ColumnElement, bindparam, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFound
-from storage.models import AuditEvent, Case, Group, Membership, Task, User
+from storage.models import Absence, AuditEvent, Case, Group, Membership, Task, User
+
+
+@dataclass(frozen=True)
+class Absentee:
+    """A user away today whose work the actor takes while they are (an absence's substitute)."""
+
+    username: str
+    full_name: str
+    groups: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -19,9 +29,24 @@ class Actor:
     groups: frozenset[str]
     coordinates: frozenset[str]
     is_admin: bool
+    # Whom the actor substitutes today (`with_substitutions`); empty unless it was asked for.
+    stands_in_for: tuple[Absentee, ...] = ()
 
     def belongs_to(self, group: str | None) -> bool:
         return group is not None and group in self.groups
+
+    def absentee_for(self, assignee: str | None, group: str | None) -> Absentee | None:
+        """Whom the actor stands in for on a task with that assignee and group, when only the
+        substitution reaches it: assigned to the absent user, or free and offered to one of
+        their groups (not to one of the actor's own)."""
+        if assignee == self.username or (assignee is None and self.belongs_to(group)):
+            return None
+        for absentee in self.stands_in_for:
+            if assignee == absentee.username:
+                return absentee
+            if assignee is None and group in absentee.groups:
+                return absentee
+        return None
 
 
 SYSTEM = Actor("sistema", "Sistema", frozenset(), frozenset(), is_admin=True)
@@ -61,17 +86,46 @@ def load_actor(session: Session, username: str) -> Actor:
     )
 
 
+def with_substitutions(session: Session, actor: Actor, today: date) -> Actor:
+    """`actor` with the users whose substitute they are on `today` (Bogotá): absences declared,
+    not cancelled, whose range includes the day, of users still active."""
+    rows = session.execute(
+        select(User.username, User.full_name, Group.code)
+        .join(Absence, Absence.username == User.username)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Group, Group.id == Membership.group_id)
+        .where(
+            Absence.substitute == actor.username,
+            Absence.cancelled_at.is_(None),
+            and_(Absence.starts_on <= today, Absence.ends_on >= today),
+            User.active,
+        )
+        .order_by(User.username)
+    ).all()
+    absentees: dict[str, Absentee] = {}
+    for username, full_name, code in rows:
+        known = absentees.get(username, Absentee(username, full_name, frozenset()))
+        absentees[username] = replace(known, groups=known.groups | ({code} if code else set()))
+    return replace(actor, stands_in_for=tuple(absentees.values()))
+
+
 def can_view_task(actor: Actor, task: Task) -> bool:
     return (
-        actor.is_admin or task.assignee == actor.username or actor.belongs_to(task.candidate_group)
+        actor.is_admin
+        or task.assignee == actor.username
+        or actor.belongs_to(task.candidate_group)
+        or actor.absentee_for(task.assignee, task.candidate_group) is not None
     )
 
 
 def require_can_work_on(actor: Actor, task: Task) -> None:
-    """The actor may claim or complete `task`: its assignee, or a member of its group while free."""
+    """The actor may claim or complete `task`: its assignee, or a member of its group while free,
+    or the substitute of an absent assignee or of an absent member of its group while free."""
     if actor.is_admin or task.assignee == actor.username:
         return
     if task.assignee is None and actor.belongs_to(task.candidate_group):
+        return
+    if actor.absentee_for(task.assignee, task.candidate_group) is not None:
         return
     if task.assignee is not None and actor.belongs_to(task.candidate_group):
         raise Forbidden(f"la tarea {task.id} está asignada a {task.assignee}")
@@ -185,6 +239,20 @@ def require_can_administer_directory(actor: Actor) -> None:
     )
 
 
+def can_manage_absences_of(actor: Actor, username: str) -> bool:
+    return actor.is_admin or actor.username == username
+
+
+def require_can_manage_absences_of(actor: Actor, username: str) -> None:
+    """A user declares and cancels their own absences; an administrator, anyone's."""
+    if can_manage_absences_of(actor, username):
+        return
+    raise Forbidden(
+        f"{actor.username} no puede declarar ni cancelar ausencias de {username} "
+        "(solo la persona misma o un administrador)"
+    )
+
+
 def can_work_on(actor: Actor, task: Task) -> bool:
     try:
         require_can_work_on(actor, task)
@@ -225,12 +293,20 @@ def can_view_case(
 ) -> bool:
     """Who reads a case: admins, auditors, whoever took part, members of its tasks' groups and
     of the organisms the case names (the producing or formulating organism of an act or bill)."""
+    people, own_groups = _with_absentees(actor)
     return bool(
         can_see_every_case(actor)
-        or actor.username in participants
-        or actor.groups & set(groups)
-        or actor.groups & set(organisms)
+        or people & set(participants)
+        or own_groups & set(groups)
+        or own_groups & set(organisms)
     )
+
+
+def _with_absentees(actor: Actor) -> tuple[frozenset[str], frozenset[str]]:
+    """The actor's username and groups, with those of the users they substitute today: the
+    substitute reads and comments on the cases the absent user works on."""
+    people = frozenset({actor.username, *(a.username for a in actor.stands_in_for)})
+    return people, actor.groups.union(*(a.groups for a in actor.stands_in_for))
 
 
 def require_can_view_case(
@@ -256,7 +332,8 @@ def can_comment_on_case(
     quality office, an organism the case only names, or a group whose task is done read the
     comments but do not write them.
     """
-    return bool(actor.is_admin or actor.username in workers or actor.groups & set(open_groups))
+    people, own_groups = _with_absentees(actor)
+    return bool(actor.is_admin or people & set(workers) or own_groups & set(open_groups))
 
 
 def require_can_comment_on_case(

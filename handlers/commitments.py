@@ -42,6 +42,7 @@ def register_commitments(context: HandlerContext) -> dict[str, Any]:
             responsible,
             f"[{context.case.business_key}] Nuevo compromiso",
             f"{description} (fecha límite {long_date(due)})",
+            kind="user",
         )
     context.session.flush()
     # The origin decides who verifies: ORC its own procedures' commitments (P006, P008).

@@ -113,6 +113,25 @@ class DirectoryChange(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class Absence(Base):
+    """A user away from `starts_on` to `ends_on` (Bogotá dates, both included): their tasks, and
+    those offered to their groups, also reach `substitute`. Cancelled, never deleted."""
+
+    __tablename__ = "absences"
+    __table_args__ = (Index("ix_absences_substitute_dates", "substitute", "starts_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    substitute: Mapped[str] = mapped_column(String(80))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    declared_by: Mapped[str] = mapped_column(String(80))
+    declared_at: Mapped[datetime]
+    cancelled_by: Mapped[str | None] = mapped_column(String(80))
+    cancelled_at: Mapped[datetime | None]
+
+
 class Membership(Base):
     __tablename__ = "memberships"
 
@@ -310,6 +329,8 @@ class Notification(Base):
     # The task the notice is about (a new task, a comment on a task), for the Buzón's link.
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     recipient: Mapped[str] = mapped_column(String(80), index=True)
+    # "user" (a username) or "group" (a group code): demo users share their group's code.
+    recipient_kind: Mapped[str] = mapped_column(String(10), default="user", server_default="user")
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]

@@ -165,6 +165,7 @@ def _unauthorized() -> ResponseReturnValue:
 
 def _register_blueprints(app: Flask) -> None:
     from web import (
+        absences,
         account,
         admin_organisms,
         admin_users,
@@ -190,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
         health,
         auth,
         account,
+        absences,
         inbox,
         tasks,
         start,

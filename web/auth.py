@@ -20,14 +20,16 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from sqlalchemy.orm import Session
 
 from engine import Forbidden
+from engine.authorization import Actor, with_substitutions
 from engine.people.access_tokens import use_token
 from engine.people.accounts import actor_for_session, end_sessions, session_generation
 from engine.people.directory_sign_in import sign_in
 from engine.people.ldap_directory import DirectoryUnreachable, LdapDirectory
 from engine.people.login_throttle import LoginThrottle
-from web.current import SignedInUser, actor, engine, login_required
+from web.current import SignedInUser, actor, engine, login_required, today
 from web.extensions import login_manager
 
 blueprint = Blueprint("auth", __name__)
@@ -41,7 +43,9 @@ def load_user(user_id: str) -> SignedInUser | None:
         return None
     with engine().sessions() as db:
         signed_in = actor_for_session(db, username, int(generation))
-    return SignedInUser(signed_in, int(generation)) if signed_in else None
+        if signed_in is None:
+            return None
+        return SignedInUser(_substituting(db, signed_in), int(generation))
 
 
 def load_user_from_token(_request: object) -> SignedInUser | None:
@@ -52,7 +56,16 @@ def load_user_from_token(_request: object) -> SignedInUser | None:
     if credentials.type != "bearer" or not credentials.token:
         return None
     use = use_token(engine(), credentials.token)
-    return SignedInUser(use.actor, token_id=use.token_id) if use else None
+    if use is None:
+        return None
+    with engine().sessions() as db:
+        return SignedInUser(_substituting(db, use.actor), token_id=use.token_id)
+
+
+def _substituting(db: Session, signed_in: Actor) -> Actor:
+    """The request's actor with the absent users they substitute today (their inbox, their
+    rights on those tasks)."""
+    return with_substitutions(db, signed_in, today())
 
 
 login_manager.user_loader(load_user)

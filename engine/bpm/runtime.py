@@ -35,7 +35,7 @@ from engine.bpm.linter import DYNAMIC_LANES
 from engine.bpm.migration import migrate_to, migration_refusals
 from engine.bpm.sandbox import Sandbox
 from engine.bpm.scripting import SandboxScriptEngine
-from engine.bpm.services import CompletedTask, HandlerContext, ServiceRegistry
+from engine.bpm.services import CompletedTask, HandlerContext, RecipientKind, ServiceRegistry
 from engine.errors import Conflict, Incident
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
@@ -254,7 +254,15 @@ class CaseRun:
         )
         return handler(context)
 
-    def _notify(self, recipient: str, subject: str, body: str, task_id: int | None = None) -> None:
+    def _notify(
+        self,
+        recipient: str,
+        subject: str,
+        body: str,
+        *,
+        kind: RecipientKind,
+        task_id: int | None = None,
+    ) -> None:
         """Queued with the command's other rows; written by `save()`, in the same transaction.
 
         `task_id` is the task the notice is about (the Buzón links it); every row carries the key,
@@ -264,6 +272,7 @@ class CaseRun:
                 "case_id": self.case.id,
                 "task_id": task_id,
                 "recipient": recipient,
+                "recipient_kind": kind,
                 "subject": subject,
                 "body": body,
                 "created_at": self.clock.now(),
@@ -444,6 +453,7 @@ class CaseRun:
                 recipient,
                 f"[{self.case.business_key}] Nueva tarea: {row['name']}",
                 f"Tiene una tarea pendiente: {row['name']}.{due_text}",
+                kind="user" if row["assignee"] else "group",
                 task_id=row["id"],
             )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,14 @@ class CompletedTask:
     data: Mapping[str, Any]
 
 
+# Whom a notification names: a username or a group code, never a string that may be either
+# (the demo users orc, hacienda, planeacion and calidad share their group's code).
+RecipientKind = Literal["user", "group"]
+RECIPIENT_KINDS: tuple[RecipientKind, ...] = ("user", "group")
+
+
 class Notifier(Protocol):
-    def __call__(self, recipient: str, subject: str, body: str) -> None: ...
+    def __call__(self, recipient: str, subject: str, body: str, *, kind: RecipientKind) -> None: ...
 
 
 @dataclass

@@ -25,6 +25,7 @@ from engine.authorization import (
     require_can_release,
     require_can_start,
     require_can_work_on,
+    with_substitutions,
 )
 from engine.bpm import spiff_state
 from engine.bpm.calendar import local_date
@@ -102,12 +103,13 @@ class ClaimTask:
 
     def execute(self, context: CommandContext) -> None:
         session = context.session
-        who, task = _open_task(session, self.task_id, self.actor)
+        who, task = _open_task(context, self.task_id, self.actor)
         if task.assignee == who.username:
             return
         if task.assignee is not None and not who.is_admin:
             raise Conflict(f"la tarea {task.id} ya fue reclamada por {task.assignee}")
         require_can_work_on(who, task)
+        on_behalf = _on_behalf_of(who, task)
         # Conditional update: of two simultaneous claims only one finds the task still free.
         claimed = session.execute(
             update(Task)
@@ -117,7 +119,7 @@ class ClaimTask:
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"la tarea {task.id} ya fue reclamada por otra persona")
-        _record(context, task, who, "task_claimed")
+        _record(context, task, who, "task_claimed", on_behalf)
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class ReleaseTask:
     actor: str
 
     def execute(self, context: CommandContext) -> None:
-        who, task = _open_task(context.session, self.task_id, self.actor)
+        who, task = _open_task(context, self.task_id, self.actor)
         if task.assignee is None:
             raise Conflict(f"la tarea {task.id} no está tomada")
         require_can_release(who, task)
@@ -142,7 +144,7 @@ class ReassignTask:
 
     def execute(self, context: CommandContext) -> None:
         session = context.session
-        who, task = _open_task(session, self.task_id, self.actor)
+        who, task = _open_task(context, self.task_id, self.actor)
         require_can_reassign(who, task)
         target = load_actor(session, self.to_user)
         if not (target.belongs_to(task.candidate_group) or target.is_admin):
@@ -164,8 +166,9 @@ class CompleteTask:
     def execute(self, context: CommandContext) -> None:
         engine, session = context.engine, context.session
         now = engine.clock.now()
-        who, task = _open_task(session, self.task_id, self.actor)
+        who, task = _open_task(context, self.task_id, self.actor)
         require_can_work_on(who, task)
+        on_behalf = _on_behalf_of(who, task)
         case = _lock_case(session, task.case_id)
         definition = engine.definitions.get(session, case.definition_id)
         data, files = attachments.prepare(self.uploads, dict(self.data))
@@ -195,6 +198,7 @@ class CompleteTask:
                 "data": data,
                 "from": previous_element(spiff_task),
                 **run.called_process(spiff_task),
+                **on_behalf,
             },
         )
         run.advance()
@@ -217,7 +221,7 @@ class KeepUploads:
         engine, session = context.engine, context.session
         who = load_actor(session, self.actor)
         if self.task_id is not None:
-            _, task = _open_task(session, self.task_id, self.actor)
+            who, task = _open_task(context, self.task_id, self.actor)
             require_can_work_on(who, task)
         else:
             definition = engine.definitions.get(
@@ -322,14 +326,26 @@ def _next_business_key(session: Session, key: str, now: datetime) -> str:
     return f"{key}-{year}-{number:05d}"
 
 
-def _open_task(session: Session, task_id: int, actor: str) -> tuple[Actor, Task]:
+def _open_task(context: CommandContext, task_id: int, actor: str) -> tuple[Actor, Task]:
+    """The open task and the actor, with whom they substitute today when their own rights do
+    not reach it (read only then: a command on one's own task sends no extra statement)."""
+    session = context.session
     who = load_actor(session, actor)
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"la tarea {task_id} no existe")
     if task.state != "open":
         raise Conflict(f"la tarea {task_id} ya fue {_STATE_WORDS.get(task.state, task.state)}")
+    own = who.is_admin or task.assignee == who.username
+    if not (own or (task.assignee is None and who.belongs_to(task.candidate_group))):
+        who = with_substitutions(session, who, local_date(context.engine.clock.now()))
     return who, task
+
+
+def _on_behalf_of(who: Actor, task: Task) -> dict[str, Any]:
+    """The audit payload's note when `who` acts on `task` as an absent user's substitute."""
+    absentee = who.absentee_for(task.assignee, task.candidate_group)
+    return {} if absentee is None else {"on_behalf_of": absentee.username}
 
 
 def _record(

@@ -162,6 +162,7 @@ def _notice(
         case_id=case.id,
         task_id=task.id if task else None,
         recipient=recipient,
+        recipient_kind="user",
         subject=f"[{case.business_key}] {author.full_name} le mencionó en un comentario"[:300],
         body=f"{author.full_name} le mencionó en {where}: «{quoted}»",
         created_at=now,

@@ -31,7 +31,9 @@ from engine.authorization import (
     load_actor,
     require_can_act_in_bulk,
     require_can_use_workbench,
+    with_substitutions,
 )
+from engine.bpm.calendar import local_date
 from engine.bpm.clock import Clock, SystemClock
 from engine.bpm.definition_cache import DefinitionCache
 from engine.bpm.deployment import Deployment, bundles_from_files
@@ -428,5 +430,9 @@ class Engine:
     def tasks(self, actor: str | None = None) -> list[TaskView]:
         """Open tasks `actor` may work on (assigned to them or offered to their groups)."""
         with self.reading() as session:
-            who = load_actor(session, actor) if actor is not None else None
-            return open_tasks(session, who)
+            if actor is None:
+                return open_tasks(session, None)
+            today = local_date(self.clock.now())
+            return open_tasks(
+                session, with_substitutions(session, load_actor(session, actor), today)
+            )

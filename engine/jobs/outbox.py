@@ -95,7 +95,10 @@ class DeliverNotifications:
         for notification in pending:
             if self.transport is not None:
                 case = session.get(Case, notification.case_id) if notification.case_id else None
-                for user in _recipients(session, notification.recipient):
+                recipients = _recipients(
+                    session, notification.recipient, notification.recipient_kind
+                )
+                for user in recipients:
                     body = _TEMPLATE.render(
                         name=user.full_name,
                         body=notification.body,
@@ -107,11 +110,11 @@ class DeliverNotifications:
         return len(pending)
 
 
-def _recipients(session: Session, recipient: str) -> list[User]:
-    """A username is one person; a group code is every active member of the group."""
-    user = session.scalars(select(User).where(User.username == recipient, User.active)).first()
-    if user is not None:
-        return [user]
+def _recipients(session: Session, recipient: str, kind: str) -> list[User]:
+    """A user notification reaches that person; a group one, every active member of the group
+    (never a user who happens to have the group's code as username, nor the reverse)."""
+    if kind == "user":
+        return list(session.scalars(select(User).where(User.username == recipient, User.active)))
     return list(
         session.scalars(
             select(User)

@@ -95,6 +95,8 @@ class TaskDetail:
     attachment_ids: dict[str, int]
     # What an open task's form starts with, from the case data (`engine.read.prefill`).
     prefill: dict[str, Any]
+    # The absent user's name when the task reaches the actor only as their substitute.
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
     definition = case.definition
     element = _element(definition, task.element_id)
     is_open = task.state == "open"
+    absentee = actor.absentee_for(task.assignee, task.candidate_group)
     instructions, instructions_error = _instructions(element, case)
     form = _form(definition, element)
     return TaskDetail(
@@ -236,6 +239,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
         context=_submitted_forms(session, case, exclude_task=task.id),
         attachment_ids=_attachment_ids(session, case.id),
         prefill=prefilled(form.schema, case.data or {}) if form and is_open else {},
+        on_behalf_of=absentee.full_name if is_open and absentee else None,
     )
 
 

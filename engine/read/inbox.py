@@ -5,7 +5,7 @@ Read-only. `inbox_statement` is exposed on its own so the benchmark can time the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from math import ceil
 from typing import Any
@@ -66,6 +66,8 @@ class InboxRow:
     created_at: datetime
     group_name: str | None = None  # the organism's name, for people (codes are for the model)
     follow_up: date | None = None  # the actor's own follow-up date ("recordarme el…")
+    # The absent user's name when the task reaches the actor as their substitute.
+    on_behalf_of: str | None = None
 
     def business_days_left(self, today: date) -> int | None:
         return None if self.due is None else business_days_between(today, self.due)
@@ -88,6 +90,7 @@ class InboxRow:
             "business_days_left": self.business_days_left(today),
             "overdue": self.is_overdue(today),
             "follow_up": self.follow_up.isoformat() if self.follow_up else None,
+            "on_behalf_of": self.on_behalf_of,
         }
 
 
@@ -104,12 +107,24 @@ class InboxPage:
 
 
 def _scope_condition(actor: Actor, scope: str) -> ColumnElement[bool]:
+    """«Mis tareas»: the actor's and those of the users they substitute today. «De mis grupos»:
+    the rest of their groups' tasks, and the free ones offered to the absent users' groups."""
+    absent = sorted(absentee.username for absentee in actor.stands_in_for)
+    mine = (
+        Task.assignee.in_([actor.username, *absent]) if absent else Task.assignee == actor.username
+    )
     if scope == "mias":
-        return Task.assignee == actor.username
-    not_mine = or_(Task.assignee.is_(None), Task.assignee != actor.username)
+        return mine
+    not_mine = or_(Task.assignee.is_(None), ~mine)
     if actor.is_admin:
         return not_mine
-    return and_(Task.candidate_group.in_(sorted(actor.groups)), not_mine)
+    offered: ColumnElement[bool] = Task.candidate_group.in_(sorted(actor.groups))
+    absent_groups = sorted({code for a in actor.stands_in_for for code in a.groups})
+    if absent_groups:
+        offered = or_(
+            offered, and_(Task.assignee.is_(None), Task.candidate_group.in_(absent_groups))
+        )
+    return and_(offered, not_mine)
 
 
 def _follow_up_join(actor: Actor) -> ColumnElement[bool]:
@@ -191,11 +206,17 @@ def count_statement(actor: Actor, wanted: InboxFilter, today: date, scope: str) 
 
 def inbox(session: Session, actor: Actor, wanted: InboxFilter, today: date) -> InboxPage:
     """One page of the actor's inbox with the total and both tabs' counts (under the filters)."""
-    rows = [InboxRow(*row) for row in session.execute(inbox_statement(actor, wanted, today))]
+    rows = [_row(actor, row) for row in session.execute(inbox_statement(actor, wanted, today))]
     counts = {
         scope: session.scalar(count_statement(actor, wanted, today, scope)) or 0 for scope in SCOPES
     }
     return InboxPage(rows=rows, total=counts[wanted.scope], filter=wanted, counts=counts)
+
+
+def _row(actor: Actor, columns: Any) -> InboxRow:
+    row = InboxRow(*columns)
+    absentee = actor.absentee_for(row.assignee, row.group)
+    return row if absentee is None else replace(row, on_behalf_of=absentee.full_name)
 
 
 def procedures(session: Session) -> list[tuple[str, str]]:

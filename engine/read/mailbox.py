@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.authorization import Actor
@@ -32,7 +32,15 @@ class MailboxMessage:
 
 
 def _addressed_to(actor: Actor) -> ColumnElement[bool]:
-    return or_(Notification.recipient == actor.username, Notification.recipient.in_(actor.groups))
+    """To the actor by name, or to one of their groups: `recipient_kind` says which a row means
+    (a user and a group may share a code)."""
+    return or_(
+        and_(Notification.recipient_kind == "user", Notification.recipient == actor.username),
+        and_(
+            Notification.recipient_kind == "group",
+            Notification.recipient.in_(sorted(actor.groups)),
+        ),
+    )
 
 
 def read_up_to(session: Session, username: str) -> int:
@@ -56,8 +64,14 @@ def mailbox(session: Session, actor: Actor, limit: int = 100) -> list[MailboxMes
     rows = session.execute(
         select(Notification, Case.business_key, Group.name, User.full_name, Task.name)
         .outerjoin(Case, Case.id == Notification.case_id)
-        .outerjoin(Group, Group.code == Notification.recipient)
-        .outerjoin(User, User.username == Notification.recipient)
+        .outerjoin(
+            Group,
+            and_(Notification.recipient_kind == "group", Group.code == Notification.recipient),
+        )
+        .outerjoin(
+            User,
+            and_(Notification.recipient_kind == "user", User.username == Notification.recipient),
+        )
         .outerjoin(Task, Task.id == Notification.task_id)
         .where(_addressed_to(actor))
         .order_by(Notification.id.desc())

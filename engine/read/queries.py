@@ -41,10 +41,13 @@ def open_tasks(session: Session, actor: Actor | None = None) -> list[TaskView]:
         .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
     )
     if actor is not None and not actor.is_admin:
+        # With the users `actor` substitutes today (see `with_substitutions`), if any.
+        people = [actor.username, *(a.username for a in actor.stands_in_for)]
+        groups = actor.groups.union(*(a.groups for a in actor.stands_in_for))
         query = query.where(
             or_(
-                Task.assignee == actor.username,
-                and_(Task.assignee.is_(None), Task.candidate_group.in_(actor.groups)),
+                Task.assignee.in_(people),
+                and_(Task.assignee.is_(None), Task.candidate_group.in_(groups)),
             )
         )
     return [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import Engine
+from engine.commands.absences import declare_absence
 from storage.models import Attachment
 from tests.helpers import task_for
 from tests.web.conftest import (
@@ -37,6 +39,8 @@ NEW_USER_FORM = {
 EDIT_FORM = {"nombre": "Contratista", "correo": "", "cargo": "Abogado", "grupos": "orc"}
 NEW_ORGANISM = {"codigo": "uae_catastro", "nombre": "UAE de Catastro", "tipo": "organism",
                 "categoria": "unidad_administrativa_especial"}  # fmt: skip
+ABSENCE_DAYS = (date(2026, 12, 3), date(2026, 12, 4))
+ABSENCE_FORM = {"suplente": "juridica", "desde": "2026-12-03", "hasta": "2026-12-04"}
 MEMBER = "despacho"  # Despacho de Gobierno, coordinator of its group
 OUTSIDER = "hacienda"  # signed in, but not in the group, not in the case
 ADMIN = "admin"
@@ -49,6 +53,10 @@ class World:
     key: str = ""
     task: int = 0
     _attachment: tuple[str, int] | None = None
+
+    def absence(self) -> int:
+        """An absence of despacho2 (juridica stands in), declared by an administrator."""
+        return declare_absence(self.engine, ADMIN, "despacho2", "juridica", *ABSENCE_DAYS)
 
     def attachment(self) -> tuple[str, int]:
         """A second case whose draft act of delegation (a PDF) Despacho de Gobierno uploaded."""
@@ -178,6 +186,29 @@ ROUTES: dict[str, Route] = {
         "POST", lambda w: "/incidentes/1/reintentar", 403, 403, admin=404
     ),
     **ADMIN_ROUTES,
+    # Everyone declares their own absences; only administrators those of someone else
+    # (test_absences: the substitute's rights on the absent user's tasks, by date).
+    "mis ausencias": Route("GET", lambda w: "/cuenta/ausencias", 200, 200),
+    "declarar ausencia": Route("POST", lambda w: "/cuenta/ausencias", 303, 303, ABSENCE_FORM),
+    "ausencias de otro": Route(
+        "GET", lambda w: "/cuenta/ausencias?usuario=despacho2", 403, 403, admin=200
+    ),
+    "declarar ausencia de otro": Route(
+        "POST",
+        lambda w: "/cuenta/ausencias",
+        403,
+        403,
+        {**ABSENCE_FORM, "usuario": "despacho2"},
+        admin=303,
+    ),
+    "cancelar ausencia de otro": Route(
+        "POST",
+        lambda w: f"/cuenta/ausencias/{w.absence()}/cancelar",
+        403,
+        403,
+        {"usuario": "despacho2"},
+        admin=303,
+    ),
     "api tareas": Route("GET", lambda w: "/api/tareas", 200, 200, is_api=True),
     "api tarea": Route("GET", lambda w: f"/api/tareas/{w.task}", 403, 200, is_api=True),
     "api reclamar": Route(

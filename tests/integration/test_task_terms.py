@@ -1,4 +1,4 @@
-"""Issue 13: every user task of P001-P004 that has a legal or policy term carries its due date
+"""Issue 13: every user task of the eight procedures that has a legal or policy term carries its due date
 (`dueDateExpression`, in business days); the few without one are named here, each with why."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.helpers import task_for
 from tests.web.conftest import PDF, start_p001
 
 BPMN = Path(__file__).resolve().parents[2] / "processes" / "bpmn"
-PROCEDURES = ("P001", "P002", "P003", "P004")
+PROCEDURES = ("P001", "P002", "P003", "P004", "P005", "P006", "P007", "P008")
 
 # Tasks that record what another body does on its own calendar: no term binds the official.
 WITHOUT_TERM = {
@@ -32,6 +32,9 @@ WITHOUT_TERM = {
     ("P004", "tramitar_objeciones_concejo"),
     # The Tribunal Administrativo decides the objections of illegality (art. 80) when it rules.
     ("P004", "registrar_fallo_tribunal"),
+    # The cooperation source (an embassy, an agency, a fund) decides when its call says; ORC
+    # records the decision when it arrives.
+    ("P007", "registrar_resultado"),
 }
 
 
@@ -50,6 +53,12 @@ def _sample_case_data(code: str) -> dict[str, Any]:
             if isinstance(schema, dict) and schema.get("type") == "object":
                 data.update(sample_data(schema))
     data["plazo_sancion_dias"] = 5  # set by the second debate's script, not by a form
+    # P005's multi-instance item: each commitment of the register, with its due date.
+    data["compromiso"] = {
+        "descripcion": "Informe",
+        "responsable": "salud",
+        "fecha_limite": "2026-12-18",
+    }
     return data
 
 

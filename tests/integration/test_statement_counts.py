@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from engine import Engine
+from engine.bpm.sandbox.pool import SandboxPool
 from tests.helpers import complete, task_for
 from tests.integration.test_p001_paths import PROPOSAL, start
 
@@ -56,3 +58,23 @@ def test_a_later_round_costs_no_more_statements_than_an_earlier_one(p001: Engine
         counts.append(len(sent))
         complete(p001, key, "aprobar_delegacion", "secretario", returned)
     assert counts[0] == counts[1] == counts[2]
+
+
+def test_a_step_through_gateways_and_new_tasks_sends_nothing_to_the_sandbox_process(
+    p001: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The approval's gateway, the next task's lane (`delegado`) and its timers' dates are plain
+    expressions (`engine.bpm.sandbox.plain`): no round trip to the sandbox process."""
+    key = start(p001)
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    requests: list[str] = []
+    real_call = SandboxPool.call
+
+    def counted_call(pool: SandboxPool, request: dict[str, Any]) -> dict[str, Any]:
+        requests.append(request["source"])
+        return real_call(pool, request)
+
+    monkeypatch.setattr(SandboxPool, "call", counted_call)
+    complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    assert task_for(p001, key, "confirmar_sesion").assignee == "delegada"
+    assert requests == []

@@ -186,7 +186,7 @@ def _subscript(node: ast.Subscript, depth: int) -> Node:
         key_node = cast(ast.UnaryOp, key_node).operand
     if not (isinstance(key_node, ast.Constant) and type(key_node.value) in (str, int)):
         raise _NotPlain
-    key: str | int = key_node.value
+    key = cast(str | int, key_node.value)
     if negative:
         if type(key) is not int:
             raise _NotPlain

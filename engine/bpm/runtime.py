@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -54,6 +54,7 @@ _SAVE_CASE = (
             for name in (
                 "status",
                 "ended_at",
+                "outcome",
                 "data",
                 "state",
                 "audit_seq",
@@ -63,7 +64,15 @@ _SAVE_CASE = (
         }
     )
 )
-_INSERT_JOBS = insert(cast(Table, Job.__table__))
+_JOBS = cast(Table, Job.__table__)
+_INSERT_JOBS = insert(_JOBS)
+# The case's timer jobs whose timer no longer waits, in one statement (no SELECT first).
+_DELETE_TIMER_JOBS = delete(_JOBS).where(
+    _JOBS.c.case_id == bindparam("case_id"),
+    _JOBS.c.kind == TIMER_JOB,
+    _JOBS.c.payload["task"].as_string().not_in(bindparam("waiting", expanding=True)),
+    _JOBS.c.id.not_in(bindparam("held", expanding=True)),
+)
 _INSERT_TASKS = insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True)
 
 
@@ -212,16 +221,26 @@ class CaseRun:
         waiting = self._waiting_timers()
         if set(waiting) == self._timer_jobs:
             return
-        if self._timer_jobs <= set(self._held_jobs):  # every job of the case is at hand
-            jobs: Sequence[Job] = [self._held_jobs[spiff_id] for spiff_id in self._timer_jobs]
-        else:
-            jobs = self.session.scalars(
-                select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
-            ).all()
-        for job in jobs:
-            if job.payload.get("task") not in waiting:
+        # The job rows are what the last save left: one per timer that waited then. Those the
+        # caller holds (the worker's) go through the session; the others in one DELETE.
+        held = {
+            spiff_id: job
+            for spiff_id, job in self._held_jobs.items()
+            if spiff_id in self._timer_jobs
+        }
+        for spiff_id, job in held.items():
+            if spiff_id not in waiting:
                 self.session.delete(job)
-        known = {job.payload.get("task") for job in jobs}
+        if self._timer_jobs - set(waiting) - set(held):
+            self.session.execute(
+                _DELETE_TIMER_JOBS,
+                {
+                    "case_id": self.case.id,
+                    "waiting": sorted(waiting),
+                    "held": [job.id for job in held.values()],
+                },
+            )
+        known = self._timer_jobs
         new_jobs = [
             {
                 "kind": TIMER_JOB,
@@ -473,6 +492,7 @@ class CaseRun:
         values = {
             "status": case.status,
             "ended_at": case.ended_at,
+            "outcome": case.outcome,
             "data": data,
             "state": state,
             "audit_seq": self.chain.seq,

@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from engine import Engine
 from engine.bpm.sandbox.pool import SandboxPool
-from tests.helpers import complete, task_for
-from tests.integration.test_p001_paths import PROPOSAL, start
+from storage.models import Case, Job
+from tests.helpers import case_row, complete, hold_session, task_for
+from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
 
 
 @contextmanager
@@ -78,3 +79,27 @@ def test_a_step_through_gateways_and_new_tasks_sends_nothing_to_the_sandbox_proc
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
     assert task_for(p001, key, "confirmar_sesion").assignee == "delegada"
     assert requests == []
+
+
+def test_the_step_that_ends_a_case_and_cancels_its_timers_sends_at_most_six_statements(
+    p001: Engine,
+) -> None:
+    """The ficha ends the case: its reminder timers' jobs go in one DELETE (no SELECT of them
+    first) and the outcome is written with the case row (no second UPDATE of it)."""
+    key = start(p001)
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
+    with p001.sessions() as session:
+        case_id = session.scalars(select(Case.id).where(Case.business_key == key)).one()
+        assert session.scalars(select(Job).where(Job.case_id == case_id)).all()
+    ficha = task_for(p001, key, "diligenciar_ficha")
+    with counted(p001) as sent:
+        p001.complete(ficha.id, "delegada", {**FICHA, "compromisos": []})
+    assert len(sent) <= 6, "\n".join(sent)
+    assert not any(s.lstrip().startswith("SELECT") and "FROM jobs" in s for s in sent)
+    assert sum(statement.lstrip().startswith("UPDATE cases") for statement in sent) == 1
+    case = case_row(p001, key)
+    assert case.status == "completed" and case.outcome
+    with p001.sessions() as session:
+        assert session.scalars(select(Job).where(Job.case_id == case_id)).all() == []

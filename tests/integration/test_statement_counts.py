@@ -103,3 +103,13 @@ def test_the_step_that_ends_a_case_and_cancels_its_timers_sends_at_most_six_stat
     assert case.status == "completed" and case.outcome
     with p001.sessions() as session:
         assert session.scalars(select(Job).where(Job.case_id == case_id)).all() == []
+
+
+def test_starting_a_case_sends_at_most_eight_statements(p001: Engine) -> None:
+    """The business key's counter is created or incremented in one statement."""
+    start(p001)
+    with counted(p001) as sent:
+        key = start(p001)
+    assert len(sent) <= 8, "\n".join(sent)
+    assert sum("business_key_counters" in statement for statement in sent) == 1
+    assert key.endswith("-00002")

@@ -37,6 +37,7 @@ from engine import (  # noqa: E402
 )
 from engine.bpm import spiff_state  # noqa: E402
 from engine.bpm.sandbox.functions import business_functions  # noqa: E402
+from engine.bpm.sandbox.pool import SandboxPool  # noqa: E402
 from engine.people.directory import ensure_groups, load_demo_users  # noqa: E402
 from handlers import service_registry  # noqa: E402
 from storage.database import create_database_engine, session_factory  # noqa: E402
@@ -277,6 +278,24 @@ def statement_counts(engine: Engine) -> dict[str, int]:
     return counts
 
 
+def sandbox_round_trips(engine: Engine) -> int:
+    """Requests sent to the sandbox process by one P001 case (start and its user tasks);
+    plain expressions are answered without one (`engine.bpm.sandbox.plain`)."""
+    sent: list[str] = []
+    real_call = SandboxPool.call
+
+    def counted(pool: SandboxPool, request: dict[str, Any]) -> dict[str, Any]:
+        sent.append(request["source"])
+        return real_call(pool, request)
+
+    SandboxPool.call = counted  # type: ignore[method-assign,assignment]
+    try:
+        engine_cases(engine, 1)
+    finally:
+        SandboxPool.call = real_call  # type: ignore[method-assign]
+    return len(sent)
+
+
 @contextmanager
 def whole_tree_serialization() -> Iterator[None]:
     """The previous approach: keep and serialize every completed task."""
@@ -345,9 +364,11 @@ def main() -> None:
 
     with sqlite_engine() as engine:
         counts = statement_counts(engine)
+        round_trips = sandbox_round_trips(engine)
     print("\nSQL statements per command on SQLite (BEGIN/COMMIT not counted; target complete <= 8)")
     for command, number in counts.items():
         print(f"{command:>10}{number:>6}")
+    print(f"\nround trips to the sandbox process per P001 case: {round_trips}")
 
 
 if __name__ == "__main__":

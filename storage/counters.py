@@ -1,15 +1,15 @@
 """Consecutive numbers without gaps or duplicates, safe under concurrent transactions.
 
-The counter row is created if missing (ignoring a concurrent creation), then incremented with
-UPDATE … RETURNING: the row lock serializes concurrent callers, and a rolled-back transaction
-gives its number back.
+One statement, INSERT … ON CONFLICT DO UPDATE … RETURNING: it creates the counter row at 1, or
+increments the existing one; the row lock serializes concurrent callers (a concurrent creation
+becomes an increment), and a rolled-back transaction gives its number back.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,14 +18,16 @@ from storage.models import Base
 
 
 def next_value(session: Session, model: type[Base], **keys: Any) -> int:
+    """The next number of the counter `keys` name (they are the table's primary key)."""
     table = cast(Table, model.__table__)
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(table).values(**keys, last_value=0).on_conflict_do_nothing())
     statement = (
-        update(table)
-        .where(*(table.c[name] == value for name, value in keys.items()))
-        .values(last_value=table.c.last_value + 1)
+        insert(table)
+        .values(**keys, last_value=1)
+        .on_conflict_do_update(
+            index_elements=list(keys), set_={"last_value": table.c.last_value + 1}
+        )
         .returning(table.c.last_value)
     )
     value: int = session.execute(statement).scalar_one()

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -54,6 +54,7 @@ _SAVE_CASE = (
             for name in (
                 "status",
                 "ended_at",
+                "outcome",
                 "data",
                 "state",
                 "audit_seq",
@@ -63,7 +64,15 @@ _SAVE_CASE = (
         }
     )
 )
-_INSERT_JOBS = insert(cast(Table, Job.__table__))
+_JOBS = cast(Table, Job.__table__)
+_INSERT_JOBS = insert(_JOBS)
+# The case's timer jobs whose timer no longer waits, in one statement (no SELECT first).
+_DELETE_TIMER_JOBS = delete(_JOBS).where(
+    _JOBS.c.case_id == bindparam("case_id"),
+    _JOBS.c.kind == TIMER_JOB,
+    _JOBS.c.payload["task"].as_string().not_in(bindparam("waiting", expanding=True)),
+    _JOBS.c.id.not_in(bindparam("held", expanding=True)),
+)
 _INSERT_TASKS = insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True)
 
 
@@ -103,8 +112,9 @@ class CaseRun:
         self.chain = CaseChain(case, self.definition.version)
         # What the rows say now, as the last save left them: open task rows are the ready user
         # tasks and timer jobs the waiting timers, so changes are derived without a query.
-        self._open_rows = set(self._ready_user_tasks())
-        self._timer_jobs = set(self._waiting_timers())
+        ready, waiting = self._ready_and_waiting()
+        self._open_rows = set(ready)
+        self._timer_jobs = set(waiting)
         self._submitted: set[str] = set()
         self._notifications: list[dict[str, Any]] = []
         self._automatic: list[Any] = []
@@ -146,8 +156,9 @@ class CaseRun:
     def advance(self, batch: BatchedWrites | None = None) -> None:
         """Run to the next wait state, derive inbox rows and timer jobs, save (see `save`)."""
         self.step()
-        self.sync_tasks()
-        self.sync_timer_jobs()
+        ready, waiting = self._ready_and_waiting()  # one walk of the tree for both
+        self.sync_tasks(ready)
+        self.sync_timer_jobs(waiting)
         self.save(batch)
 
     def submit(self, spiff_task: Any, data: dict[str, Any]) -> None:
@@ -200,27 +211,43 @@ class CaseRun:
             self.workflow.refresh_timers()
 
     def _waiting_timers(self) -> dict[str, tuple[Any, Any]]:
-        return {
-            str(task.id): (task, at)
-            for task in self.workflow.get_tasks(state=TaskState.WAITING)
-            if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task))
-        }
+        return self._ready_and_waiting()[1]
 
-    def sync_timer_jobs(self) -> None:
-        """One job per waiting timer, due when it fires; fired or cancelled timers lose theirs."""
-        waiting = self._waiting_timers()
+    def _ready_and_waiting(self) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+        """The ready user tasks and the waiting timers (with when they fire), by task id, in
+        the tree's order: one walk of the tree, as `get_tasks` would make for each."""
+        ready: dict[str, Any] = {}
+        waiting: dict[str, tuple[Any, Any]] = {}
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            if task.state == TaskState.READY:
+                if task.task_spec.manual:
+                    ready[str(task.id)] = task
+            elif spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task)):
+                waiting[str(task.id)] = (task, at)
+        return ready, waiting
+
+    def sync_timer_jobs(self, waiting: dict[str, tuple[Any, Any]] | None = None) -> None:
+        """One job per waiting timer, due when it fires; fired or cancelled timers lose theirs.
+        `waiting`: the waiting timers, when the caller has just walked the tree for them."""
+        waiting = self._waiting_timers() if waiting is None else waiting
         if set(waiting) == self._timer_jobs:
             return
-        if self._timer_jobs <= set(self._held_jobs):  # every job of the case is at hand
-            jobs: Sequence[Job] = [self._held_jobs[spiff_id] for spiff_id in self._timer_jobs]
-        else:
-            jobs = self.session.scalars(
-                select(Job).where(Job.case_id == self.case.id, Job.kind == TIMER_JOB)
-            ).all()
-        for job in jobs:
-            if job.payload.get("task") not in waiting:
+        # The job rows are what the last save left: one per timer that waited then. Those the
+        # caller holds (the worker's) go through the session; the others in one DELETE.
+        held = self._held_jobs
+        for spiff_id, job in held.items():
+            if spiff_id not in waiting:
                 self.session.delete(job)
-        known = {job.payload.get("task") for job in jobs}
+        if self._timer_jobs - set(waiting) - set(held):
+            self.session.execute(
+                _DELETE_TIMER_JOBS,
+                {
+                    "case_id": self.case.id,
+                    "waiting": sorted(waiting),
+                    "held": [job.id for job in held.values()],
+                },
+            )
+        known = self._timer_jobs
         new_jobs = [
             {
                 "kind": TIMER_JOB,
@@ -364,9 +391,10 @@ class CaseRun:
     def _ready_user_tasks(self) -> dict[str, Any]:
         return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
 
-    def sync_tasks(self) -> None:
-        """Make the open inbox rows match the workflow's ready user tasks."""
-        ready = self._ready_user_tasks()
+    def sync_tasks(self, ready: dict[str, Any] | None = None) -> None:
+        """Make the open inbox rows match the workflow's ready user tasks (`ready`, when the
+        caller has just walked the tree for them)."""
+        ready = self._ready_user_tasks() if ready is None else ready
         gone = self._open_rows - set(ready) - self._submitted
         if gone:
             for cancelled in self.session.scalars(
@@ -487,6 +515,7 @@ class CaseRun:
         values = {
             "status": case.status,
             "ended_at": case.ended_at,
+            "outcome": case.outcome,
             "data": data,
             "state": state,
             "audit_seq": self.chain.seq,

@@ -166,10 +166,10 @@ class CompleteTask:
     def execute(self, context: CommandContext) -> None:
         engine, session = context.engine, context.session
         now = engine.clock.now()
-        who, task = _open_task(context, self.task_id, self.actor)
+        task, case = _open_task_of_locked_case(session, self.task_id)
+        who = _substituting(context, load_actor(session, self.actor), task)
         require_can_work_on(who, task)
         on_behalf = _on_behalf_of(who, task)
-        case = _lock_case(session, task.case_id)
         definition = engine.definitions.get(session, case.definition_id)
         data, files = attachments.prepare(self.uploads, dict(self.data))
         _validate(
@@ -327,19 +327,51 @@ def _next_business_key(session: Session, key: str, now: datetime) -> str:
 
 
 def _open_task(context: CommandContext, task_id: int, actor: str) -> tuple[Actor, Task]:
-    """The open task and the actor, with whom they substitute today when their own rights do
-    not reach it (read only then: a command on one's own task sends no extra statement)."""
-    session = context.session
-    who = load_actor(session, actor)
-    task = session.get(Task, task_id)
+    """The open task and the actor (see `_substituting`)."""
+    task = _still_open(context.session.get(Task, task_id), task_id)
+    return _substituting(context, load_actor(context.session, actor), task), task
+
+
+def _substituting(context: CommandContext, who: Actor, task: Task) -> Actor:
+    """The actor, with whom they substitute today when their own rights do not reach `task`
+    (read only then: a command on one's own task sends no extra statement)."""
+    own = who.is_admin or task.assignee == who.username
+    if own or (task.assignee is None and who.belongs_to(task.candidate_group)):
+        return who
+    return with_substitutions(context.session, who, local_date(context.engine.clock.now()))
+
+
+def _still_open(task: Task | None, task_id: int) -> Task:
     if task is None:
         raise NotFound(f"la tarea {task_id} no existe")
     if task.state != "open":
         raise Conflict(f"la tarea {task_id} ya fue {_STATE_WORDS.get(task.state, task.state)}")
-    own = who.is_admin or task.assignee == who.username
-    if not (own or (task.assignee is None and who.belongs_to(task.candidate_group))):
-        who = with_substitutions(session, who, local_date(context.engine.clock.now()))
-    return who, task
+    return task
+
+
+# Built once: the task row and its case's row, the case locked (`FOR UPDATE OF cases`), read in
+# one statement instead of two.
+_TASK_AND_LOCKED_CASE = (
+    select(Task, Case)
+    .join(Case, Case.id == Task.case_id)
+    .where(Task.id == bindparam("task_id"))
+    .with_for_update(of=Case)
+    .execution_options(populate_existing=True)
+)
+
+
+def _open_task_of_locked_case(session: Session, task_id: int) -> tuple[Task, Case]:
+    """The open task and its case row, locked (see `_lock_case`), in one statement.
+
+    The task row is as it was read, like a task read before taking the lock: a completion that
+    won the race is caught by the workflow state (read under the lock) and by the conditional
+    update of the task row (`_mark_completed`).
+    """
+    row = session.execute(_TASK_AND_LOCKED_CASE, {"task_id": task_id}).first()
+    if row is None:
+        raise NotFound(f"la tarea {task_id} no existe")
+    task, case = row
+    return _still_open(task, task_id), case
 
 
 def _on_behalf_of(who: Actor, task: Task) -> dict[str, Any]:

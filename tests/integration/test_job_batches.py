@@ -3,16 +3,19 @@ savepoint, unless something fails (then each job gets its savepoint; see test_da
 
 from __future__ import annotations
 
-from datetime import timedelta
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine import Engine, JobRunner, ManualClock
+from engine import Engine, JobRunner, ManualClock, fire_due_timers
 from storage.models import AuditEvent, Case, Job
-from tests.conftest import ROOT
+from tests.conftest import BOGOTA, ROOT
 from tests.integration.test_statement_counts import counted
 
 BENCH = ROOT / "bench" / "processes" / "bpmn"
+DATA = ROOT / "tests" / "data"
 
 
 def _due_timers(engine: Engine, clock: ManualClock, count: int) -> list[str]:
@@ -52,3 +55,61 @@ def test_a_batch_of_timers_sends_the_same_statements_whatever_its_size(
         completed = session.scalars(select(Case.status).where(Case.business_key.in_(keys)))
         assert sorted(fired)[-6:] == sorted(keys) and set(completed) == {"completed"}
     assert engine.verify_audit() == []
+
+
+def _timers_with_a_reminder(tmp_path: Path) -> Path:
+    """TIMERS with a second, non-interrupting timer on `responder`, due after its term: when the
+    term's timer fires it cancels the task, and with it the reminder's timer."""
+    shutil.copytree(DATA / "forms", tmp_path / "forms")
+    (tmp_path / "bpmn").mkdir()
+    text = (DATA / "bpmn" / "TIMERS.bpmn").read_text(encoding="utf-8")
+    reminder = (
+        '<bpmn:boundaryEvent id="recordatorio" name="Recordatorio" cancelActivity="false"'
+        ' attachedToRef="responder"><bpmn:outgoing>f5</bpmn:outgoing>'
+        '<bpmn:timerEventDefinition id="recordatorio_timer"><bpmn:timeDate>'
+        "business_datetime(add_business_days(today(), 3))</bpmn:timeDate>"
+        "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        '<bpmn:endEvent id="fin_recordatorio"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="f5" sourceRef="recordatorio" targetRef="fin_recordatorio" />'
+    )
+    shapes = (
+        '<bpmndi:BPMNShape id="recordatorio_di" bpmnElement="recordatorio">'
+        '<dc:Bounds x="432" y="162" width="36" height="36" /></bpmndi:BPMNShape>'
+        '<bpmndi:BPMNShape id="fin_recordatorio_di" bpmnElement="fin_recordatorio">'
+        '<dc:Bounds x="532" y="302" width="36" height="36" /></bpmndi:BPMNShape>'
+        '<bpmndi:BPMNEdge id="f5_di" bpmnElement="f5"><di:waypoint x="450" y="198" />'
+        '<di:waypoint x="550" y="302" /></bpmndi:BPMNEdge>'
+    )
+    text = text.replace("</bpmndi:BPMNPlane>", shapes + "</bpmndi:BPMNPlane>", 1)
+    text = text.replace("</bpmn:process>", reminder + "</bpmn:process>", 1).replace(
+        "<bpmn:flowNodeRef>plazo</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>plazo</bpmn:flowNodeRef><bpmn:flowNodeRef>recordatorio"
+        "</bpmn:flowNodeRef><bpmn:flowNodeRef>fin_recordatorio</bpmn:flowNodeRef>",
+    )
+    path = tmp_path / "bpmn" / "TIMERS.bpmn"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_fired_timer_that_cancels_another_removes_both_jobs(
+    engine: Engine, clock: ManualClock, tmp_path: Path
+) -> None:
+    """The worker holds the fired timer's job (deleted through the session); the cancelled
+    timer's job, which it does not hold, goes in one DELETE that leaves the held one alone."""
+    clock.set(datetime(2026, 12, 4, 10, 0, tzinfo=BOGOTA))
+    engine.deploy([_timers_with_a_reminder(tmp_path)], "analista")
+    key = engine.start("TIMERS", "despacho", {})
+    clock.advance(timedelta(hours=2))
+    assert fire_due_timers(engine) == 1  # `responder` opens, with its term and its reminder
+    with engine.sessions() as session:
+        case_id = session.scalars(select(Case.id).where(Case.business_key == key)).one()
+        elements = {j.payload["element"] for j in session.scalars(select(Job))}
+    assert elements == {"plazo", "recordatorio"}
+    clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=BOGOTA))  # the term, before the reminder
+    statuses, _ = _fired_batch(engine, "worker:1")
+    assert statuses == ["done"]
+    with engine.sessions() as session:
+        assert session.scalars(select(Job).where(Job.case_id == case_id)).all() == []
+        case = session.get(Case, case_id)
+        assert case is not None and case.status == "completed" and case.last_error is None
+    assert engine.verify_audit(key) == []

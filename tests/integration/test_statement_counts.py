@@ -7,11 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, select
 
 from engine import Engine
-from tests.helpers import complete, task_for
-from tests.integration.test_p001_paths import PROPOSAL, start
+from engine.bpm.sandbox.pool import SandboxPool
+from storage.models import Case, Job
+from tests.helpers import case_row, complete, hold_session, task_for
+from tests.integration.test_p001_paths import FICHA, PROPOSAL, start
 
 
 @contextmanager
@@ -30,14 +33,15 @@ def counted(engine: Engine) -> Iterator[list[str]]:
         event.remove(database, "before_cursor_execute", count)
 
 
-def test_completing_a_task_sends_at_most_nine_statements(p001: Engine) -> None:
-    """Eight for the command, plus one: the proposed delegate is checked against the directory."""
+def test_completing_a_task_sends_at_most_eight_statements(p001: Engine) -> None:
+    """Eight with the proposed delegate checked against the directory: the task row and its
+    locked case row come in one statement."""
     start(p001)  # the definition is cached after the first command, as in a running server
     key = start(p001)
     task = task_for(p001, key, "proponer_delegado")
     with counted(p001) as sent:
         p001.complete(task.id, "despacho", PROPOSAL)
-    assert len(sent) <= 9, "\n".join(sent)
+    assert len(sent) <= 8, "\n".join(sent)
     assert sum("users.username IN" in statement for statement in sent) == 1
     assert not any("FROM audit_events" in statement for statement in sent)
     assert not any("FROM definitions" in statement for statement in sent)
@@ -55,3 +59,57 @@ def test_a_later_round_costs_no_more_statements_than_an_earlier_one(p001: Engine
         counts.append(len(sent))
         complete(p001, key, "aprobar_delegacion", "secretario", returned)
     assert counts[0] == counts[1] == counts[2]
+
+
+def test_a_step_through_gateways_and_new_tasks_sends_nothing_to_the_sandbox_process(
+    p001: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The approval's gateway, the next task's lane (`delegado`) and its timers' dates are plain
+    expressions (`engine.bpm.sandbox.plain`): no round trip to the sandbox process."""
+    key = start(p001)
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    requests: list[str] = []
+    real_call = SandboxPool.call
+
+    def counted_call(pool: SandboxPool, request: dict[str, Any]) -> dict[str, Any]:
+        requests.append(request["source"])
+        return real_call(pool, request)
+
+    monkeypatch.setattr(SandboxPool, "call", counted_call)
+    complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    assert task_for(p001, key, "confirmar_sesion").assignee == "delegada"
+    assert requests == []
+
+
+def test_the_step_that_ends_a_case_and_cancels_its_timers_sends_at_most_six_statements(
+    p001: Engine,
+) -> None:
+    """The ficha ends the case: its reminder timers' jobs go in one DELETE (no SELECT of them
+    first) and the outcome is written with the case row (no second UPDATE of it)."""
+    key = start(p001)
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    hold_session(p001, key)
+    with p001.sessions() as session:
+        case_id = session.scalars(select(Case.id).where(Case.business_key == key)).one()
+        assert session.scalars(select(Job).where(Job.case_id == case_id)).all()
+    ficha = task_for(p001, key, "diligenciar_ficha")
+    with counted(p001) as sent:
+        p001.complete(ficha.id, "delegada", {**FICHA, "compromisos": []})
+    assert len(sent) <= 6, "\n".join(sent)
+    assert not any(s.lstrip().startswith("SELECT") and "FROM jobs" in s for s in sent)
+    assert sum(statement.lstrip().startswith("UPDATE cases") for statement in sent) == 1
+    case = case_row(p001, key)
+    assert case.status == "completed" and case.outcome
+    with p001.sessions() as session:
+        assert session.scalars(select(Job).where(Job.case_id == case_id)).all() == []
+
+
+def test_starting_a_case_sends_at_most_eight_statements(p001: Engine) -> None:
+    """The business key's counter is created or incremented in one statement."""
+    start(p001)
+    with counted(p001) as sent:
+        key = start(p001)
+    assert len(sent) <= 8, "\n".join(sent)
+    assert sum("business_key_counters" in statement for statement in sent) == 1
+    assert key.endswith("-00002")

@@ -109,7 +109,7 @@ def test_allocation_bombs_are_stopped_by_the_memory_cap(sandbox: Sandbox, source
 def test_the_sandbox_works_again_after_a_limit_ended_its_process(sandbox: Sandbox) -> None:
     with pytest.raises(ScriptLimitExceeded):
         sandbox.evaluate("'a' * 6000000000", {})
-    assert sandbox.evaluate("1 + 1", {}) == 2
+    assert sandbox.evaluate("len([1, 1])", {}) == 2  # not plain: answered by a new process
 
 
 def test_a_script_that_fails_changes_no_data(sandbox: Sandbox) -> None:

@@ -1,0 +1,331 @@
+"""Plain expressions, answered without a round trip to the sandbox process.
+
+Most expressions in our BPMN are plain: a gateway's `decision_secretario == "aprobar"`, a lane's
+`delegado`, a title's `"Delegación: " + instancia`. Sending each to the sandbox process costs two
+context switches on a pipe, a millisecond or more on a loaded machine: more than SpiffWorkflow's
+own work in a step. An expression made only of the nodes below is interpreted here by walking
+its syntax tree. Nothing is compiled or run: no attribute, comprehension, lambda or loop can be
+expressed, a call only of the calendar functions below, and every operation is bounded by the
+size of the case data (a concatenation by `MAX_CONCATENATION` as well), so neither the CPU-time
+nor the memory limit of the sandbox could have been reached.
+
+    constants      text, numbers, True, False, None
+    names          of case data only (a builtin, a function or a missing name: the sandbox)
+    displays       lists and tuples of the above
+    x[k]           k a constant text or integer; x a dict, list, tuple or text
+    comparisons    == != < <= > >= in, not in; `is`/`is not` only against None, True, False
+    logic          and, or, not, `a if c else b`
+    arithmetic     unary minus and plus, a - b on numbers, a + b on numbers, texts, lists, tuples
+    calls          of the calendar functions whose work is bounded by their arguments' length:
+                   today(), business_datetime(d), is_business_day(d), spanish_date(d), and
+                   add_business_days(d, n) with n a constant of at most `MAX_BUSINESS_DAYS`
+                   (not business_days_between: its work grows with the span between two dates)
+
+Whatever is not plain, and any plain expression that would raise (a missing name, a mismatched
+comparison), goes to the sandbox process exactly as before, so its answer and its error messages
+are the sandbox's. The answer is the sandbox's too: the expression sees the data as the process
+would (encoded and decoded, so data that could not be sent, or that uses a reserved name, goes
+there), and the result crosses the same encoding: a copy, never an alias of the case data.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, cast
+
+from engine.bpm.sandbox import values
+from engine.bpm.sandbox.functions import FUNCTION_NAMES, business_functions
+
+MAX_CONCATENATION = 1_000_000  # characters or items a `+` may produce
+MAX_DEPTH = 32
+MAX_BUSINESS_DAYS = 3660
+# Function name -> how many arguments it takes.
+_BOUNDED_FUNCTIONS = {
+    "today": 0,
+    "business_datetime": 1,
+    "is_business_day": 1,
+    "spanish_date": 1,
+    "add_business_days": 2,
+}
+
+
+class _NotPlain(Exception):
+    """The expression needs the sandbox (decided once per expression)."""
+
+
+class _Declined(Exception):
+    """This evaluation needs the sandbox (its data, or an error the sandbox must report)."""
+
+
+class _Scope:
+    """What a plain expression sees: the data as sent to a process, the functions at `now`."""
+
+    def __init__(self, data: dict[str, Any], now: datetime) -> None:
+        self.data = data
+        self.now = now
+        self._functions: dict[str, Callable[..., Any]] | None = None
+
+    def function(self, name: str) -> Callable[..., Any]:
+        if self._functions is None:
+            self._functions = business_functions(self.now)
+        return self._functions[name]
+
+
+Node = Callable[[_Scope], Any]
+
+_CONSTANT_TYPES = (str, int, float, bool, type(None))
+_NUMBERS = (int, float, bool)
+_SEQUENCES = (str, list, tuple)
+_SUBSCRIPTABLE = (dict, list, tuple, str)
+
+_COMPARISONS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+}
+
+
+def evaluate_plain(source: str, data: Mapping[str, Any], now: datetime) -> tuple[bool, Any]:
+    """`(True, result)` when `source` is plain and evaluates without error on `data` at `now`
+    (the engine's clock, what `today()` reads); `(False, None)` when the sandbox must answer."""
+    node = _plan(source.strip())
+    if node is None or not FUNCTION_NAMES.isdisjoint(data):
+        return False, None
+    try:
+        sent = values.decode(values.encode(dict(data)))  # what the sandbox process would see
+        return True, values.decode(values.encode(node(_Scope(sent, now))))
+    except Exception:  # declined, unstorable data, anything unforeseen: the sandbox answers
+        return False, None
+
+
+def is_plain(source: str) -> bool:
+    """Whether `source` is answered here (given case data the sandbox could be sent)."""
+    return _plan(source.strip()) is not None
+
+
+@lru_cache(maxsize=2048)
+def _plan(source: str) -> Node | None:
+    try:
+        tree = ast.parse(source, mode="eval")
+        return _build(tree.body, 0)
+    except (SyntaxError, ValueError, _NotPlain):
+        return None
+
+
+def _build(node: ast.AST, depth: int) -> Node:
+    if depth > MAX_DEPTH:
+        raise _NotPlain
+    depth += 1
+    if isinstance(node, ast.Constant):
+        return _constant(node)
+    if isinstance(node, ast.Name):
+        return _name(node.id)
+    if isinstance(node, ast.List | ast.Tuple):
+        return _display(node, depth)
+    if isinstance(node, ast.Subscript):
+        return _subscript(node, depth)
+    if isinstance(node, ast.Compare):
+        return _compare(node, depth)
+    if isinstance(node, ast.BoolOp):
+        return _boolean(node, depth)
+    if isinstance(node, ast.UnaryOp):
+        return _unary(node, depth)
+    if isinstance(node, ast.IfExp):
+        test, body, orelse = (_build(part, depth) for part in (node.test, node.body, node.orelse))
+        return lambda scope: body(scope) if test(scope) else orelse(scope)
+    if isinstance(node, ast.BinOp):
+        return _binary(node, depth)
+    if isinstance(node, ast.Call):
+        return _call(node, depth)
+    raise _NotPlain
+
+
+def _constant(node: ast.Constant) -> Node:
+    value = node.value
+    if type(value) not in _CONSTANT_TYPES:
+        raise _NotPlain
+    return lambda scope: value
+
+
+def _name(name: str) -> Node:
+    if name.startswith("_"):
+        raise _NotPlain
+
+    def lookup(scope: _Scope) -> Any:
+        if name not in scope.data:  # a builtin, a function, a NameError: the sandbox says which
+            raise _Declined
+        return scope.data[name]
+
+    return lookup
+
+
+def _display(node: ast.List | ast.Tuple, depth: int) -> Node:
+    if any(isinstance(item, ast.Starred) for item in node.elts):
+        raise _NotPlain
+    items = [_build(item, depth) for item in node.elts]
+    if isinstance(node, ast.Tuple):
+        return lambda scope: tuple(item(scope) for item in items)
+    return lambda scope: [item(scope) for item in items]
+
+
+def _subscript(node: ast.Subscript, depth: int) -> Node:
+    key_node = node.slice
+    negative = isinstance(key_node, ast.UnaryOp) and isinstance(key_node.op, ast.USub)
+    if negative:  # `lista[-1]`
+        key_node = cast(ast.UnaryOp, key_node).operand
+    if not (isinstance(key_node, ast.Constant) and type(key_node.value) in (str, int)):
+        raise _NotPlain
+    key = cast(str | int, key_node.value)
+    if negative:
+        if type(key) is not int:
+            raise _NotPlain
+        key = -key
+    container = _build(node.value, depth)
+
+    def item(scope: _Scope) -> Any:
+        value = container(scope)
+        if type(value) not in _SUBSCRIPTABLE:
+            raise _Declined
+        try:
+            return value[key]
+        except (KeyError, IndexError, TypeError):
+            raise _Declined from None
+
+    return item
+
+
+def _compare(node: ast.Compare, depth: int) -> Node:
+    operands = [node.left, *node.comparators]
+    steps = []
+    for index, op in enumerate(node.ops):
+        if isinstance(op, ast.Is | ast.IsNot) and not any(
+            isinstance(side, ast.Constant) and type(side.value) in (bool, type(None))
+            for side in operands[index : index + 2]
+        ):
+            raise _NotPlain  # identity of two data values depends on how they were decoded
+        steps.append(_COMPARISONS[type(op)])
+    built = [_build(operand, depth) for operand in operands]
+
+    def compare(scope: _Scope) -> Any:
+        left = built[0](scope)
+        result: Any = True
+        for step, right_node in zip(steps, built[1:], strict=True):
+            right = right_node(scope)
+            try:
+                result = step(left, right)
+            except Exception:
+                raise _Declined from None
+            if not result:
+                return result
+            left = right
+        return result
+
+    return compare
+
+
+def _boolean(node: ast.BoolOp, depth: int) -> Node:
+    values_ = [_build(value, depth) for value in node.values]
+    if isinstance(node.op, ast.And):
+
+        def conjunction(scope: _Scope) -> Any:
+            result: Any = True
+            for value in values_:
+                result = value(scope)
+                if not result:
+                    return result
+            return result
+
+        return conjunction
+
+    def disjunction(scope: _Scope) -> Any:
+        result: Any = False
+        for value in values_:
+            result = value(scope)
+            if result:
+                return result
+        return result
+
+    return disjunction
+
+
+def _unary(node: ast.UnaryOp, depth: int) -> Node:
+    operand = _build(node.operand, depth)
+    if isinstance(node.op, ast.Not):
+        return lambda scope: not operand(scope)
+    if not isinstance(node.op, ast.USub | ast.UAdd):
+        raise _NotPlain
+    sign = operator.neg if isinstance(node.op, ast.USub) else operator.pos
+
+    def signed(scope: _Scope) -> Any:
+        value = operand(scope)
+        if type(value) not in _NUMBERS:
+            raise _Declined
+        return sign(value)
+
+    return signed
+
+
+def _binary(node: ast.BinOp, depth: int) -> Node:
+    if not isinstance(node.op, ast.Add | ast.Sub):
+        raise _NotPlain
+    adds = isinstance(node.op, ast.Add)
+    left_node, right_node = _build(node.left, depth), _build(node.right, depth)
+
+    def arithmetic(scope: _Scope) -> Any:
+        left, right = left_node(scope), right_node(scope)
+        if type(left) in _NUMBERS and type(right) in _NUMBERS:
+            try:
+                return left + right if adds else left - right
+            except OverflowError:  # a float out of range: the sandbox reports it
+                raise _Declined from None
+        if (
+            adds
+            and type(left) is type(right)
+            and type(left) in _SEQUENCES
+            and len(left) + len(right) <= MAX_CONCATENATION
+        ):
+            return left + right
+        raise _Declined
+
+    return arithmetic
+
+
+def _call(node: ast.Call, depth: int) -> Node:
+    if not isinstance(node.func, ast.Name) or node.keywords:
+        raise _NotPlain
+    name = node.func.id
+    if _BOUNDED_FUNCTIONS.get(name) != len(node.args) or any(
+        isinstance(argument, ast.Starred) for argument in node.args
+    ):
+        raise _NotPlain
+    if name == "add_business_days":
+        days = node.args[1]
+        if not (
+            isinstance(days, ast.Constant)
+            and type(days.value) is int
+            and abs(days.value) <= MAX_BUSINESS_DAYS
+        ):
+            raise _NotPlain
+    arguments = [_build(argument, depth) for argument in node.args]
+
+    def call(scope: _Scope) -> Any:
+        values_ = [argument(scope) for argument in arguments]
+        if any(type(value) is not str for value in values_[:1]):  # a date, as forms send it
+            raise _Declined
+        try:
+            return scope.function(name)(*values_)
+        except Exception:
+            raise _Declined from None
+
+    return call

@@ -15,7 +15,7 @@ from engine.jobs.outbox import deliver_notifications
 from engine.people.administration import set_groups
 from engine.read.mailbox import mailbox
 from storage.models import Notification
-from tests.helpers import complete
+from tests.helpers import communicate_delegation, complete
 from tests.integration.test_p001_paths import PROPOSAL, start
 
 
@@ -44,6 +44,7 @@ def test_the_delegate_notice_reaches_the_user_orc_and_not_the_members_of_the_gro
     key = start(p001)
     complete(p001, key, "proponer_delegado", "despacho", {**PROPOSAL, "delegado": "orc"})
     complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    communicate_delegation(p001, key)  # the delegate is notified once the oficio is sent
     with p001.sessions() as session:
         notice = session.scalars(
             select(Notification).where(Notification.subject.like("%Delegación:%"))

@@ -105,6 +105,28 @@ def page(context: BrowserContext) -> Page:
     return page
 
 
+def wide_page(browser: Browser, refused: list[str] | None = None, bypass_csp: bool = False) -> Page:
+    """A page wide enough for the modeler, under the pages' own Content-Security-Policy unless
+    `bypass_csp` (axe-core is injected inline); what the policy refuses goes into `refused`.
+    Close it with `page.context.close()`."""
+    context = browser.new_context(
+        locale="es-CO", viewport={"width": 1400, "height": 1000}, bypass_csp=bypass_csp
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    if refused is not None:
+        collected = refused
+        page.on(
+            "console",
+            lambda message: (
+                collected.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+    return page
+
+
 def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import axe_violations, screenshot, serving, sign_in
+from tests.browser.conftest import axe_violations, screenshot, serving, sign_in, wide_page
 from tests.conftest import BPMN
 
 PROPOSAL = "P001.propuesta.schema.json"
@@ -34,16 +34,9 @@ def test_analyst_edits_a_form_sees_the_preview_and_the_error_saves_and_compares(
     browser: Browser, forms_server: str
 ) -> None:
     # The page's own Content-Security-Policy stays on: the live preview must run under it.
-    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
-    page: Page = context.new_page()
-    page.set_default_timeout(20_000)
     refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    page = wide_page(browser, refused)
+    context = page.context
     sign_in(page, forms_server, "analista")
     page.get_by_role("link", name="Modelos").click()
     page.get_by_role("button", name="Editar v1 como borrador").first.click()

@@ -5,39 +5,31 @@ draft's diagram. Both pages are checked with axe-core (WCAG 2.1 A/AA)."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
 from lxml import etree
 from playwright.sync_api import Browser, Locator, Page, expect
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from engine import Engine, ManualClock
-from handlers import service_registry
-from storage.database import create_database_engine
-from storage.migrate import upgrade_to_head
-from tests.browser.conftest import axe_violations, screenshot, sign_in
-from tests.conftest import BOGOTA, BPMN, with_directory
-from web.app import create_app
+from tests.browser.conftest import (
+    LiveServer,
+    axe_violations,
+    screenshot,
+    serving,
+    sign_in,
+    wide_page,
+)
+from tests.conftest import BPMN
 
 P001 = BPMN / "P001_delegaciones.bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 
-@dataclass(frozen=True)
-class Workbench:
-    engine: Engine
-    url: str
-
-
 @pytest.fixture(scope="module")
-def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
+def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A live server of its own, every procedure deployed; its scenarios folder holds only
     P001's first scenario, so that some of P001's flows stay untaken."""
     folder: Path = tmp_path_factory.mktemp("lint")
@@ -50,28 +42,8 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
     (processes / "scenarios" / "P001.yaml").write_text(
         yaml.safe_dump(suite, allow_unicode=True), encoding="utf-8"
     )
-    database = create_database_engine(f"sqlite:///{folder / 'live.sqlite3'}")
-    upgrade_to_head(database)
-    clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA))
-    engine = Engine(with_directory(database), services=service_registry(), clock=clock)
-    engine.deploy([BPMN], "admin")
-    app = create_app(
-        {
-            "SECRET_KEY": "browser-tests-" + "l" * 32,
-            "LOGIN_RATE_LIMIT": "1000 per minute",
-            "PROCESSES_DIRECTORY": str(processes),
-        },
-        engine=engine,
-    )
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Workbench(engine, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        database.dispose()
+    with serving(folder, [BPMN], {"PROCESSES_DIRECTORY": str(processes)}) as server:
+        yield server
 
 
 def without_flow(xml: bytes, flow_id: str) -> str:
@@ -91,22 +63,11 @@ def without_flow(xml: bytes, flow_id: str) -> str:
 
 
 def modeler_page(
-    browser: Browser, workbench: Workbench, draft_id: int, refused: list[str] | None = None
+    browser: Browser, workbench: LiveServer, draft_id: int, refused: list[str] | None = None
 ) -> Page:
     """The draft in the modeler; with `refused`, under the page's own Content-Security-Policy
     (whose refusals it collects), else without it (axe-core is injected inline)."""
-    context = browser.new_context(
-        locale="es-CO", viewport={"width": 1400, "height": 1000}, bypass_csp=refused is None
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    if refused is not None:
-        page.on(
-            "console",
-            lambda message: (
-                refused.append(message.text) if "Content Security Policy" in message.text else None
-            ),
-        )
+    page = wide_page(browser, refused, bypass_csp=refused is None)
     sign_in(page, workbench.url, "analista")
     page.goto(f"{workbench.url}/modelos/borradores/{draft_id}")
     page.wait_for_selector("#modelador[data-ready='true']")
@@ -114,7 +75,7 @@ def modeler_page(
 
 
 def test_bpmnlint_reports_a_task_without_outgoing_flow_in_spanish_and_selects_it(
-    browser: Browser, workbench: Workbench
+    browser: Browser, workbench: LiveServer
 ) -> None:
     draft = workbench.engine.create_draft("P001", "analista", 1)
     broken = without_flow(P001.read_bytes(), "f_proponer_aprobar")
@@ -150,7 +111,7 @@ def test_bpmnlint_reports_a_task_without_outgoing_flow_in_spanish_and_selects_it
     page.context.close()
 
 
-def test_every_bundled_rule_has_a_spanish_message(browser: Browser, workbench: Workbench) -> None:
+def test_every_bundled_rule_has_a_spanish_message(browser: Browser, workbench: LiveServer) -> None:
     draft = workbench.engine.create_draft("P001", "analista", 1)
     refused: list[str] = []
     page = modeler_page(browser, workbench, draft.draft_id, refused)
@@ -167,7 +128,7 @@ def test_every_bundled_rule_has_a_spanish_message(browser: Browser, workbench: W
 
 
 def test_scenarios_page_draws_the_coverage_on_the_diagram(
-    browser: Browser, workbench: Workbench
+    browser: Browser, workbench: LiveServer
 ) -> None:
     draft = workbench.engine.create_draft("P001", "analista", 1)
     context = browser.new_context(
@@ -208,7 +169,7 @@ def test_scenarios_page_draws_the_coverage_on_the_diagram(
 
 
 def test_compare_marks_the_changes_on_both_diagrams_side_by_side(
-    browser: Browser, workbench: Workbench
+    browser: Browser, workbench: LiveServer
 ) -> None:
     draft = workbench.engine.create_draft("P001", "analista", 1)
     changed = without_flow(P001.read_bytes(), "f_proponer_aprobar").replace(
@@ -216,16 +177,9 @@ def test_compare_marks_the_changes_on_both_diagrams_side_by_side(
     )
     workbench.engine.save_draft(draft.draft_id, draft.revision, changed, "analista")
     # Under the page's own Content-Security-Policy; axe-core, injected inline, needs it off.
-    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
     refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    page = wide_page(browser, refused)
+    context = page.context
     sign_in(page, workbench.url, "analista")
     url = f"{workbench.url}/modelos/comparar?antes=P001:1&despues=borrador:{draft.draft_id}"
     page.goto(url)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from engine.bpm.bpmn_xml import executable_processes, parse_xml, process_elements
-from tests.browser.conftest import axe_violations, screenshot, serving, sign_in
+from tests.browser.conftest import axe_violations, screenshot, serving, sign_in, wide_page
 from tests.conftest import BPMN
 
 
@@ -25,16 +25,9 @@ def test_analyst_renames_a_task_in_the_modeler_and_compares_with_version_1(
 ) -> None:
     # The page's own Content-Security-Policy stays on: the modeler must run under it (with
     # inline styles allowed on that page only, see web/workbench.py).
-    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
-    page: Page = context.new_page()
-    page.set_default_timeout(20_000)
     refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    page = wide_page(browser, refused)
+    context = page.context
     sign_in(page, workbench_server, "analista")
     page.get_by_role("link", name="Modelos").click()
     page.get_by_role("button", name="Editar v1 como borrador").first.click()
@@ -77,9 +70,8 @@ def test_analyst_changes_a_task_s_form_and_instructions_in_the_panel_and_the_eng
     browser: Browser, workbench_server: str
 ) -> None:
     """The spiffworkflow: provider writes the extensions as engine/bpm/bpmn_xml reads them."""
-    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
-    page: Page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = wide_page(browser)
+    context = page.context
     sign_in(page, workbench_server, "analista")
     page.goto(f"{workbench_server}/modelos")
     page.get_by_role("button", name="Editar v1 como borrador").first.click()
@@ -114,9 +106,8 @@ def test_analyst_changes_a_task_s_form_and_instructions_in_the_panel_and_the_eng
 def test_the_lane_select_lists_the_directory_s_groups(
     browser: Browser, workbench_server: str
 ) -> None:
-    context = browser.new_context(locale="es-CO", viewport={"width": 1400, "height": 1000})
-    page: Page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = wide_page(browser)
+    context = page.context
     sign_in(page, workbench_server, "analista")
     page.goto(f"{workbench_server}/modelos")
     page.get_by_role("button", name="Editar v1 como borrador").first.click()

@@ -195,6 +195,7 @@ P003_START = {
     "tipo_acto": "decreto",
     "asunto": "Horario de atención",
     "organismo_productor": "secretaria_salud",
+    "clase_acto": "general",
     "borrador": "data:application/pdf;base64,JVBERi0xLjQK",
     "radicado": "202641730100012345",
 }

@@ -193,7 +193,8 @@ def test_deleting_a_whole_case_is_detected_and_named_by_the_checkpoint(audited: 
     events = _case_row_head(audited, key)
     case_id = _case_id(audited, key)
     with audited.unit_of_work() as session:
-        for model in (Attachment, Task, Job, Notification, Commitment, AuditEvent):
+        # Rows that name a task go before the tasks (a notification names the task it is about).
+        for model in (Attachment, Notification, Job, Task, Commitment, AuditEvent):
             session.execute(delete(model).where(model.case_id == case_id))  # type: ignore[attr-defined]
         session.execute(delete(Case).where(Case.id == case_id))
     expected = [

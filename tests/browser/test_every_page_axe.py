@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import LiveServer, axe_violations, screenshot, sign_in
-from tests.helpers import complete, task_for
+from tests.helpers import communicate_delegation, complete, task_for
 from tests.web.conftest import PROPOSAL, start_p001
 from web.app import create_app
 
@@ -22,7 +22,9 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ROLES = ("despacho", "delegada", "secretario", "calidad", "analista", "admin")
 # Not pages: files, data and assets; the ones below answer with something other than HTML.
-NOT_PAGES = re.compile(r"\.(csv|pdf|bpmn|zip|json|<kind>)$|^/(api|static|vendor)/|^/healthz$")
+NOT_PAGES = re.compile(
+    r"\.(csv|pdf|bpmn|zip|json|<kind>)$|^/(api|static|vendor|bundle)/|^/healthz$"
+)
 NOT_HTML = {"/directorio/personas", "/casos/<business_key>/adjuntos/<int:attachment_id>"}
 
 
@@ -52,6 +54,7 @@ def _fill(rule: str, role: str, fixtures: Fixtures) -> str | None:
         "policy": "3",
         "code": "secretaria_salud",
         "username": "delegada",
+        "name": "P001.propuesta.schema.json",  # a form of the draft, in the form editor
     }
     missing = False
 
@@ -72,6 +75,7 @@ def _fixtures(live_server: LiveServer) -> Fixtures:
     held = start_p001(engine, asunto="Sesión revisada con axe")
     complete(engine, held, "proponer_delegado", "despacho", PROPOSAL)
     complete(engine, held, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    communicate_delegation(engine, held)
     proposed = start_p001(engine, asunto="Sesión por proponer")
     to_approve = start_p001(engine, asunto="Sesión por aprobar")
     complete(engine, to_approve, "proponer_delegado", "despacho", PROPOSAL)

@@ -32,7 +32,8 @@ def test_two_sessions_completing_the_same_task_one_wins_the_other_gets_conflict(
     assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "NoneType"]
     assert audit_actions(p001, key).count("task_completed") == 2  # the proposal and one approval
     winner_approved = outcomes[0] is None
-    assert open_elements(p001, key) == (["confirmar_sesion"] if winner_approved else [])
+    # An approved one-off delegation is communicated in writing first (Ley 489 de 1998).
+    assert open_elements(p001, key) == (["comunicar_delegacion"] if winner_approved else [])
     assert p001.verify_audit(key) == []
 
 

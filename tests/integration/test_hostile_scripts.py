@@ -84,5 +84,7 @@ def test_a_form_field_that_would_shadow_a_function_is_refused_at_deploy(
         ' "today": {"type": "string"}}}',
         encoding="utf-8",
     )
-    with pytest.raises(InvalidDefinition, match="el campo 'today' usa un nombre reservado de las expresiones"):
+    with pytest.raises(
+        InvalidDefinition, match="el campo 'today' usa un nombre reservado de las expresiones"
+    ):
         engine.deploy([path], "analista")

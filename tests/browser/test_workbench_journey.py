@@ -1,7 +1,8 @@
-"""The analyst's whole journey in a real browser (issue 15, "done when"): open P001 in the
-modeler, rename a task, save, compare the draft with version 1, run the scenarios, deploy
-version 2 and migrate a running version-1 case, which the official then continues on version 2
-from the inbox. Every workbench page on the way is checked with axe-core (WCAG 2.1 A/AA)."""
+"""The analyst's whole journey in a real browser (issue 15, "done when"): open P001 in the modeler,
+rename a task, remove its form and see the lint problem on it, restore it, save, compare the
+draft with version 1, run the scenarios, deploy version 2 and migrate a running version-1 case,
+which the official then continues on version 2 from the inbox. Every workbench page on the way is
+checked with axe-core (WCAG 2.1 A/AA)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,23 @@ def test_analyst_renames_tests_deploys_and_migrates_a_running_case(
     ).click()
     name = page.locator("#propiedades textarea[name='name'], #propiedades input[name='name']")
     name.first.fill("Postular delegado")
+    # The task loses its form in the properties panel: the linter names it on the element.
+    panel = page.locator("#propiedades")
+    panel.locator("[data-group-id='group-spiff-form'] .bio-properties-panel-group-header").click()
+    form_select = panel.locator("select[name='formJsonSchemaFilename']")
+    form_select.select_option("")
     page.get_by_role("button", name="Guardar borrador").click()
     expect(page.locator("#estado")).to_have_text("Guardado: revisión 2.")
+    problem = page.locator("#problemas li[data-element='proponer_delegado']")
+    expect(problem).to_contain_text("no tiene formulario")
+    expect(page.locator("[data-element-id='proponer_delegado'].bg-problem")).to_have_count(1)
+    problem.get_by_role("button", name="proponer_delegado").click()
+    form_select.select_option("P001.propuesta.schema.json")
+    page.get_by_role("button", name="Guardar borrador").click()
+    expect(page.locator("#estado")).to_have_text("Guardado: revisión 3.")
+    expect(page.locator("#problemas-resumen")).to_have_text(
+        "Sin problemas: el borrador se puede desplegar."
+    )
 
     page.get_by_role("link", name="Comparar con la versión 1").click()
     row = page.locator("tr[data-element='proponer_delegado']")
@@ -75,7 +91,7 @@ def test_analyst_renames_tests_deploys_and_migrates_a_running_case(
     page.go_back()
     page.get_by_role("link", name="Problemas y despliegue").click()
     expect(page.locator("#escenarios-estado")).to_contain_text(
-        "los escenarios de P001 deben pasar con la revisión 2"
+        "los escenarios de P001 deben pasar con la revisión 3"
     )
     expect(page.get_by_role("button", name="Desplegar como nueva versión")).to_have_count(0)
     violations["problemas"] = axe_violations(page)

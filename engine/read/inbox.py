@@ -157,13 +157,15 @@ def _filter_conditions(wanted: InboxFilter, today: date) -> list[ColumnElement[b
 
 
 def _base(actor: Actor, wanted: InboxFilter, today: date, scope: str) -> Select[*tuple[Any, ...]]:
-    return (
+    base = (
         select(Task.id)
         .join(Case, Case.id == Task.case_id)
         .join(Definition, Definition.id == Case.definition_id)
-        .outerjoin(TaskFollowUp, _follow_up_join(actor))
-        .where(Task.state == "open", _scope_condition(actor, scope))
-        .where(*_filter_conditions(wanted, today) or [true()])
+    )
+    if wanted.follow_up_due:  # a count joins the follow-ups only to filter by them
+        base = base.join(TaskFollowUp, _follow_up_join(actor))
+    return base.where(Task.state == "open", _scope_condition(actor, scope)).where(
+        *_filter_conditions(wanted, today) or [true()]
     )
 
 

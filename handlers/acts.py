@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine import HandlerContext, ServiceRegistry
@@ -39,14 +40,39 @@ def require_vistos_buenos(context: HandlerContext) -> dict[str, Any]:
     return {"completos": not missing, "faltantes": missing, "otorgados_por": granted}
 
 
+# How the Alcaldía writes an act's number: `formato` (a parameter of the service task) names its
+# parts in braces. Plain replacement of known names, never str.format: an analyst's text must not
+# reach Python's format mini-language (attribute and index lookups).
+DEFAULT_FORMAT = "{TIPO} {NUMERO} de {ANIO}"
+_PART = re.compile(r"\{([^{}]*)\}")
+
+
 def number_act(context: HandlerContext) -> dict[str, Any]:
+    """The next number of the act's type in Bogotá's year, written in `formato`.
+
+    Parts: TIPO (the act's type in capitals), NUMERO (the consecutive, four digits),
+    CONSECUTIVO (the consecutive as is), ANIO, and TRD (the `codigo_trd` parameter: the code of
+    the producing office in the records retention table, as in the circular's own radicado).
+    """
     act_type = str(context.params.get("tipo_acto") or "").strip().lower()
     if not act_type:
         raise ValueError("falta el tipo de acto")
+    template = str(context.params.get("formato") or DEFAULT_FORMAT)
     year = context.today.year  # the Bogotá year, like business keys
+    parts = {"TIPO": act_type.upper(), "ANIO": str(year)}
+    if "codigo_trd" in context.params:
+        parts["TRD"] = str(context.params["codigo_trd"]).strip()
+    named = set(_PART.findall(template))
+    unknown = sorted(named - {*parts, "NUMERO", "CONSECUTIVO"})
+    if unknown:
+        known = "TIPO, NUMERO, CONSECUTIVO, ANIO, TRD (con codigo_trd)"
+        raise ValueError(f"formato de numeración: «{{{unknown[0]}}}» no es una parte ({known})")
+    if not named & {"NUMERO", "CONSECUTIVO"}:
+        raise ValueError("formato de numeración: le falta {NUMERO} o {CONSECUTIVO}")
     number = next_value(context.session, ActNumberCounter, act_type=act_type, year=year)
+    parts |= {"NUMERO": f"{number:04d}", "CONSECUTIVO": str(number)}
     return {
-        "numero": f"{act_type.upper()} {number:04d} de {year}",
+        "numero": _PART.sub(lambda part: parts[part.group(1)], template),
         "consecutivo": number,
         "anio": year,
     }

@@ -8,9 +8,12 @@ from datetime import datetime
 from flask.testing import FlaskClient
 
 from engine import Engine, JobRunner, ManualClock, incidents
+from engine.authorization import load_actor
 from engine.jobs.runner import MAX_ATTEMPTS
+from engine.read.mailbox import unread_count
 from tests.conftest import BOGOTA
 from tests.helpers import case_row, task_for
+from tests.integration.test_statement_counts import counted
 from tests.integration.test_timers import _approved_case
 from tests.web.conftest import csrf_token, login, start_p001
 
@@ -97,3 +100,13 @@ def test_a_reminder_without_a_task_of_its_own_links_to_the_recipients_open_task(
     page = client.get("/buzon").text
     reminder = page[page.index("Recordatorio: ficha técnica") :]
     assert f'href="/tareas/{ficha.id}">Abrir la tarea' in reminder.split("</article>")[0]
+
+
+def test_the_menu_s_unread_count_is_one_statement(p001: Engine) -> None:
+    """It runs on every page: the read mark goes in as a subquery, not a query of its own."""
+    start_p001(p001)
+    with p001.sessions() as session:
+        despacho2 = load_actor(session, "despacho2")
+        with counted(p001) as sent:
+            assert unread_count(session, despacho2) == 1
+    assert len(sent) == 1, sent

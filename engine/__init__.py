@@ -8,6 +8,8 @@ Public surface:
                             audit_report, checkpoint_audit
     Clock, SystemClock, ManualClock
     ServiceRegistry, HandlerContext, CompletedTask   for handlers
+    unavailable_message     the error for an option the case rules out (x-unavailable-when),
+                            for a policy that checks the same rule in code
     JobRunner, fire_due_timers, incidents, retry_incident   leased timer jobs (the worker)
     EngineError and its subclasses                   see engine.errors
 
@@ -21,6 +23,7 @@ Accounts, imported from their modules by the web and the CLI:
 from engine.bpm.clock import Clock, ManualClock, SystemClock
 from engine.bpm.deployment import Deployment
 from engine.bpm.services import CompletedTask, HandlerContext, RecipientKind, ServiceRegistry
+from engine.bpm.unavailable_options import unavailable_message
 from engine.commands.facade import Engine
 from engine.errors import (
     Conflict,
@@ -65,4 +68,5 @@ __all__ = [
     "fire_due_timers",
     "incidents",
     "retry_incident",
+    "unavailable_message",
 ]

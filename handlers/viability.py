@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine import HandlerContext, ServiceRegistry
+from engine import HandlerContext, ServiceRegistry, unavailable_message
 
 CONCEPTS = ("concepto_tecnico", "concepto_financiero", "concepto_juridico")
 # A legal (DAGJP) or fiscal (Hacienda) veto cannot be overridden by the leader alone.
-VETO_CONCEPTS = {
-    "concepto_juridico": "jurídico (DAGJP)",
-    "concepto_financiero": "financiero (Hacienda)",
-}
+VETO_CONCEPTS = ("concepto_juridico", "concepto_financiero")
 CONVOCATION_FORM = "P004.convocatoria.schema.json"
+# The convocation form declares the same rule on its "continuar" option (`x-unavailable-when`,
+# with this reason): the form shows the option disabled and refuses it. This check keeps the
+# policy for a form that does not declare it (a case on an earlier deployed version), in the
+# same words (tests/unit/test_policy_gates.py holds the two together).
+CONTINUE_TITLE = "Continuar el trámite"
+VETO_REASON = (
+    "el concepto jurídico (DAGJP) o el financiero (Hacienda) es desfavorable y solo el Comité "
+    "puede resolver esa discrepancia (política de operación 4); convoque al Comité o archive el "
+    "proyecto"
+)
 FAVOURABLE = {"favorable", "favorable_con_observaciones"}
 UNFAVOURABLE = "desfavorable"
 
@@ -53,20 +60,9 @@ def leader_cannot_override_a_veto(
         "continuar"
     ):
         return {}
-    vetoes = [label for name, label in VETO_CONCEPTS.items() if case_data.get(name) == UNFAVOURABLE]
-    if not vetoes:
+    if not any(case_data.get(name) == UNFAVOURABLE for name in VETO_CONCEPTS):
         return {}
-    which = (
-        f"el concepto {vetoes[0]} es"
-        if len(vetoes) == 1
-        else "los conceptos jurídico y financiero son"
-    )
-    return {
-        "decision_sin_comite": (
-            f"no puede continuar sin el Comité: {which} desfavorable{'s' if len(vetoes) > 1 else ''}; "
-            "convoque al Comité o archive el proyecto"
-        )
-    }
+    return {"decision_sin_comite": unavailable_message(CONTINUE_TITLE, VETO_REASON)}
 
 
 def register(registry: ServiceRegistry) -> None:

@@ -75,6 +75,8 @@ def show_task(task_id: int) -> ResponseReturnValue:
         "instructions_html": detail.instructions_html,
         "instructions_error": detail.instructions_error,
         "schema": detail.form.schema if detail.form else None,
+        # Options of the schema this case rules out (x-unavailable-when): field -> value -> why.
+        "unavailable": detail.unavailable,
     }
 
 

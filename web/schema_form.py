@@ -15,6 +15,7 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from engine.bpm.unavailable_options import pattern_of
 from engine.commands.attachments import (
     ACCEPTED_EXTENSIONS,
     MAX_ATTACHMENT_BYTES,
@@ -46,6 +47,8 @@ class Field:
     item_label: str = "Fila"
     children: list[Field] = field(default_factory=list)
     person_group: str | None = None  # a person picker: only members of this group, if set
+    # Options the case rules out (`x-unavailable-when`): value -> why; shown disabled.
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @property
     def html_id(self) -> str:
@@ -92,9 +95,27 @@ def build_fields(
     data: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     row_counts: Mapping[str, int] | None = None,
+    unavailable: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Field]:
-    """The fields to render, in the UI schema's order, with values and errors filled in."""
-    return _object_fields(schema, ui or {}, data or {}, errors or {}, row_counts or {}, "")
+    """The fields to render, in the UI schema's order, with values and errors filled in, and
+    the options the case rules out (`TaskDetail.unavailable`) marked with why."""
+    fields = _object_fields(schema, ui or {}, data or {}, errors or {}, row_counts or {}, "")
+    if unavailable:
+        _mark_unavailable(fields, unavailable)
+    return fields
+
+
+def _mark_unavailable(fields: list[Field], unavailable: Mapping[str, Mapping[str, str]]) -> None:
+    for f in fields:
+        reasons = unavailable.get(pattern_of(f.path))
+        if reasons and f.options:
+            f.unavailable = {value: reasons[value] for value, _ in f.options if value in reasons}
+            if f.value is not None and str(f.value) in f.unavailable:
+                f.value = None  # never shown as picked: a disabled input is not sent
+        _mark_unavailable(f.children, unavailable)
+        _mark_unavailable(f.columns, unavailable)
+        for row in f.rows:
+            _mark_unavailable(row, unavailable)
 
 
 def field_labels(fields: list[Field], within: str = "") -> dict[str, str]:

@@ -44,6 +44,7 @@ def _page(
             data if data is not None else detail.prefill,  # a new form starts from the case
             errors,
             row_counts,
+            detail.unavailable,  # options the case rules out, shown disabled with why
         )
         if detail.form
         else []

@@ -1,7 +1,8 @@
 """A form's JSON Schema (and UI schema) checked as the workbench's form editor and the linter
 see it: the text parses as JSON (line and column when not), the schema is valid JSON Schema
 2020-12, and it uses only what the inbox's renderer (`web.schema_form`) can show and the
-engine can keep (no dotted or reserved field names, `x-directory` pickers that exist).
+engine can keep (no dotted or reserved field names, `x-directory` pickers that exist,
+`x-unavailable-when` on an option with its case variables and reason).
 
 Messages are Spanish, for the analyst; each names where in the document the problem is.
 """
@@ -18,6 +19,7 @@ from jsonschema.exceptions import ValidationError as SchemaViolation
 
 from engine.bpm.forms import top_level_fields
 from engine.bpm.sandbox import RESERVED_NAMES
+from engine.bpm.unavailable_options import keyword_problems
 from engine.people.pickers import picker_problems
 
 MAX_FORM_CHARACTERS = 256 * 1024
@@ -132,6 +134,10 @@ def form_problems(schema: Any, ui: Any, known_groups: Collection[str]) -> list[F
         return problems  # the construct rules below assume a valid JSON Schema
     problems += _root_problems(schema)
     problems += _object_problems(schema, "")
+    problems += [
+        FormProblem("esquema", message, _where(where))
+        for where, message in keyword_problems(schema)
+    ]
     problems += [
         FormProblem("esquema", complaint)
         for complaint in picker_problems(schema, frozenset(known_groups))

@@ -26,15 +26,12 @@ def lint_instructions(
     forms: Mapping[str, Any],
     problem: Problem,
 ) -> None:
-    known: set[str] = set()
+    known = known_data_names(process, elements, forms)
     sample: dict[str, Any] = {}
     for element in elements.values():
-        for script in element.scripts:
-            known |= assigned_names(script)
         schema = forms.get(element.form or "")
         if not isinstance(schema, dict):
             continue
-        known |= top_level_fields(schema)
         try:
             generated = sample_data(schema)
         except NoSample as error:
@@ -42,7 +39,6 @@ def lint_instructions(
             continue
         if isinstance(generated, dict):
             sample.update(generated)
-    known |= _data_names(process)
     for element in elements.values():
         if element.instructions:
             for message in check_instructions(element.instructions, known, sample):
@@ -52,6 +48,21 @@ def lint_instructions(
             label = "el resultado del caso (outcome)"
             for message in check_text_template(outcome, known, sample, label):
                 problem(element, message)
+
+
+def known_data_names(
+    process: etree._Element, elements: Mapping[str, Element], forms: Mapping[str, Any]
+) -> set[str]:
+    """The names the process's case data may hold: its forms' fields, what its scripts assign,
+    its service results and multi-instance items."""
+    known: set[str] = set()
+    for element in elements.values():
+        for script in element.scripts:
+            known |= assigned_names(script)
+        schema = forms.get(element.form or "")
+        if isinstance(schema, dict):
+            known |= top_level_fields(schema)
+    return known | _data_names(process)
 
 
 def _data_names(process: etree._Element) -> set[str]:

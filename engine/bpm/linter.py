@@ -9,9 +9,11 @@ from lxml import etree
 
 from engine.bpm.bpmn_xml import NS, Element
 from engine.bpm.form_lint import form_problems
-from engine.bpm.instruction_lint import lint_instructions
+from engine.bpm.instruction_lint import known_data_names, lint_instructions
 from engine.bpm.quality_roles import lint_quality_roles
 from engine.bpm.sandbox import UnsafeScript, compile_checked
+from engine.bpm.unavailable_options import KEYWORD as UNAVAILABLE_WHEN
+from engine.bpm.unavailable_options import condition_variables
 
 DYNAMIC_LANES = {
     "organismo": "candidateGroupExpression",
@@ -51,6 +53,7 @@ def lint_process(
     for missing in lint_quality_roles(process.get("id", ""), elements, forms, problem):
         problems.append(f"{filename}: {missing}")
     lint_instructions(process, elements, forms, problem)
+    _lint_option_conditions(process, elements, forms, problem)
 
     diagram_ids = {
         shape.get("bpmnElement")
@@ -65,6 +68,29 @@ def lint_process(
             if element.id not in diagram_ids:
                 problem(element, "no tiene forma en el diagrama (bpmndi)")
     return problems
+
+
+def _lint_option_conditions(
+    process: etree._Element,
+    elements: Mapping[str, Element],
+    forms: Mapping[str, Any],
+    problem: Any,
+) -> None:
+    """An option's `x-unavailable-when` reads variables the process's case data can hold: a
+    misspelt one would never rule the option out."""
+    known = known_data_names(process, elements, forms)
+    for element in elements.values():
+        schema = forms.get(element.form or "")
+        if not isinstance(schema, dict):
+            continue
+        for variable in condition_variables(schema):
+            if variable.split(".")[0] not in known:
+                problem(
+                    element,
+                    f"formulario '{element.form}': {UNAVAILABLE_WHEN} lee la variable "
+                    f"'{variable}', que ningún formulario, script ni resultado de servicio de "
+                    "este proceso pone en los datos del caso (la opción nunca se deshabilitaría)",
+                )
 
 
 def _lint_element(

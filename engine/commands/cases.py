@@ -34,6 +34,7 @@ from engine.bpm.deployment import latest_definition_id, start_element
 from engine.bpm.failures import as_incidents
 from engine.bpm.forms import validate_form
 from engine.bpm.runtime import CaseRun, previous_element
+from engine.bpm.unavailable_options import unavailable_option_errors
 from engine.commands import attachments
 from engine.commands.executor import CommandContext
 from engine.errors import Conflict, Incident, NotFound, ValidationError
@@ -303,8 +304,8 @@ def _validate(
     policy_errors: Mapping[str, str] | None = None,
 ) -> None:
     """The schema's errors, the directory's (people and organisms picked), the dates'
-    (`engine.bpm.date_rules`) and the policies' form rules, reported together; the first
-    message of a field wins."""
+    (`engine.bpm.date_rules`), the options the case rules out (`engine.bpm.unavailable_options`)
+    and the policies' form rules, reported together; the first message of a field wins."""
     errors: dict[str, str] = {}
     try:
         validate_form(schema, data)
@@ -313,6 +314,8 @@ def _validate(
     for path, message in directory_field_errors(session, schema, data).items():
         errors.setdefault(path, message)
     for path, message in date_rule_errors(schema, data, case_data, today).items():
+        errors.setdefault(path, message)
+    for path, message in unavailable_option_errors(schema, data, case_data).items():
         errors.setdefault(path, message)
     for path, message in (policy_errors or {}).items():
         errors.setdefault(path, message)

@@ -25,6 +25,7 @@ from engine.bpm.bpmn_xml import with_lane_labels
 from engine.bpm.deployment import latest_definitions, start_element
 from engine.bpm.instructions import InstructionsError, RenderedInstructions
 from engine.bpm.instructions import render as render_instructions
+from engine.bpm.unavailable_options import unavailable_options
 from engine.errors import Forbidden, NotFound
 from engine.read.case_access import case_access
 from engine.read.case_timeline import TimelineEntry, TimelineEvent, fold
@@ -97,6 +98,8 @@ class TaskDetail:
     prefill: dict[str, Any]
     # The absent user's name when the task reaches the actor only as their substitute.
     on_behalf_of: str | None = None
+    # The options the case rules out, by field path, with why (`engine.bpm.unavailable_options`).
+    unavailable: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,7 @@ def task_detail(session: Session, actor: Actor, task_id: int) -> TaskDetail:
         attachment_ids=_attachment_ids(session, case.id),
         prefill=prefilled(form.schema, case.data or {}) if form and is_open else {},
         on_behalf_of=absentee.full_name if is_open and absentee else None,
+        unavailable=unavailable_options(form.schema, case.data or {}) if form and is_open else {},
     )
 
 

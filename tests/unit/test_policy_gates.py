@@ -174,7 +174,7 @@ def test_the_leader_cannot_continue_alone_over_a_legal_or_fiscal_veto(veto: str)
     concepts = {"concepto_tecnico": "favorable", "concepto_financiero": "favorable"}
     concepts |= {"concepto_juridico": "favorable", veto: "desfavorable"}
     errors = leader_cannot_override_a_veto(concepts, CONTINUE_ALONE)
-    assert "no puede continuar sin el Comité" in errors["decision_sin_comite"]
+    assert "solo el Comité puede resolver esa discrepancia" in errors["decision_sin_comite"]
     # Convening the Committee or archiving stays open to the leader.
     assert leader_cannot_override_a_veto(concepts, {"convocar_comite": "si"}) == {}
     archive = {"convocar_comite": "no", "decision_sin_comite": "archivar"}

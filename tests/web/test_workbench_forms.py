@@ -175,6 +175,18 @@ def test_a_schema_that_breaks_the_metaschema_is_reported_where_it_breaks(
             lambda s: s["properties"]["delegado"].__setitem__("x-directory", "gente"),
             "declara x-directory inválido",
         ),
+        (
+            lambda s: s["properties"].__setitem__(
+                "via",
+                {
+                    "type": "string",
+                    "oneOf": [
+                        {"const": "oficio", "x-unavailable-when": {"any": {"radicado": None}}}
+                    ],
+                },
+            ),
+            "falta &#34;reason&#34;",
+        ),
     ],
 )
 def test_what_the_renderer_cannot_show_is_an_error_in_spanish(

@@ -88,6 +88,8 @@ def unavailable_option_errors(
 def _ruled_out(
     schema: Mapping[str, Any], case_data: Mapping[str, Any]
 ) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+    if not _declares_keyword(schema):
+        return
     for path, field in _fields(schema, ""):
         for option in _options(field):
             if "const" in option and (reason := unavailable_reason(option, case_data)) is not None:
@@ -204,6 +206,25 @@ def _options(field: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     if not isinstance(options, list):
         return []
     return [o for o in options if isinstance(o, Mapping)]
+
+
+# Whether a schema uses the keyword at all, by schema object: a deployed definition's forms are
+# the same objects in every command (as `engine.bpm.forms` caches their validators), most forms
+# do not use it, and walking a large form's fields on every submission costs more than the check.
+# The entry keeps its schema alive, so an id is never reused while cached.
+_DECLARES: dict[int, tuple[Mapping[str, Any], bool]] = {}
+_DECLARES_KEPT = 256
+
+
+def _declares_keyword(schema: Mapping[str, Any]) -> bool:
+    cached = _DECLARES.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    declares = next(_holders(schema, []), None) is not None
+    if len(_DECLARES) >= _DECLARES_KEPT:
+        _DECLARES.clear()
+    _DECLARES[id(schema)] = (schema, declares)
+    return declares
 
 
 def _holders(value: Any, where: list[Any]) -> Iterator[tuple[list[Any], Mapping[str, Any]]]:

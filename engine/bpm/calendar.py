@@ -65,6 +65,8 @@ def start_of_business_day(day: date) -> datetime:
     return datetime.combine(day, WORKDAY_START, tzinfo=BOGOTA)
 
 
+@lru_cache(maxsize=1024)
 def long_date(day: date) -> str:
-    """A date as officials read it in a message: "4 de diciembre de 2026" (es-CO)."""
+    """A date as officials read it in a message: "4 de diciembre de 2026" (es-CO); formatted
+    once per date (Babel's formatting is a notable part of a task's creation)."""
     return format_date(day, "d 'de' MMMM 'de' y", locale="es_CO")

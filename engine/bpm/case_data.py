@@ -20,6 +20,7 @@ back into the caller).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 _PREPARED: set[int] = set()  # ids of the (shared, cached) multi-instance specs already hooked
+# Process specs whose task specs were all looked at (every command prepares its workflow).
+_PREPARED_PROCESSES: weakref.WeakSet[Any] = weakref.WeakSet()
 _SHADOWED = "shadowed_case_variables"  # an activity's internal data: case variables its items hide
 
 
@@ -37,11 +40,14 @@ def prepare(workflow: BpmnWorkflow) -> None:
     """Hook the multi-instance activities of `workflow`'s definition (once per spec object)."""
     specs = [workflow.spec, *workflow.subprocess_specs.values()]
     for process in specs:
+        if process in _PREPARED_PROCESSES:
+            continue
         for spec in process.task_specs.values():
             if isinstance(spec, MultiInstanceTask) and id(spec) not in _PREPARED:
                 spec.update_event.connect(_start_activation)
                 spec.completed_event.connect(_end_activation)
                 _PREPARED.add(id(spec))
+        _PREPARED_PROCESSES.add(process)
 
 
 def share_submission(task: Any, fields: Mapping[str, Any]) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import nh3
-from jinja2 import ChainableUndefined, TemplateError, Undefined, meta, nodes
+from jinja2 import ChainableUndefined, Template, TemplateError, Undefined, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
@@ -94,9 +95,16 @@ def markdown_to_safe_html(markdown: str) -> str:
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
 
 
+@lru_cache(maxsize=512)
+def _compiled(template: str) -> Template:
+    """Templates come from deployed definitions (immutable) and compiling one costs more than
+    rendering it: compiled once per text. A template that does not compile is not kept."""
+    return _ENVIRONMENT.from_string(template)
+
+
 def _render(template: str, data: Mapping[str, Any]) -> str:
     try:
-        compiled = _ENVIRONMENT.from_string(template)
+        compiled = _compiled(template)
         pieces: list[str] = []
         size = 0
         for piece in compiled.generate(dict(data)):

@@ -215,15 +215,33 @@ class CaseRun:
 
     def _ready_and_waiting(self) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
         """The ready user tasks and the waiting timers (with when they fire), by task id, in
-        the tree's order: one walk of the tree, as `get_tasks` would make for each."""
+        the tree's order: one walk of the tree, as `get_tasks` would make for each.
+
+        The walk is SpiffWorkflow's own (`BpmnTaskIterator`, depth first, into every
+        subprocess, not below predicted tasks) by ids, without its filter per task: it runs
+        twice in every command."""
         ready: dict[str, Any] = {}
         waiting: dict[str, tuple[Any, Any]] = {}
-        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-            if task.state == TaskState.READY:
+        subprocesses = self.workflow.subprocesses
+        pending = [self.workflow.task_tree]
+        while pending:
+            task = pending.pop()
+            state = task._state
+            if state == TaskState.READY:
                 if task.task_spec.manual:
                     ready[str(task.id)] = task
-            elif spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task)):
+            elif (
+                state == TaskState.WAITING
+                and spiff_state.is_timer(task)
+                and (at := spiff_state.timer_due_at(task))
+            ):
                 waiting[str(task.id)] = (task, at)
+            subprocess = subprocesses.get(task.id)
+            if task._children and (state >= TaskState.FUTURE or subprocess is not None):
+                tasks = task.workflow.tasks
+                pending.extend(tasks[child] for child in reversed(task._children))
+            if subprocess is not None:
+                pending.append(subprocess.task_tree)
         return ready, waiting
 
     def sync_timer_jobs(self, waiting: dict[str, tuple[Any, Any]] | None = None) -> None:

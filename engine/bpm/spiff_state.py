@@ -335,18 +335,24 @@ def _migrate_spiff(parts: dict[str, Any], version: object, what: str) -> None:
 
 
 def _prune_finished_history(workflow: BpmnWorkflow) -> None:
-    unfinished = [t for t in workflow.task_tree if not t.has_state(TaskState.FINISHED_MASK)]
+    tasks = workflow.tasks
+    # Walked by ids (as SpiffWorkflow's iterator does, without its filtering per task): this
+    # runs on every save.
+    unfinished = [
+        t for t in _subtree(tasks, workflow.task_tree) if not t.has_state(TaskState.FINISHED_MASK)
+    ]
     if not unfinished:
         return
-    ancestor = _lowest_common_ancestor(unfinished)
+    ancestor = _lowest_common_ancestor(tasks, unfinished)
     # Keep the ancestor's parent so joins and loops still see a completed predecessor.
-    new_root = ancestor.parent if ancestor.parent is not None else ancestor
+    parent = tasks.get(ancestor._parent)
+    new_root = parent if parent is not None else ancestor
     if new_root is workflow.task_tree:
         return
-    kept: set[UUID] = {task.id for task in new_root}
-    for task_id in list(workflow.tasks):
+    kept: set[UUID] = {task.id for task in _subtree(tasks, new_root)}
+    for task_id in list(tasks):
         if task_id not in kept:
-            del workflow.tasks[task_id]
+            del tasks[task_id]
     _drop_orphan_subprocesses(workflow)
     new_root.data = dict(new_root.data)
     new_root._parent = None
@@ -355,6 +361,17 @@ def _prune_finished_history(workflow: BpmnWorkflow) -> None:
     workflow.task_tree = new_root
     if workflow.last_task is not None and workflow.last_task.id not in kept:
         workflow.last_task = None
+
+
+def _subtree(tasks: dict[UUID, Any], root: Any) -> list[Any]:
+    """`root` and every task below it, depth first in the tree's order."""
+    found = []
+    pending = [root]
+    while pending:
+        task = pending.pop()
+        found.append(task)
+        pending.extend(tasks[child] for child in reversed(task._children) if child in tasks)
+    return found
 
 
 def _drop_orphan_subprocesses(workflow: BpmnWorkflow) -> None:
@@ -368,19 +385,19 @@ def _drop_orphan_subprocesses(workflow: BpmnWorkflow) -> None:
             del workflow.subprocesses[task_id]
 
 
-def _lowest_common_ancestor(tasks: list[Any]) -> Any:
+def _lowest_common_ancestor(tasks: dict[UUID, Any], unfinished: list[Any]) -> Any:
     paths = []
-    for task in tasks:
-        path = []
-        node = task
-        while node is not None:
-            path.append(node)
-            node = node.parent
+    for task in unfinished:
+        path = [task]
+        parent = tasks.get(task._parent)
+        while parent is not None:
+            path.append(parent)
+            parent = tasks.get(parent._parent)
         paths.append(path[::-1])
     ancestor = paths[0][0]
     for depth in range(min(len(path) for path in paths)):
-        candidates = {path[depth].id for path in paths}
-        if len(candidates) != 1:
+        node = paths[0][depth]
+        if any(path[depth] is not node for path in paths):
             break
-        ancestor = paths[0][depth]
+        ancestor = node
     return ancestor

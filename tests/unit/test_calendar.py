@@ -12,6 +12,7 @@ from engine.bpm.calendar import (
     business_days_between,
     is_business_day,
     is_holiday,
+    long_date,
 )
 
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
@@ -98,3 +99,11 @@ def test_business_days_between_is_antisymmetric(a: date, b: date) -> None:
 def test_going_back_undoes_going_forward_from_a_business_day(start: date, n: int) -> None:
     if is_business_day(start):
         assert add_business_days(add_business_days(start, n), -n) == start
+
+
+def test_a_long_date_is_formatted_once_per_date() -> None:
+    long_date.cache_clear()
+    assert long_date(date(2026, 12, 4)) == "4 de diciembre de 2026"
+    assert long_date(date(2026, 12, 4)) == "4 de diciembre de 2026"
+    assert long_date(date(2026, 12, 10)) == "10 de diciembre de 2026"
+    assert (long_date.cache_info().hits, long_date.cache_info().misses) == (1, 2)

@@ -9,6 +9,7 @@ from engine.bpm.instructions import (
     InstructionsError,
     check_instructions,
     render_instructions,
+    render_text,
 )
 
 
@@ -60,3 +61,22 @@ def test_check_names_unknown_fields_and_broken_templates() -> None:
     assert "no son una plantilla válida" in broken
     (failing,) = check_instructions("{{ asunto + 1 }}", {"asunto"}, {"asunto": "x"})
     assert "no se pueden mostrar" in failing
+
+
+def test_a_template_is_compiled_once_per_text_and_a_changed_text_anew() -> None:
+    from engine.bpm import instructions
+
+    instructions._compiled.cache_clear()
+    data = {"asunto": "Sesión"}
+    assert render_text("Delegación {{ asunto }}", data) == "Delegación Sesión"
+    assert render_text("Delegación {{ asunto }}", data) == "Delegación Sesión"
+    assert instructions._compiled.cache_info().hits == 1
+    # A new version's outcome is another text: compiled for itself, never the old one's.
+    assert render_text("Aprobada: {{ asunto }}", data) == "Aprobada: Sesión"
+    assert instructions._compiled.cache_info().misses == 2
+
+
+def test_a_template_that_does_not_compile_is_refused_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(InstructionsError):
+            render_text("{% if %}", {})

@@ -64,10 +64,21 @@ class _Declined(Exception):
 class _Scope:
     """What a plain expression sees: the data as sent to a process, the functions at `now`."""
 
-    def __init__(self, data: dict[str, Any], now: datetime) -> None:
-        self.data = data
+    def __init__(self, data: Mapping[str, Any], now: datetime) -> None:
+        self._data = data
+        self._sent: dict[str, Any] = {}
         self.now = now
         self._functions: dict[str, Callable[..., Any]] | None = None
+
+    def has(self, name: str) -> bool:
+        return name in self._data
+
+    def value(self, name: str) -> Any:
+        """The value of `name` as the sandbox process would receive it (encoded and decoded),
+        converted only when the expression reads it."""
+        if name not in self._sent:
+            self._sent[name] = values.decode(values.encode(self._data[name]))
+        return self._sent[name]
 
     def function(self, name: str) -> Callable[..., Any]:
         if self._functions is None:
@@ -103,8 +114,8 @@ def evaluate_plain(source: str, data: Mapping[str, Any], now: datetime) -> tuple
     if node is None or not FUNCTION_NAMES.isdisjoint(data):
         return False, None
     try:
-        sent = values.decode(values.encode(dict(data)))  # what the sandbox process would see
-        return True, values.decode(values.encode(node(_Scope(sent, now))))
+        values.encode(dict(data))  # data that could not be sent to the process goes there
+        return True, values.decode(values.encode(node(_Scope(data, now))))
     except Exception:  # declined, unstorable data, anything unforeseen: the sandbox answers
         return False, None
 
@@ -163,9 +174,9 @@ def _name(name: str) -> Node:
         raise _NotPlain
 
     def lookup(scope: _Scope) -> Any:
-        if name not in scope.data:  # a builtin, a function, a NameError: the sandbox says which
+        if not scope.has(name):  # a builtin, a function, a NameError: the sandbox says which
             raise _Declined
-        return scope.data[name]
+        return scope.value(name)
 
     return lookup
 

@@ -269,7 +269,10 @@ def _list(
     row_counts: Mapping[str, int],
 ) -> None:
     """One input per item, each its own row with "Quitar"; the same add/remove as `_rows`."""
-    items = list(value) if isinstance(value, list) else []
+    # A text where the list is: what an older version of the form recorded (P002's attendees and
+    # agenda were free text), kept as the list's one item rather than hidden.
+    legacy = [value] if isinstance(value, str) and value.strip() else []
+    items = list(value) if isinstance(value, list) else legacy
     shown = max(len(items) + (0 if items else 1), row_counts.get(base.path, 0))
     base.kind = "list"
     base.item_label = str(item_schema.get("title") or "Elemento")

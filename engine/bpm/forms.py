@@ -26,6 +26,17 @@ _MESSAGES = {
 }
 
 
+def _specific(error: SchemaViolation) -> SchemaViolation:
+    """For a value that may take one of several shapes (`anyOf`: an attendee given as a name or
+    as an object), the error of the shape the value has: what is wrong inside it (an empty
+    name) rather than "not valid under any of the given schemas"; a value of none of the
+    shapes' types is a type error."""
+    while error.validator == "anyOf" and error.context:
+        shaped = [e for e in error.context if e.validator != "type"]
+        error = min(shaped or error.context, key=lambda e: -len(e.absolute_path))
+    return error
+
+
 def _field_path(error: SchemaViolation) -> str:
     path = [str(part) for part in error.absolute_path]
     if error.validator == "required":
@@ -51,7 +62,9 @@ def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
             raise ValidationError(errors)
         return
     validator = _validator(schema)
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+    for error in sorted(
+        map(_specific, validator.iter_errors(data)), key=lambda e: list(e.absolute_path)
+    ):
         field = _field_path(error)
         errors.setdefault(field, _MESSAGES.get(str(error.validator), error.message))
     if errors:
@@ -91,7 +104,8 @@ def held_data_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, 
         if error.validator == "required" or not error.absolute_path:
             continue
         field = str(error.absolute_path[0])
-        errors.setdefault(field, (held[field], _MESSAGES.get(str(error.validator), error.message)))
+        shown = _specific(error)
+        errors.setdefault(field, (held[field], _MESSAGES.get(str(shown.validator), shown.message)))
     return errors
 
 

@@ -190,3 +190,17 @@ def test_field_labels_name_nested_rows_in_words() -> None:
     labels = field_labels(build_fields(SCHEMA, {}, {"metas": [{}, {}]}))
     assert labels["monto"] == "Monto"
     assert labels["metas.1.nombre"] == "metas › Meta 2 › nombre"
+
+
+def test_a_list_an_older_version_saved_as_one_text_is_shown_as_that_text() -> None:
+    """P002's acta took its attendees and agenda as free text before they became lists (issue 17):
+    a case that holds the text and reads the list form (migrated to the new version) still shows
+    what was recorded, as the list's one item."""
+    fields = {
+        f.path: f
+        for f in build_fields(
+            TOPICS, {}, {"temas": "1. Apertura 2. Cierre", "asistentes": "Ana; Luis"}
+        )
+    }
+    assert [row[0].value for row in fields["temas"].rows] == ["1. Apertura 2. Cierre"]
+    assert [row[0].value for row in fields["asistentes"].rows] == ["Ana; Luis"]

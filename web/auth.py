@@ -20,10 +20,9 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from sqlalchemy.orm import Session
 
 from engine import Forbidden
-from engine.authorization import Actor, with_substitutions
+from engine.authorization import with_substitutions
 from engine.people.access_tokens import use_token
 from engine.people.accounts import actor_for_session, end_sessions, session_generation
 from engine.people.directory_sign_in import sign_in
@@ -42,10 +41,8 @@ def load_user(user_id: str) -> SignedInUser | None:
     if not username or not generation.isdigit():
         return None
     with engine().sessions() as db:
-        signed_in = actor_for_session(db, username, int(generation))
-        if signed_in is None:
-            return None
-        return SignedInUser(_substituting(db, signed_in), int(generation))
+        signed_in = actor_for_session(db, username, int(generation), today())
+    return None if signed_in is None else SignedInUser(signed_in, int(generation))
 
 
 def load_user_from_token(_request: object) -> SignedInUser | None:
@@ -59,13 +56,8 @@ def load_user_from_token(_request: object) -> SignedInUser | None:
     if use is None:
         return None
     with engine().sessions() as db:
-        return SignedInUser(_substituting(db, use.actor), token_id=use.token_id)
-
-
-def _substituting(db: Session, signed_in: Actor) -> Actor:
-    """The request's actor with the absent users they substitute today (their inbox, their
-    rights on those tasks)."""
-    return with_substitutions(db, signed_in, today())
+        # With the absent users they substitute today (their tasks, their rights on those).
+        return SignedInUser(with_substitutions(db, use.actor, today()), token_id=use.token_id)
 
 
 login_manager.user_loader(load_user)

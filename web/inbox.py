@@ -56,7 +56,8 @@ def index() -> ResponseReturnValue:
             page = inbox(session, actor(), replace(wanted, scope="grupos"), today())
         procedure_options = procedures(session)
         bulk = can_act_in_bulk(actor())
-        people = reassign_targets(session, actor()) if bulk else []
+        # The bulk form (and its person picker) is shown only with rows to act on.
+        people = reassign_targets(session, actor()) if bulk and page.rows else []
     return render_template(
         "inbox/index.html",
         page=page,

@@ -8,13 +8,14 @@ password bump the generation, which ends every session of that user on every pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.authorization import Actor, load_actor
+from engine.authorization import Actor, load_actor, load_substituting_actor
 from engine.commands.executor import CommandContext
 from engine.commands.facade import Engine
 from engine.errors import NotFound, ValidationError
@@ -48,12 +49,16 @@ def session_generation(session: Session, username: str) -> int:
     return user.session_generation
 
 
-def actor_for_session(session: Session, username: str, generation: int) -> Actor | None:
-    """The actor of a session that began at `generation`; None once it has been revoked."""
-    user = _active_user(session, username)
-    if user is None or user.session_generation != generation:
+def actor_for_session(
+    session: Session, username: str, generation: int, today: date
+) -> Actor | None:
+    """The actor of a session that began at `generation`, with whom they substitute on `today`
+    (one statement: every request asks); None once it has been revoked."""
+    try:
+        actor, current = load_substituting_actor(session, username, today)
+    except NotFound:
         return None
-    return load_actor(session, username)
+    return actor if current == generation else None
 
 
 def end_sessions(engine: Engine, username: str) -> int:

@@ -8,14 +8,14 @@ the others done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.authorization import Actor
-from engine.read.directory import PersonChoice, search_people
-from storage.models import Case, Task
+from engine.read.directory import PersonChoice
+from storage.models import Case, Group, Membership, Task, User
 
 # take, release, reassign: the single-task commands a bulk action repeats.
 BULK_ACTIONS = ("tomar", "liberar", "reasignar")
@@ -62,11 +62,24 @@ def task_labels(session: Session, task_ids: Sequence[int]) -> dict[int, tuple[st
 
 def reassign_targets(session: Session, actor: Actor) -> list[PersonChoice]:
     """Active people of the groups `actor` coordinates (everyone active for an admin), by name:
-    the bulk reassignment's picker. Each task still checks its own group."""
-    if actor.is_admin:
-        return search_people(session, "", limit=10_000)
+    the bulk reassignment's picker, in one statement (a row per person and group). Each task
+    still checks its own group."""
+    query = (
+        select(User.username, User.full_name, User.position, Group.code)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Group, Group.id == Membership.group_id)
+        .where(User.active.is_(True))
+    )
+    if not actor.is_admin:
+        query = query.where(
+            User.id.in_(
+                select(Membership.user_id)
+                .join(Group, Group.id == Membership.group_id)
+                .where(Group.code.in_(sorted(actor.coordinates)))
+            )
+        )
     people: dict[str, PersonChoice] = {}
-    for group in sorted(actor.coordinates):
-        for person in search_people(session, "", group, limit=10_000):
-            people[person.username] = person
+    for username, full_name, position, code in session.execute(query):
+        known = people.get(username, PersonChoice(username, full_name, position, True, frozenset()))
+        people[username] = replace(known, groups=known.groups | ({code} if code else set()))
     return sorted(people.values(), key=lambda person: (person.full_name, person.username))

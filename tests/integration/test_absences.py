@@ -8,13 +8,13 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine import Conflict, Engine, Forbidden, ManualClock, ValidationError
-from engine.authorization import load_actor, with_substitutions
+from engine import Conflict, Engine, Forbidden, ManualClock, NotFound, ValidationError
+from engine.authorization import load_actor, load_substituting_actor, with_substitutions
 from engine.bpm.calendar import BOGOTA
 from engine.commands.absences import cancel_absence, declare_absence
-from engine.people.administration import deactivate_user
+from engine.people.administration import deactivate_user, set_groups
 from engine.read.inbox import InboxFilter, inbox
-from storage.models import Absence, AuditEvent, DirectoryChange, Task
+from storage.models import Absence, AuditEvent, DirectoryChange, Task, User
 from tests.helpers import task_for
 from tests.integration.test_p001_paths import PROPOSAL, start
 
@@ -216,3 +216,36 @@ def test_the_cli_task_list_includes_the_absent_users_tasks(
     assert task not in [t.id for t in p001.tasks("juridica")]
     _on(clock, AWAY_FROM)
     assert task in [t.id for t in p001.tasks("juridica")]
+
+
+def test_the_signed_in_actor_s_one_statement_gives_the_same_substitutions(
+    engine: Engine,
+) -> None:
+    """The web app loads the actor and whom they substitute in one statement on every request
+    (`load_substituting_actor`); it says what `load_actor` and `with_substitutions` say, on
+    every day of the ranges and around them, with an absentee in two groups, a cancelled
+    absence and a deactivated absentee."""
+    set_groups(engine, "admin", "delegada", ("secretaria_cultura", "orc"))
+    _away(engine)
+    declare_absence(engine, "delegada", "delegada", "juridica", AWAY_TO, AWAY_TO + timedelta(2))
+    cancelled = declare_absence(engine, "hacienda", "hacienda", "juridica", TODAY, AWAY_TO)
+    cancel_absence(engine, "hacienda", cancelled)
+    declare_absence(engine, "movilidad", "movilidad", "juridica", TODAY, AWAY_FROM)
+    deactivate_user(engine, "admin", "movilidad")
+    seen = []
+    with engine.sessions() as session:
+        for offset in range(7):
+            day = TODAY + timedelta(offset)
+            actor, generation = load_substituting_actor(session, "juridica", day)
+            assert actor == with_substitutions(session, load_actor(session, "juridica"), day)
+            seen.append([(a.username, sorted(a.groups)) for a in actor.stands_in_for])
+        assert (
+            generation
+            == session.scalars(
+                select(User.session_generation).where(User.username == "juridica")
+            ).one()
+        )
+        with pytest.raises(NotFound):
+            load_substituting_actor(session, "movilidad", TODAY)
+    both = [("delegada", ["orc", "secretaria_cultura"]), ("despacho2", ["despacho_gobierno"])]
+    assert seen == [[], [], [both[1]], both, [both[0]], [both[0]], []]

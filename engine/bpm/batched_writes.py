@@ -1,9 +1,10 @@
 """Rows that several `CaseRun`s of one transaction write together, one statement per table.
 
 The worker advances the cases of a leased batch one after the other in one transaction; each
-`save()` hands its case, audit events and notifications here instead of writing them, and the
-batch's `write()` sends them after the last case: the case rows, the deleted jobs, the events
-and the notifications of the whole batch then take one statement each.
+`save()` hands its case, audit events and notifications here instead of writing them, and each
+fired timer its job (`delete_job`), and the batch's `write()` sends them after the last case:
+the case rows, the deleted jobs, the events and the notifications of the whole batch then take
+one statement each.
 
 The ORM updates versioned rows one statement each (it checks every row's version by its own
 rowcount), so the case rows are updated here: one executemany per set of changed columns, each
@@ -16,13 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, inspect, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, inspect, update
 from sqlalchemy.orm import ColumnProperty, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit.trail import insert_events
-from storage.models import Case, Notification
+from storage.models import Case, Job, Notification
+
+_JOBS = cast(Table, Job.__table__)
 
 
 @dataclass
@@ -30,17 +33,32 @@ class BatchedWrites:
     cases: list[Case] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    deleted_jobs: set[int] = field(default_factory=set)
+
+    def delete_job(self, job: Job) -> None:
+        """Delete the held `job` with the batch's other jobs (one DELETE, not the ORM's one per
+        row). The ORM still holds it as it was read: test `deletes(job)`, not the session."""
+        self.deleted_jobs.add(job.id)
+
+    def deletes(self, job: Job) -> bool:
+        return job.id in self.deleted_jobs
 
     def write(self, session: Session) -> None:
-        """Everything pending: the cases, the ORM's other changes (jobs), then the rows."""
+        """Everything pending: the cases, the ORM's other changes (released leases), the deleted
+        jobs, then the rows."""
         if session.get_bind().dialect.supports_sane_multi_rowcount:
             update_cases(session, self.cases)
         session.flush()
+        if self.deleted_jobs:
+            session.connection().execute(
+                delete(_JOBS).where(_JOBS.c.id.in_(sorted(self.deleted_jobs)))
+            )
         if self.events:
             insert_events(session, self.events)
         if self.notifications:
             session.execute(insert(cast(Table, Notification.__table__)), self.notifications)
         self.cases, self.events, self.notifications = [], [], []
+        self.deleted_jobs = set()
 
 
 def update_cases(session: Session, cases: Sequence[Case]) -> None:
@@ -53,7 +71,10 @@ def update_cases(session: Session, cases: Sequence[Case]) -> None:
         state = inspect(case)
         if state.deleted or state.detached or not state.modified:
             continue
-        changed = tuple(a.key for a in state.attrs if a.history.has_changes())
+        # The attributes set since the row was read (the ORM keeps their old values): one that
+        # was set to the value it had is written again, harmlessly, and walking every
+        # attribute's history cost more than the UPDATE.
+        changed = tuple(sorted(state.committed_state))
         if not changed or any(
             not isinstance(state.mapper.attrs[key], ColumnProperty) for key in changed
         ):

@@ -158,7 +158,7 @@ class CaseRun:
         self.step()
         ready, waiting = self._ready_and_waiting()  # one walk of the tree for both
         self.sync_tasks(ready)
-        self.sync_timer_jobs(waiting)
+        self.sync_timer_jobs(waiting, batch)
         self.save(batch)
 
     def submit(self, spiff_task: Any, data: dict[str, Any]) -> None:
@@ -244,9 +244,12 @@ class CaseRun:
                 pending.append(subprocess.task_tree)
         return ready, waiting
 
-    def sync_timer_jobs(self, waiting: dict[str, tuple[Any, Any]] | None = None) -> None:
+    def sync_timer_jobs(
+        self, waiting: dict[str, tuple[Any, Any]] | None = None, batch: BatchedWrites | None = None
+    ) -> None:
         """One job per waiting timer, due when it fires; fired or cancelled timers lose theirs.
-        `waiting`: the waiting timers, when the caller has just walked the tree for them."""
+        `waiting`: the waiting timers, when the caller has just walked the tree for them; with
+        `batch`, the held jobs that go are deleted with the batch's (`BatchedWrites.delete_job`)."""
         waiting = self._waiting_timers() if waiting is None else waiting
         if set(waiting) == self._timer_jobs:
             return
@@ -255,7 +258,10 @@ class CaseRun:
         held = self._held_jobs
         for spiff_id, job in held.items():
             if spiff_id not in waiting:
-                self.session.delete(job)
+                if batch is not None:
+                    batch.delete_job(job)
+                else:
+                    self.session.delete(job)
         if self._timer_jobs - set(waiting) - set(held):
             self.session.execute(
                 _DELETE_TIMER_JOBS,

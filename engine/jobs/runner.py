@@ -166,13 +166,17 @@ class JobRunner:
         """Advance the locked `case` of the held `job`; with `batch`, its writes join the batch's."""
         key = case.business_key if case else None
         if case is None or case.status != "running":
-            session.delete(job)
+            if batch is not None:
+                batch.delete_job(job)
+            else:
+                session.delete(job)
             return JobOutcome(job.id, key, "done")
         CaseRun(
             session, case, SYSTEM, self.engine.clock, self.engine.services,
             definitions=self.engine.definitions, locked=True, timer_jobs=[job],
         ).advance(batch)  # fmt: skip
-        if job not in session.deleted and not inspect(job).deleted:
+        deleted = batch.deletes(job) if batch is not None else False
+        if not deleted and job not in session.deleted and not inspect(job).deleted:
             # The timer did not fire yet (or fired another): release it.
             job.lease_owner = None
             job.lease_expires_at = None

@@ -24,6 +24,9 @@ from engine.jobs.outbox import MailTransport, deliver_notifications
 from engine.jobs.runner import JobOutcome, JobRunner
 
 log = logging.getLogger("buengobierno.worker")
+# The parent of SpiffWorkflow's loggers (spiff.task, spiff.workflow, ...): its INFO lines are
+# task state changes, not events of the worker.
+SPIFF_LOGGER = "spiff"
 
 
 @dataclass

@@ -146,3 +146,21 @@ def test_a_sigkilled_worker_leaves_leases_that_another_worker_takes_over_after_e
     successor.wait(timeout=600)
     assert successor.returncode == 0, log.read_text()
     _assert_every_timer_fired_exactly_once(p001, keys)
+
+
+def test_the_worker_logs_its_own_events_not_spiffworkflows_task_state_changes(
+    p001: Engine, database: DatabaseEngine, tmp_path: Path
+) -> None:
+    keys = _approved_cases(p001, 2)
+    log = tmp_path / "worker.log"
+    worker = _worker(database, AFTER_BOTH_TIMERS, "--once", log=log)
+    worker.wait(timeout=120)
+    output = log.read_text()
+    assert worker.returncode == 0, output
+
+    _assert_every_timer_fired_exactly_once(p001, keys)
+    assert output.count("event=job ") == 4
+    # Format "<date> <time> <level> <logger> <message>": no line of SpiffWorkflow's loggers
+    # (it logs each task state change at INFO).
+    loggers = {line.split()[3] for line in output.splitlines() if len(line.split()) > 3}
+    assert not any(name.startswith("spiff") for name in loggers), output

@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Date,
     bindparam,
+    cast,
     literal_column,
+    null,
     or_,
     select,
     true,
@@ -30,6 +33,9 @@ class Absentee:
     username: str
     full_name: str
     groups: frozenset[str]
+    # The first day of the absence (of the earliest, when several in force name the actor):
+    # the absent user's notices from then on reach the substitute's Buzón too.
+    since: date
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ def load_actor(session: Session, username: str) -> Actor:
 # Whom `:username` substitutes on `:today` (Bogotá): absences declared, not cancelled, whose
 # range includes the day, of users still active; a row per absentee's group.
 _ABSENTEE_ROWS = (
-    select(User.username, User.full_name, Group.code)
+    select(User.username, User.full_name, Group.code, Absence.starts_on)
     .join(Absence, Absence.username == User.username)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Group, Group.id == Membership.group_id)
@@ -124,6 +130,7 @@ _SUBSTITUTING_ACTOR_ROWS: CompoundSelect[Any] = union_all(
         User.session_generation,
         Group.code,
         Membership.is_coordinator,
+        cast(null(), Date).label("starts_on"),
     )
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Group, Group.id == Membership.group_id)
@@ -137,6 +144,7 @@ _SUBSTITUTING_ACTOR_ROWS: CompoundSelect[Any] = union_all(
         User.session_generation,
         Group.code,
         Membership.is_coordinator,
+        Absence.starts_on,
         maintain_column_froms=True,
     ),
 )
@@ -168,13 +176,17 @@ def load_substituting_actor(session: Session, username: str, today: date) -> tup
 
 
 def _absentees(rows: Sequence[Any]) -> tuple[Absentee, ...]:
-    """One absentee per user (by username) with all their groups, from (username, full_name,
-    code, …) rows."""
+    """One absentee per user (by username) with all their groups and the earliest start, from
+    (username, full_name, code, starts_on, …) rows."""
     absentees: dict[str, Absentee] = {}
     for row in rows:
-        username, full_name, code = row.username, row.full_name, row.code
-        known = absentees.get(username, Absentee(username, full_name, frozenset()))
-        absentees[username] = replace(known, groups=known.groups | ({code} if code else set()))
+        username, code, starts_on = row.username, row.code, row.starts_on
+        known = absentees.get(username, Absentee(username, row.full_name, frozenset(), starts_on))
+        absentees[username] = replace(
+            known,
+            groups=known.groups | ({code} if code else set()),
+            since=min(known.since, starts_on),
+        )
     return tuple(absentees[username] for username in sorted(absentees))
 
 
@@ -415,6 +427,66 @@ def require_can_comment_on_case(
         f"{actor.username} no puede comentar el caso {business_key} "
         "(solo quienes trabajan en él; usted puede leerlo)"
     )
+
+
+def can_comment_on_task(
+    actor: Actor,
+    task: Task,
+    workers: Collection[str],
+    open_groups: Collection[str],
+) -> bool:
+    """Who writes comments on one of a case's tasks: of those who write on the case
+    (`can_comment_on_case`), whoever has to do with that task: admins, the case's `workers`
+    (its holder and who completed it among them), the members and coordinators of the group
+    it is offered to, and the substitutes of any of them today. A member of another group
+    whose task is open in the same case comments on the case and on that task, not on this one.
+    """
+    if not can_comment_on_case(actor, workers, open_groups):
+        return False
+    people, own_groups = _with_absentees(actor)
+    return bool(actor.is_admin or people & set(workers) or task.candidate_group in own_groups)
+
+
+def require_can_comment_on_task(
+    actor: Actor,
+    business_key: str,
+    task: Task,
+    workers: Collection[str],
+    open_groups: Collection[str],
+) -> None:
+    """See `can_comment_on_task`."""
+    if can_comment_on_task(actor, task, workers, open_groups):
+        return
+    raise Forbidden(
+        f"{actor.username} no puede comentar la tarea «{task.name}» del caso {business_key} "
+        "(solo quien la tiene, su grupo y quienes trabajan en el caso)"
+    )
+
+
+def comment_stand_in(
+    actor: Actor, task: Task | None, workers: Collection[str], open_groups: Collection[str]
+) -> Absentee | None:
+    """Whom the actor comments for when only a substitution gives them the right (the first
+    absentee, by username, whose own right would): None when their own right does."""
+    if _may_comment_as(_without_absentees(actor), task, workers, open_groups):
+        return None
+    for absentee in actor.stands_in_for:
+        stand_in = Actor(absentee.username, absentee.full_name, absentee.groups, frozenset(), False)
+        if _may_comment_as(stand_in, task, workers, open_groups):
+            return absentee
+    return None
+
+
+def _may_comment_as(
+    actor: Actor, task: Task | None, workers: Collection[str], open_groups: Collection[str]
+) -> bool:
+    if task is None:
+        return can_comment_on_case(actor, workers, open_groups)
+    return can_comment_on_task(actor, task, workers, open_groups)
+
+
+def _without_absentees(actor: Actor) -> Actor:
+    return replace(actor, stands_in_for=()) if actor.stands_in_for else actor
 
 
 def visible_cases(actor: Actor, organism_fields: Collection[str]) -> ColumnElement[bool]:

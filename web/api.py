@@ -1,4 +1,5 @@
-"""JSON API for integrations (document system, e-mail): list, claim, release, complete.
+"""JSON API for integrations (document system, e-mail): list, claim, release, complete;
+read and add the comments of a case or a task.
 
 Same commands and authorization as the pages. Authenticate with a personal access token
 (`Authorization: Bearer <token>`, made on /cuenta/tokens or with `buengobierno tokens create`)
@@ -18,7 +19,9 @@ from flask_login import current_user
 
 from engine import ValidationError
 from engine.commands.attachments import uploads_from_data_urls
+from engine.commands.comments import TEXT_FIELD
 from engine.read.case_views import task_detail
+from engine.read.comments import CommentThread, case_comments, task_comments
 from engine.read.inbox import inbox
 from web.current import actor, engine, login_required, today
 from web.errors import error_response
@@ -113,6 +116,72 @@ def complete(task_id: int) -> ResponseReturnValue:
     data, uploads = uploads_from_data_urls(detail.form.schema if detail.form else None, body)
     engine().complete(task_id, actor().username, data, uploads)
     return {"ok": True, "task": task_id, "case": detail.business_key}
+
+
+@blueprint.get("/casos/<business_key>/comentarios")
+@login_required
+def list_case_comments(business_key: str) -> ResponseReturnValue:
+    """Every comment of the case, on it or on any of its tasks, oldest first."""
+    with engine().sessions() as session:
+        thread = case_comments(session, actor(), business_key)
+    return _thread_json(thread)
+
+
+@blueprint.get("/tareas/<int:task_id>/comentarios")
+@login_required
+def list_task_comments(task_id: int) -> ResponseReturnValue:
+    with engine().sessions() as session:
+        thread = task_comments(session, actor(), task_id)
+    return {**_thread_json(thread), "task": task_id}
+
+
+@blueprint.post("/casos/<business_key>/comentarios")
+@login_required
+def comment_on_case(business_key: str) -> ResponseReturnValue:
+    """Body: `{"texto": "…"}`; 201 with the new comment's id. Same checks as the case page."""
+    comment_id = engine().comment(actor().username, _comment_text(), business_key=business_key)
+    return {"ok": True, "id": comment_id, "case": business_key}, 201
+
+
+@blueprint.post("/tareas/<int:task_id>/comentarios")
+@login_required
+def comment_on_task(task_id: int) -> ResponseReturnValue:
+    """Body: `{"texto": "…"}`; 201 with the new comment's id. Same checks as the task page."""
+    comment_id = engine().comment(actor().username, _comment_text(), task_id=task_id)
+    return {"ok": True, "id": comment_id, "task": task_id}, 201
+
+
+def _comment_text() -> str:
+    """The body's "texto"; anything but a JSON object with a string there is a field error
+    (its length and content are the command's to check, as for the form)."""
+    body: Any = request.get_json(silent=True)
+    text = body.get(TEXT_FIELD) if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        raise ValidationError(
+            {TEXT_FIELD: "envíe un objeto JSON con el comentario como texto en «texto»"}
+        )
+    return text
+
+
+def _thread_json(thread: CommentThread) -> dict[str, Any]:
+    return {
+        "case": thread.business_key,
+        "may_write": thread.may_write,
+        "closed": thread.closed,
+        "comments": [
+            {
+                "id": comment.id,
+                "author": comment.author,
+                "author_name": comment.author_name,
+                "text": comment.body,
+                "created_at": comment.created_at.isoformat(),
+                "task": comment.task_id,
+                "task_name": comment.task_name,
+                "mentions": comment.mentions,
+            }
+            for comment in thread.comments
+        ],
+    }
 
 
 def _too_deep() -> ResponseReturnValue:

@@ -1,6 +1,10 @@
 """Commenting on a case or one of its tasks: the comment, its audit event and a Buzón notice to
 each person it mentions, in one transaction (run by `engine.commands.executor`).
 
+Who writes is checked by `engine.authorization` (`can_comment_on_case`, and on a task
+`can_comment_on_task`), counting whom the author substitutes today: such a comment's audit event
+notes the absent user (`on_behalf_of`), as a substitute's work on a task does.
+
 A mention is "@" and a username of the directory ("@juridica"). Each one must name an active
 user who can read the case (a notice about a case one cannot open tells nothing); otherwise the
 comment is refused with a field error and nothing is stored.
@@ -15,7 +19,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from engine.audit.trail import append_event
-from engine.authorization import Actor, load_actor
+from engine.authorization import Actor, load_actor, with_substitutions
+from engine.bpm.calendar import local_date
 from engine.commands.cases import case_by_key
 from engine.commands.executor import CommandContext
 from engine.errors import Conflict, NotFound, ValidationError
@@ -55,11 +60,10 @@ class AddComment:
 
     def execute(self, context: CommandContext) -> int:
         session = context.session
-        who = load_actor(session, self.actor)
         case, task = self._target(session)
         access = case_access(session, case)
-        access.require_view(who)
-        access.require_comment(who)
+        who = _writer(context, load_actor(session, self.actor), access, task)
+        stand_in = access.comment_stand_in(who, task)
         _require_running(case)
         text = _normalized(self.text)
         mentions = _mentions(session, text, access)
@@ -89,6 +93,7 @@ class AddComment:
                 **({"task": task.id} if task else {}),
                 "text": text,
                 "mentions": mentions,
+                **({"on_behalf_of": stand_in.username} if stand_in else {}),
             },
         )
         session.add_all(
@@ -107,6 +112,17 @@ class AddComment:
         if self.business_key is None:
             raise NotFound("el comentario no dice sobre qué caso ni qué tarea es")
         return case_by_key(session, self.business_key), None
+
+
+def _writer(context: CommandContext, who: Actor, access: CaseAccess, task: Task | None) -> Actor:
+    """The author, checked: may read the case and write there (on the task, when on one). Whom
+    they substitute today is read only when their own rights do not reach (one statement
+    fewer for everyone else), and then it counts as theirs (`engine.authorization`)."""
+    if not (access.can_view(who) and access.can_comment(who, task)):
+        who = with_substitutions(context.session, who, local_date(context.engine.clock.now()))
+    access.require_view(who)
+    access.require_comment(who, task)
+    return who
 
 
 def _require_running(case: Case) -> None:

@@ -12,10 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.authorization import (
+    Absentee,
     Actor,
     can_comment_on_case,
+    can_comment_on_task,
     can_view_case,
+    comment_stand_in,
     require_can_comment_on_case,
+    require_can_comment_on_task,
     require_can_view_case,
 )
 from engine.read.case_search import named_organisms
@@ -42,11 +46,23 @@ class CaseAccess:
             actor, self.business_key, self.participants, self.groups, self.organisms
         )
 
-    def can_comment(self, actor: Actor) -> bool:
-        return can_comment_on_case(actor, self.workers, self.open_groups)
+    def can_comment(self, actor: Actor, task: Task | None = None) -> bool:
+        """On the case (`task` None) or on one of its tasks."""
+        if task is None:
+            return can_comment_on_case(actor, self.workers, self.open_groups)
+        return can_comment_on_task(actor, task, self.workers, self.open_groups)
 
-    def require_comment(self, actor: Actor) -> None:
-        require_can_comment_on_case(actor, self.business_key, self.workers, self.open_groups)
+    def require_comment(self, actor: Actor, task: Task | None = None) -> None:
+        if task is None:
+            require_can_comment_on_case(actor, self.business_key, self.workers, self.open_groups)
+        else:
+            require_can_comment_on_task(
+                actor, self.business_key, task, self.workers, self.open_groups
+            )
+
+    def comment_stand_in(self, actor: Actor, task: Task | None = None) -> Absentee | None:
+        """Whom the actor's comment is for when only a substitution lets them write it."""
+        return comment_stand_in(actor, task, self.workers, self.open_groups)
 
 
 def case_access(session: Session, case: Case) -> CaseAccess:

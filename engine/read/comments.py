@@ -1,7 +1,8 @@
 """Comments on a case and on its tasks: whoever reads the case reads them all.
 
 Whether the reader may also write (`CommentThread.may_write`) is the same rule the command
-checks (`engine.authorization.can_comment_on_case`), so the page offers the form only to those
+checks (`engine.authorization.can_comment_on_case`, and for a task's thread
+`can_comment_on_task`), so the page offers the form only to those
 whose comment would be accepted.
 """
 
@@ -39,7 +40,8 @@ class CommentView:
 class CommentThread:
     business_key: str
     comments: list[CommentView]
-    # The reader may add one (works on the case, and the case is still running).
+    # The reader may add one (works on the case, or on the task for a task's thread, and the
+    # case is still running).
     may_write: bool
     # The case has ended: its comments are kept, read-only.
     closed: bool
@@ -58,10 +60,10 @@ def task_comments(session: Session, actor: Actor, task_id: int) -> CommentThread
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"la tarea {task_id} no existe")
-    return _thread(session, actor, task.case, task.id)
+    return _thread(session, actor, task.case, task)
 
 
-def _thread(session: Session, actor: Actor, case: Case, task_id: int | None) -> CommentThread:
+def _thread(session: Session, actor: Actor, case: Case, task: Task | None) -> CommentThread:
     access = case_access(session, case)
     access.require_view(actor)
     query = (
@@ -71,8 +73,8 @@ def _thread(session: Session, actor: Actor, case: Case, task_id: int | None) -> 
         .where(Comment.case_id == case.id)
         .order_by(Comment.id)
     )
-    if task_id is not None:
-        query = query.where(Comment.task_id == task_id)
+    if task is not None:
+        query = query.where(Comment.task_id == task.id)
     comments = [
         CommentView(
             id=comment.id,
@@ -90,6 +92,6 @@ def _thread(session: Session, actor: Actor, case: Case, task_id: int | None) -> 
     return CommentThread(
         business_key=case.business_key,
         comments=comments,
-        may_write=running and access.can_comment(actor),
+        may_write=running and access.can_comment(actor, task),
         closed=not running,
     )

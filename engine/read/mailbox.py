@@ -1,15 +1,20 @@
 """The mailbox: notifications addressed to a user or to one of the user's groups, each with the
-task it is about, and which of them the user has not read yet."""
+task it is about, and which of them the user has not read yet.
+
+A substitute (`Actor.stands_in_for`, today) also reads the notices addressed by name to the
+absent user since the absence began, each marked with whom it reached them for; when the
+absence ends, or is cancelled, they stay the absent user's only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.authorization import Actor
+from engine.bpm.calendar import BOGOTA
 from storage.models import Case, Group, MailboxRead, Notification, Task, User
 
 
@@ -29,6 +34,8 @@ class MailboxMessage:
     task_id: int | None = None
     task_name: str | None = None
     unread: bool = False
+    # The absent user's name when it reached the reader as their substitute.
+    on_behalf_of: str | None = None
 
 
 def _addressed_to(actor: Actor) -> ColumnElement[bool]:
@@ -39,6 +46,14 @@ def _addressed_to(actor: Actor) -> ColumnElement[bool]:
         and_(
             Notification.recipient_kind == "group",
             Notification.recipient.in_(sorted(actor.groups)),
+        ),
+        *(
+            and_(
+                Notification.recipient_kind == "user",
+                Notification.recipient == absentee.username,
+                Notification.created_at >= datetime.combine(absentee.since, time.min, BOGOTA),
+            )
+            for absentee in actor.stands_in_for
         ),
     )
 
@@ -86,6 +101,7 @@ def mailbox(session: Session, actor: Actor, limit: int = 100) -> list[MailboxMes
     fallback = _open_tasks_by_recipient(
         session, {n.case_id for n, *_ in rows if n.task_id is None and n.case_id is not None}
     )
+    absent = {a.username: a.full_name for a in actor.stands_in_for}
     messages = []
     for n, key, group_name, person_name, named in rows:
         task_id: int | None = n.task_id
@@ -105,6 +121,7 @@ def mailbox(session: Session, actor: Actor, limit: int = 100) -> list[MailboxMes
                 task_id,
                 task_name,
                 n.id > seen,
+                absent.get(n.recipient) if n.recipient_kind == "user" else None,
             )
         )
     return messages

@@ -13,8 +13,10 @@ from engine.authorization import load_actor, load_substituting_actor, with_subst
 from engine.bpm.calendar import BOGOTA
 from engine.commands.absences import cancel_absence, declare_absence
 from engine.people.administration import deactivate_user, set_groups
+from engine.read.comments import case_comments, task_comments
 from engine.read.inbox import InboxFilter, inbox
-from storage.models import Absence, AuditEvent, DirectoryChange, Task, User
+from engine.read.mailbox import mailbox, unread_count
+from storage.models import Absence, AuditEvent, Comment, DirectoryChange, Task, User
 from tests.helpers import task_for
 from tests.integration.test_p001_paths import PROPOSAL, start
 
@@ -249,3 +251,92 @@ def test_the_signed_in_actor_s_one_statement_gives_the_same_substitutions(
             load_substituting_actor(session, "movilidad", TODAY)
     both = [("delegada", ["orc", "secretaria_cultura"]), ("despacho2", ["despacho_gobierno"])]
     assert seen == [[], [], [both[1]], both, [both[0]], [both[0]], []]
+
+
+def test_the_substitute_comments_where_the_absent_user_could_during_the_range(
+    p001: Engine, clock: ManualClock
+) -> None:
+    """juridica (DAGJP) has nothing to do with the case; standing in for despacho2, whose
+    group holds its open task, she comments on the case and on the task, audited as such."""
+    key = start(p001)
+    task = task_for(p001, key, "proponer_delegado").id
+    _away(p001)
+    with pytest.raises(Forbidden):
+        p001.comment("juridica", "Antes de la ausencia", business_key=key)
+
+    day = _on(clock, AWAY_FROM)
+    p001.comment("juridica", "Reviso la propuesta mientras tanto.", business_key=key)
+    p001.comment("juridica", "Propuesta en revisión.", task_id=task)
+
+    with p001.sessions() as session:
+        events = list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.in_(("case_commented", "task_commented")))
+                .order_by(AuditEvent.seq)
+            )
+        )
+        substitute = with_substitutions(session, load_actor(session, "juridica"), day)
+        assert case_comments(session, substitute, key).may_write is True
+        assert task_comments(session, substitute, task).may_write is True
+    assert [(e.actor, e.payload.get("on_behalf_of")) for e in events] == [
+        ("juridica", "despacho2"),
+        ("juridica", "despacho2"),
+    ]
+    assert p001.verify_audit(key) == []
+
+    _on(clock, AWAY_TO + timedelta(days=1))
+    with pytest.raises(Forbidden):
+        p001.comment("juridica", "Después de la ausencia", task_id=task)
+    with p001.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Comment)) == 2
+
+
+def test_a_member_s_own_comment_is_not_marked_as_a_substitution(
+    p001: Engine, clock: ManualClock
+) -> None:
+    """despacho substitutes despacho2 but works on the case on his own right: no note."""
+    key = start(p001)
+    declare_absence(p001, "despacho2", "despacho2", "despacho", AWAY_FROM, AWAY_TO)
+    _on(clock, AWAY_FROM)
+    p001.comment("despacho", "Por mi cuenta.", business_key=key)
+    with p001.sessions() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "case_commented")
+        ).one()
+    assert "on_behalf_of" not in event.payload
+
+
+def _substitute_mailbox(engine: Engine, day: date) -> list[tuple[str, str | None]]:
+    """juridica's Buzón on `day`: each notice's body and whom it reached her for."""
+    with engine.sessions() as session:
+        actor = with_substitutions(session, load_actor(session, "juridica"), day)
+        return [(m.body, m.on_behalf_of) for m in mailbox(session, actor)]
+
+
+def test_the_substitute_receives_the_absent_user_s_notices_while_the_absence_lasts(
+    p001: Engine, clock: ManualClock
+) -> None:
+    """A mention of despacho2 during the range reaches juridica's Buzón too, marked with
+    despacho2's name; an earlier one stays despacho2's; once the range is over, or the
+    absence cancelled, the substitute no longer reads them."""
+    key = start(p001)
+    absence = _away(p001)
+    p001.comment("despacho", "@despacho2 antes de la ausencia.", business_key=key)
+
+    day = _on(clock, AWAY_FROM)
+    assert _substitute_mailbox(p001, day) == []
+    p001.comment("despacho", "@despacho2 durante la ausencia.", business_key=key)
+
+    [(body, on_behalf_of)] = _substitute_mailbox(p001, day)
+    assert "durante la ausencia." in body and on_behalf_of == ABSENT_NAME
+    with p001.sessions() as session:
+        substitute = with_substitutions(session, load_actor(session, "juridica"), day)
+        assert unread_count(session, substitute) == 1
+        # despacho2 keeps both, as their own.
+        own = mailbox(session, load_actor(session, "despacho2"))
+        assert [m.on_behalf_of for m in own if "ausencia" in m.body] == [None, None]
+    assert _substitute_mailbox(p001, _on(clock, AWAY_TO + timedelta(days=1))) == []
+    _on(clock, AWAY_FROM)
+    cancel_absence(p001, "despacho2", absence)
+    assert _substitute_mailbox(p001, AWAY_FROM) == []

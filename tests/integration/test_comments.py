@@ -205,3 +205,33 @@ def test_a_finished_case_keeps_its_comments_read_only(p001: Engine) -> None:
 def test_mentions_are_usernames_after_an_at_sign_not_e_mail_addresses() -> None:
     text = "Hola @Juridica, escriba a despacho@cali.gov.co o a @maria.gomez. ¿@juridica?"
     assert mentioned_usernames(text) == ["juridica", "maria.gomez"]
+
+
+def test_a_task_comment_is_refused_to_who_cannot_see_or_work_that_task(p001: Engine) -> None:
+    """The Secretario works on the case's open task, not on the proposal the despacho made: he
+    comments on the case and on his own task, not on the despacho's (nothing is written)."""
+    key = start(p001)
+    proposal = task_for(p001, key, "proponer_delegado")
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    approval = task_for(p001, key, "aprobar_delegacion")
+    p001.comment("secretario", "Lo reviso mañana.", business_key=key)
+    p001.comment("secretario", "Revisando la propuesta.", task_id=approval.id)
+    p001.comment("despacho", "Quedo atento.", task_id=approval.id)  # took part in the case
+    before = (_count(p001, Comment), _count(p001, Notification), _count(p001, AuditEvent))
+
+    with pytest.raises(Forbidden) as refused:
+        p001.comment("secretario", "Falta la hoja de vida.", task_id=proposal.id)
+
+    assert str(refused.value) == (
+        f"secretario no puede comentar la tarea «Proponer delegado» del caso {key} "
+        "(solo quien la tiene, su grupo y quienes trabajan en el caso)"
+    )
+    after = (_count(p001, Comment), _count(p001, Notification), _count(p001, AuditEvent))
+    assert after == before
+    with p001.sessions() as session:
+        secretario = load_actor(session, "secretario")
+        assert task_comments(session, secretario, proposal.id).may_write is False
+        assert task_comments(session, secretario, approval.id).may_write is True
+        assert case_comments(session, secretario, key).may_write is True
+        despacho = load_actor(session, "despacho")
+        assert task_comments(session, despacho, proposal.id).may_write is True

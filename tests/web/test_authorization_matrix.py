@@ -225,6 +225,29 @@ ROUTES: dict[str, Route] = {
     "api completar": Route(
         "POST", lambda w: f"/api/tareas/{w.task}/completar", 403, 200, PROPOSAL, is_api=True
     ),
+    # The comments of the case pages, as JSON (test_comments: fields, CSRF, a task not one's).
+    "api comentarios caso": Route(
+        "GET", lambda w: f"/api/casos/{w.key}/comentarios", 403, 200, is_api=True
+    ),
+    "api comentarios tarea": Route(
+        "GET", lambda w: f"/api/tareas/{w.task}/comentarios", 403, 200, is_api=True
+    ),
+    "api comentar caso": Route(
+        "POST",
+        lambda w: f"/api/casos/{w.key}/comentarios",
+        403,
+        201,
+        {"texto": "Revisado"},
+        is_api=True,
+    ),
+    "api comentar tarea": Route(
+        "POST",
+        lambda w: f"/api/tareas/{w.task}/comentarios",
+        403,
+        201,
+        {"texto": "Revisado"},
+        is_api=True,
+    ),
 }
 POST_ROUTES = [name for name, route in ROUTES.items() if route.method == "POST"]
 

@@ -166,7 +166,7 @@ def test_the_substitute_comments_with_the_form_and_reads_the_absent_user_s_menti
     assert response.status_code == 303
     mailbox = client.get("/buzon").text
     assert "¿revisa la propuesta?" in mailbox
-    assert f"En reemplazo de {ABSENT_NAME}" in mailbox
+    assert f"En suplencia de {ABSENT_NAME}" in mailbox
     assert _comments(p001) == 2
 
 

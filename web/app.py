@@ -1,10 +1,8 @@
-"""The application factory: configuration, the engine, extensions, blueprints."""
+"""The application factory: the engine's application (web.engine_app) with the web on top:
+extensions, sign-in limits, the directory, blueprints."""
 
 from __future__ import annotations
 
-import os
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, request, url_for
@@ -13,8 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engine import Clock, Engine, ManualClock, SystemClock
-from engine.audit.trail import load_audit_key
+from engine import Engine
 from engine.people.ldap_directory import LdapDirectory, settings_from
 from engine.people.login_throttle import (
     CounterStore,
@@ -23,15 +20,12 @@ from engine.people.login_throttle import (
     RedisCounters,
     parse_limits,
 )
-from handlers import service_registry
-from storage.database import create_database_engine, database_url_from_environment, session_factory
 from web import filters, security
 from web.converters import DatabaseIdConverter
+from web.engine_app import PROCESSES_DIRECTORY, PROJECT_ROOT, create_engine_app, engine_of
 from web.extensions import babel, csrf, login_manager
-from web.secret_key import load_secret_key, require_secret_key
 
-PROCESSES_DIRECTORY = Path("processes")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["PROCESSES_DIRECTORY", "PROJECT_ROOT", "create_app", "engine_of"]
 
 
 def create_app(
@@ -45,55 +39,8 @@ def create_app(
     Without a secret key it refuses to start; the CLI passes `require_secret=False` because only
     `serve` and `worker` need one (they check it themselves).
     """
-    app = Flask(__name__)
-    app.config.from_mapping(
-        DATABASE_URL=database_url_from_environment(),
-        DATABASE_SCHEMA=None,
-        PROCESSES_DIRECTORY=str(PROCESSES_DIRECTORY),
-        SECRET_KEY=None,
-        SECRET_KEY_FILE=None,
-        NODE_MODULES=str(PROJECT_ROOT / "node_modules"),
-        SESSION_COOKIE_SECURE=True,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=True,
-        REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
-        WTF_CSRF_TIME_LIMIT=8 * 3600,
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
-        LOGIN_RATE_LIMIT="10 per minute; 100 per hour",  # per network address
-        LOGIN_ACCOUNT_RATE_LIMIT="5 per minute; 30 per hour",  # failed sign-ins per account
-        REDIS_URL=None,
-        REDIS_PREFIX="buengobierno:",
-        TRUSTED_PROXIES=0,
-        BABEL_DEFAULT_LOCALE="es_CO",
-        BABEL_DEFAULT_TIMEZONE="America/Bogota",
-        PER_PAGE=25,
-        SMTP_URL=None,
-        BASE_URL="http://127.0.0.1:5000",
-        CLOCK=None,
-    )
-    app.config.from_prefixed_env("BUENGOBIERNO")
-    if config:
-        app.config.update(config)
-    load_secret_key(app)
-    if require_secret:
-        require_secret_key(app)
-    if engine is None:
-        clock = _clock(app.config["CLOCK"])
-        database = create_database_engine(
-            app.config["DATABASE_URL"], schema=app.config["DATABASE_SCHEMA"]
-        )
-        engine = Engine(
-            session_factory(database),
-            services=service_registry(),
-            clock=clock,
-            # Read when a checkpoint is sealed or checked: the key never sits in the database.
-            audit_key=lambda: load_audit_key(os.environ),
-        )
-    app.extensions["database"] = engine.sessions.kw["bind"]
-    app.extensions["engine"] = engine
+    app = create_engine_app(config, engine=engine, require_secret=require_secret)
+    engine = engine_of(app)
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     _trust_proxies(app)
@@ -206,17 +153,3 @@ def _register_blueprints(app: Flask) -> None:
     )
     for module in (*modules, api):
         app.register_blueprint(module.blueprint)
-
-
-def engine_of(app: Flask) -> Engine:
-    engine: Engine = app.extensions["engine"]
-    return engine
-
-
-def _clock(setting: Clock | str | None) -> Clock:
-    """The engine's clock; an ISO datetime (BUENGOBIERNO_CLOCK) freezes it, for simulations."""
-    if setting is None or setting == "":
-        return SystemClock()
-    if isinstance(setting, str):
-        return ManualClock(datetime.fromisoformat(setting))
-    return setting

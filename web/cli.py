@@ -1,211 +1,68 @@
-"""The `buengobierno` command line. Every error: one line on stderr, a non-zero exit, no change."""
+"""The `buengobierno` command line. Every error: one line on stderr, a non-zero exit, no change.
+
+Each command is imported when it is run (click's lazily loaded subcommands): `buengobierno
+worker` imports the worker's module and the engine, not the views, the workbench, the
+scenario runner, LDAP or Alembic; and only `serve` builds the application with its pages.
+A worker restarted, or run from cron with `--once`, starts in a fraction of the time.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-from typing import Any, cast
+from importlib import import_module
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
-from werkzeug.serving import run_simple
+from flask import Flask
+from flask.cli import FlaskGroup
 
-from engine import InvalidDefinition, exit_code_for
-from engine.people.administration import sync_catalogue
-from engine.people.directory import (
-    ADMINISTRATOR,
-    DEMO_USERS,
-    ensure_administrator,
-    load_demo_users,
-)
-from engine.people.password_policy import require_acceptable_password
-from storage.migrate import upgrade_to_head
-from web.app import create_app
-from web.cli_accounts import tokens_group
-from web.cli_directory import organisms_group, users_group
-from web.cli_migrate import migrate
-from web.cli_operations import audit, incidents_group, scenarios, worker
-from web.cli_support import current_engine, engine_command, json_object, refuse_without_secret_key
-from web.secret_key import create_key_file
+from web.engine_app import create_engine_app
+
+# Command name -> "module:attribute" of the click command.
+COMMANDS = {
+    **{name: f"web.cli_cases:{name}" for name in ("init", "deploy", "validate", "start", "tasks")},
+    **{name: f"web.cli_cases:{name}" for name in ("claim", "unclaim", "complete", "cancel")},
+    "serve": "web.cli_serve:serve",
+    "secret-key": "web.cli_serve:secret_key",
+    "audit": "web.cli_operations:audit",
+    "scenarios": "web.cli_operations:scenarios",
+    "incidents": "web.cli_operations:incidents_group",
+    "worker": "web.cli_worker:worker",
+    "tokens": "web.cli_accounts:tokens_group",
+    "users": "web.cli_directory:users_group",
+    "organisms": "web.cli_directory:organisms_group",
+    "migrate": "web.cli_migrate:migrate",
+}
+# The commands that serve pages: the others run in the application without them.
+WEB_COMMANDS = frozenset({"serve"})
+
+
+class LazyGroup(FlaskGroup):
+    """A FlaskGroup whose commands are imported by name when they are run (or listed)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return super().get_command(ctx, name)
+        module, attribute = COMMANDS[name].split(":")
+        command = getattr(import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
 
 
 def _create_app() -> Flask:
-    return create_app(require_secret=False)
+    """The application of the command being run: with the web's pages only for `serve`."""
+    command = click.get_current_context().find_root().invoked_subcommand
+    if command in WEB_COMMANDS:
+        from web.app import create_app  # the views, only for the one command that serves them
+
+        return create_app(require_secret=False)
+    return create_engine_app(require_secret=False)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+@click.group(cls=LazyGroup, create_app=_create_app, add_default_commands=False)
 def cli() -> None:
     """Motor de flujo de trabajo de Gestión del Buen Gobierno (MEDE01.09)."""
-
-
-@cli.command()
-@click.option("--demo", is_flag=True, help="Agrega usuarios de demostración para cada grupo.")
-@click.option(
-    "--admin-password",
-    default=None,
-    help="Contraseña del usuario admin (sin --demo); sin ella se genera una al azar.",
-)
-@engine_command
-def init(demo: bool, admin_password: str | None) -> None:
-    """Crea o actualiza la base de datos y los grupos (y los usuarios de demostración).
-
-    Sin --demo no crea ninguna cuenta con una contraseña conocida: si no hay administrador,
-    crea `admin` con --admin-password (que debe cumplir la política) o con una contraseña al
-    azar que se muestra una sola vez.
-    """
-    if demo and admin_password is not None:
-        raise click.UsageError("--admin-password no se usa con --demo")
-    if admin_password is not None:
-        require_acceptable_password(
-            admin_password, ADMINISTRATOR.username, field="--admin-password"
-        )
-    upgrade_to_head(current_app.extensions["database"])
-    loaded = sync_catalogue(current_engine(), "init", by_administrator=False)
-    with current_engine().unit_of_work() as session:
-        created = load_demo_users(session) if demo else 0
-        password = None if demo else ensure_administrator(session, admin_password)
-    click.echo(
-        f"catálogo de organismos y roles: {loaded.added} nuevos, {loaded.renamed} renombrados, "
-        f"{loaded.deactivated} desactivados"
-    )
-    if demo:
-        click.echo(f"base de datos lista; {created} usuarios de demostración creados")
-        if created == 0:
-            click.echo(f"(los {len(DEMO_USERS)} usuarios de demostración ya existían)")
-        return
-    click.echo("base de datos lista")
-    if password is not None and admin_password is None:
-        click.echo(
-            f"usuario admin creado con la contraseña {password} "
-            "(se muestra solo esta vez: cámbiela en /cuenta/contrasena)"
-        )
-    elif password is not None:
-        click.echo("usuario admin creado con la contraseña indicada")
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--as",
-    "actor",
-    default="admin",
-    show_default=True,
-    help="Quién despliega (un analista de procesos o un administrador).",
-)
-@engine_command
-def deploy(paths: tuple[Path, ...], actor: str) -> None:
-    """Despliega diagramas BPMN (archivos o carpetas) con sus formularios."""
-    for deployment in current_engine().deploy(list(paths), actor):
-        state = "nueva versión" if deployment.created else "sin cambios"
-        click.echo(f"{deployment.key} v{deployment.version} ({state})")
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@engine_command
-def validate(paths: tuple[Path, ...]) -> None:
-    """Valida diagramas BPMN sin desplegarlos."""
-    problems = current_engine().validate(list(paths))
-    for problem in problems:
-        click.echo(f"error: {problem}", err=True)
-    if problems:
-        sys.exit(exit_code_for(InvalidDefinition(problems)))
-    click.echo("ok")
-
-
-@cli.command()
-@click.argument("key")
-@click.option("--as", "actor", required=True)
-@click.option("--data", default="{}", help="Datos de inicio (objeto JSON).")
-@engine_command
-def start(key: str, actor: str, data: str) -> None:
-    """Inicia un caso del procedimiento KEY e imprime su número de radicación."""
-    click.echo(current_engine().start(key, actor, json_object(data)))
-
-
-@cli.command()
-@click.option("--as", "actor", default=None, help="Solo las tareas de este usuario.")
-@click.option("--json", "as_json", is_flag=True)
-@engine_command
-def tasks(actor: str | None, as_json: bool) -> None:
-    """Lista las tareas abiertas."""
-    views = current_engine().tasks(actor)
-    if as_json:
-        click.echo(json.dumps([view.as_json() for view in views], ensure_ascii=False, indent=2))
-        return
-    for view in views:
-        due = view.due.isoformat() if view.due else "-"
-        holder = view.assignee or f"grupo {view.group}"
-        click.echo(f"{view.id}\t{view.case}\t{view.name}\t{holder}\tvence {due}")
-
-
-@cli.command()
-@click.argument("task", type=int)
-@click.option("--as", "actor", required=True)
-@engine_command
-def claim(task: int, actor: str) -> None:
-    """Toma una tarea ofrecida a un grupo del usuario."""
-    current_engine().claim(task, actor)
-    click.echo(f"tarea {task} tomada por {actor}")
-
-
-@cli.command()
-@click.argument("task", type=int)
-@click.option("--as", "actor", required=True)
-@engine_command
-def unclaim(task: int, actor: str) -> None:
-    """Libera una tarea tomada."""
-    current_engine().unclaim(task, actor)
-    click.echo(f"tarea {task} liberada")
-
-
-@cli.command()
-@click.argument("task", type=int)
-@click.option("--as", "actor", required=True)
-@click.option("--data", required=True, help="Datos del formulario (objeto JSON).")
-@engine_command
-def complete(task: int, actor: str, data: str) -> None:
-    """Completa una tarea con los datos de su formulario."""
-    current_engine().complete(task, actor, json_object(data))
-    click.echo(f"tarea {task} completada")
-
-
-@cli.command()
-@click.argument("case")
-@click.option("--as", "actor", required=True)
-@click.option("--reason", required=True)
-@engine_command
-def cancel(case: str, actor: str, reason: str) -> None:
-    """Anula un caso en curso."""
-    current_engine().cancel(case, actor, reason)
-    click.echo(f"caso {case} anulado")
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
-def serve(host: str, port: int) -> None:
-    """Sirve la aplicación web (necesita BUENGOBIERNO_SECRET_KEY o BUENGOBIERNO_SECRET_KEY_FILE)."""
-    refuse_without_secret_key()
-    # Not app.run(): Flask ignores it inside its own CLI (FLASK_RUN_FROM_CLI).
-    run_simple(host, port, cast(Any, current_app)._get_current_object(), threaded=True)
-
-
-@cli.command("secret-key")
-@click.option("--file", "path", required=True, type=click.Path(path_type=Path))
-def secret_key(path: Path) -> None:
-    """Crea una clave secreta aleatoria en un archivo (modo 0600) si aún no existe."""
-    created = create_key_file(path)
-    click.echo(f"clave secreta {'creada' if created else 'existente'}: {path}")
-
-
-for command in (
-    audit, scenarios, worker, incidents_group, tokens_group, users_group, organisms_group, migrate,
-):  # fmt: skip
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine import Engine, EngineError, InvalidDefinition, exit_code_for
 from engine.commands.database_faults import describe, is_missing_schema, unavailable_from
-from web.app import engine_of
+from web.engine_app import engine_of
 from web.secret_key import MissingSecretKey, require_secret_key
 
 F = TypeVar("F", bound=Callable[..., Any])

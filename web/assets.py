@@ -32,7 +32,7 @@ VENDOR_FILES = {
 
 # Built by `make` (the `bundle` target) from web/frontend/; git-ignored.
 BUNDLES = Path(__file__).resolve().parent / "bundles"
-BUNDLE_FILES = frozenset({"workbench-lint.js", "properties-panel.js"})
+BUNDLE_FILES = frozenset({"workbench-lint.js", "properties-panel.js", "form-editor.js"})
 
 
 @blueprint.get("/vendor/<path:name>")

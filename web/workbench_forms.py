@@ -8,7 +8,9 @@ before every route here too.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -25,6 +27,7 @@ from engine.read.workbench import (
 from web.current import actor, engine
 from web.directory_fields import with_directory_choices
 from web.schema_form import Field, build_fields
+from web.security import CONTENT_SECURITY_POLICY
 
 blueprint = Blueprint("forms", __name__, url_prefix="/borradores/<int:draft_id>/formularios")
 
@@ -172,6 +175,9 @@ def _editor_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     fields = _preview(check)
+    # The code editor (CodeMirror) writes its stylesheet as a <style> element, which carries
+    # this response's nonce (read from the page's meta); nothing else inline is admitted.
+    nonce = secrets.token_urlsafe(18)
     page = render_template(
         "workbench/form_editor.html",
         draft=draft,
@@ -183,5 +189,10 @@ def _editor_page(
         revision=revision,
         error=error,
         conflict=conflict,
+        style_nonce=nonce,
     )
-    return page, status
+    response = make_response(page, status)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", f"style-src 'self' 'nonce-{nonce}'"
+    )
+    return response

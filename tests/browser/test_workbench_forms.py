@@ -5,6 +5,7 @@ the draft and shows field by field in the comparison with version 1."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,6 +70,83 @@ def test_analyst_edits_a_form_sees_the_preview_and_the_error_saves_and_compares(
     row = page.locator("section[aria-labelledby='formularios'] tr", has_text="observaciones")
     expect(row).to_contain_text(PROPOSAL)
     expect(row).to_contain_text("agregado")
+    context.close()
+
+
+def open_proposal(page: Page, base_url: str) -> str:
+    """A new draft of P001 with its proposal form open in the editor; the editor's URL."""
+    page.goto(f"{base_url}/modelos")
+    page.get_by_role("button", name="Editar v1 como borrador").first.click()
+    page.wait_for_url("**/modelos/borradores/*")
+    url = f"{page.url}/formularios/{PROPOSAL}"
+    page.goto(url)
+    return url
+
+
+def test_the_form_editor_highlights_json_marks_a_syntax_error_in_line_and_saves(
+    browser: Browser, forms_server: str
+) -> None:
+    refused: list[str] = []
+    page = wide_page(browser, refused)
+    sign_in(page, forms_server, "analista")
+    url = open_proposal(page, forms_server)
+    editor = page.locator(".json-editor[data-document='esquema'] .cm-editor")
+    content = page.get_by_role("textbox", name=f"JSON Schema ({PROPOSAL})")
+    expect(editor).to_be_visible(timeout=20_000)  # the bundle loaded and run
+    expect(page.locator("#texto-esquema")).to_be_hidden()
+    expect(editor.locator(".tok-propertyName", has_text='"properties"')).to_have_count(1)
+
+    # Typed at the end of the field the title names: a string token, and the preview follows.
+    title = editor.locator(".tok-string", has_text='"Cargo del delegado"')
+    expect(title).to_have_count(1)
+    title.click()
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")  # the comma
+    page.keyboard.press("ArrowLeft")  # the closing quote
+    page.keyboard.type(" titular")
+    expect(editor.locator(".tok-string", has_text='"Cargo del delegado titular"')).to_have_count(1)
+    preview = page.locator("#vista-previa-formulario")
+    expect(preview.get_by_label("Cargo del delegado titular")).to_be_visible()
+
+    # A missing comma: marked on its line in the editor, in Spanish, as the problems list says.
+    content.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("ArrowLeft")  # before the last brace
+    page.keyboard.insert_text('  "suelto": 1\n')
+    mark = editor.locator(".cm-lintRange-error")
+    expect(mark).to_have_count(1)
+    expect(page.locator("#problemas-formulario")).to_contain_text(
+        "falta una coma entre dos elementos"
+    )
+    marker = editor.locator(".cm-gutter-lint .cm-lint-marker-error")
+    expect(marker).to_have_count(1)
+    marker.hover()
+    expect(page.locator(".cm-tooltip-lint")).to_contain_text("falta una coma entre dos elementos")
+    screenshot(page, "workbench-form-editor-lint")
+
+    page.keyboard.press("Control+z")  # the insertion undone: valid again, the mark goes
+    expect(page.locator("#resumen-formulario")).to_contain_text("Sin errores")
+    expect(mark).to_have_count(0)
+    page.get_by_role("button", name="Guardar formulario en el borrador").click()
+    expect(page.locator(".flashes")).to_contain_text("Formulario guardado")
+    expect(editor.locator(".tok-string", has_text='"Cargo del delegado titular"')).to_have_count(1)
+    assert refused == []
+    page.context.close()
+
+    # Without JavaScript the plain textarea is the editor, and submits the same field.
+    context = browser.new_context(locale="es-CO", java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, forms_server, "analista")
+    page.goto(url)
+    expect(page.locator(".cm-editor")).to_have_count(0)
+    schema = page.get_by_label(f"JSON Schema ({PROPOSAL})")
+    saved = json.loads(schema.input_value())
+    assert saved["properties"]["cargo_delegado"]["title"] == "Cargo del delegado titular"
+    saved["properties"]["cargo_delegado"]["title"] = "Cargo de quien recibe la delegación"
+    schema.fill(json.dumps(saved, indent=2, ensure_ascii=False))
+    page.get_by_role("button", name="Guardar formulario en el borrador").click()
+    expect(page.locator(".flashes")).to_contain_text("Formulario guardado")
+    expect(schema).to_have_value(re.compile("Cargo de quien recibe la delegación"))
     context.close()
 
 

@@ -208,3 +208,61 @@ def test_compare_marks_the_changes_on_both_diagrams_side_by_side(
     expect(page.locator("#diagrama-after")).to_have_attribute("data-ready", "true")
     assert axe_violations(page) == []
     context.close()
+
+
+def test_compare_rows_select_their_element_on_the_diagrams(
+    browser: Browser, workbench: LiveServer
+) -> None:
+    draft = workbench.engine.create_draft("P001", "analista", 1)
+    changed = without_flow(P001.read_bytes(), "f_proponer_aprobar").replace(
+        'name="Proponer delegado"', 'name="Postular delegado"'
+    )
+    workbench.engine.save_draft(draft.draft_id, draft.revision, changed, "analista")
+    refused: list[str] = []
+    page = wide_page(browser, refused)
+    sign_in(page, workbench.url, "analista")
+    url = f"{workbench.url}/modelos/comparar?antes=P001:1&despues=borrador:{draft.draft_id}"
+    page.goto(url)
+    before, after = page.locator("#diagrama-before"), page.locator("#diagrama-after")
+    expect(before).to_have_attribute("data-ready", "true")
+    expect(after).to_have_attribute("data-ready", "true")
+    selected = re.compile(r"\bselected\b")
+
+    def shape(diagram: Locator, element: str) -> Locator:
+        return diagram.locator(f".djs-element[data-element-id='{element}']")
+
+    def selection(diagram: Locator) -> list[str]:
+        return diagram.evaluate(
+            "d => [...d.querySelectorAll('.djs-element.selected')].map(e => e.dataset.elementId)"
+        )
+
+    # A changed element: a click on its row selects it on both diagrams.
+    renamed = page.locator("tr[data-element='proponer_delegado']")
+    renamed.get_by_role("cell", name="modificado").click()
+    expect(shape(before, "proponer_delegado")).to_have_class(selected)
+    expect(shape(after, "proponer_delegado")).to_have_class(selected)
+    expect(renamed).to_have_attribute("aria-current", "true")
+    assert selection(before) == selection(after) == ["proponer_delegado"]
+
+    # A removed one, from the keyboard: its row's button, Enter; only the earlier diagram has it.
+    removed = page.locator("tr[data-element='f_proponer_aprobar']")
+    button = removed.get_by_role("button", name=re.compile("f_proponer_aprobar"))
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(shape(before, "f_proponer_aprobar")).to_have_class(selected)
+    expect(shape(before, "proponer_delegado")).not_to_have_class(selected)
+    assert selection(after) == []
+    expect(removed).to_have_attribute("aria-current", "true")
+    expect(renamed).not_to_have_attribute("aria-current", "true")
+    expect(button).to_be_focused()
+    screenshot(page, "workbench-compare-selected")
+    assert refused == []
+    page.context.close()
+
+    page = wide_page(browser, bypass_csp=True)
+    sign_in(page, workbench.url, "analista")
+    page.goto(url)
+    expect(page.locator("#diagrama-after")).to_have_attribute("data-ready", "true")
+    page.locator("tr[data-element='proponer_delegado']").get_by_role("button").click()
+    assert axe_violations(page) == []
+    page.context.close()

@@ -6,6 +6,7 @@ draft (409 on a stale one), and a removed or broken form reported by the draft's
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -117,6 +118,27 @@ def test_the_editor_opens_with_the_schema_and_the_preview_officials_see(
     assert "Cargo del delegado" in page
 
 
+def test_the_editor_page_allows_only_its_own_nonced_styles(
+    analyst: FlaskClient, draft: int
+) -> None:
+    """CodeMirror writes its stylesheet as a <style> element: the editor page's policy admits
+    the one carrying this response's nonce (never 'unsafe-inline'), and scripts stay 'self'."""
+    url = f"/modelos/borradores/{draft}/formularios/{PROPOSAL}"
+    nonces = []
+    for _ in range(2):
+        response = analyst.get(url)
+        policy = response.headers["Content-Security-Policy"]
+        match = re.search(r"style-src 'self' 'nonce-([A-Za-z0-9_-]{16,})';", policy)
+        assert match, policy
+        assert f'<meta name="csp-nonce" nonce="{match[1]}">' in response.text
+        assert "unsafe-inline" not in policy and "script-src 'self';" in policy
+        nonces.append(match[1])
+    assert nonces[0] != nonces[1]
+    broken = post(analyst, url, {"esquema": "{", "ui": "", "revision": "1"})
+    assert broken.status_code == 422
+    assert "'nonce-" in broken.headers["Content-Security-Policy"]
+
+
 # -- checking as typed ---------------------------------------------------------------------------
 
 
@@ -140,6 +162,16 @@ def test_a_json_syntax_error_names_its_line_and_column_in_spanish(
     assert "falta una coma entre dos elementos" in fragment
     assert "línea 5, columna 5" in fragment
     assert "La vista previa aparece cuando" in fragment
+
+
+def test_a_syntax_error_carries_its_place_and_message_for_the_editor(
+    analyst: FlaskClient, draft: int
+) -> None:
+    """The code editor marks the problem in line from these attributes (form-editor.js)."""
+    broken = '{\n  "type": "object",\n  "properties": {\n    "a": {}\n    "b": {}\n  }\n}'
+    fragment = preview(analyst, draft, "{}", broken)
+    assert 'data-document="ui" data-line="5" data-column="5"' in fragment
+    assert '<span class="problem-message">falta una coma entre dos elementos</span>' in fragment
 
 
 def test_a_schema_that_breaks_the_metaschema_is_reported_where_it_breaks(

@@ -1,5 +1,6 @@
 // Bundles the workbench's browser code that npm ships only as ES modules (bpmnlint and
-// bpmn-js-bpmnlint; the properties panel's entry components) into web/bundles/, which
+// bpmn-js-bpmnlint; the properties panel's entry components; CodeMirror for the form editor)
+// into web/bundles/, which
 // web/assets.py serves. `make` runs it; the output is git-ignored and rebuilt from
 // package-lock.json's packages, never committed nor fetched.
 //
@@ -53,4 +54,15 @@ await esbuild.build({
   legalComments: "eof",
   logLevel: "warning",
   plugins: [bpmnlintConfig],
+});
+// The form editor's JSON texts in CodeMirror (highlighting, the server's problems in line).
+await esbuild.build({
+  entryPoints: [join(here, "form-editor.js")],
+  outfile: join(output, "form-editor.js"),
+  bundle: true,
+  format: "iife",
+  target: "es2019",
+  minify: true,
+  legalComments: "eof",
+  logLevel: "warning",
 });

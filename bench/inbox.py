@@ -6,13 +6,19 @@ client: routing, session, authorization, queries, templates) is compared, in the
 the bare SQL the page runs (the rows query and the two tab counts, compiled and executed on the
 DB-API cursor). Prints a table; asserts nothing.
 
-    python bench/inbox.py [--requests 40] [--skip-postgres]
+With --profile, the pages of each tab also run under cProfile, and how many times one page calls
+the per-row helpers (gettext, Babel's date formatting, url_for) is printed: counts do not depend
+on the machine's load, as times do.
+
+    python bench/inbox.py [--requests 40] [--skip-postgres] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import secrets
 import statistics
@@ -137,7 +143,44 @@ def populate(database: DatabaseEngine) -> None:
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
-def measure(database: DatabaseEngine, requests: int) -> list[tuple[str, int, int, Timing, Timing]]:
+# What a page calls per row: label -> (module path ending, function name). Every translated text,
+# from a template's `_` or a filter's gettext, is one lookup in the catalog (the standard
+# library's gettext classes, which Babel's translations extend).
+PROFILED: dict[str, tuple[tuple[str, str], ...]] = {
+    "gettext": (("/gettext.py", "gettext"),),
+    "ngettext": (("/gettext.py", "ngettext"),),
+    "format_date": (("flask_babel/__init__.py", "format_date"),),
+    "url_for": (("flask/app.py", "url_for"),),
+    "csrf_token": (("flask_wtf/csrf.py", "generate_csrf"),),
+}
+
+
+def profiled(page: Callable[[], None], requests: int) -> tuple[dict[str, float], float]:
+    """Calls per page of each PROFILED function, and the share of the page spent rendering."""
+    page()
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(requests):
+        page()
+    profile.disable()
+    stats: dict[tuple[str, int, str], tuple[int, int, float, float, Any]]
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    calls = dict.fromkeys(PROFILED, 0.0)
+    total = render = 0.0
+    for (filename, _line, function), (_cc, ncalls, _tt, cumulative, _callers) in stats.items():
+        for label, places in PROFILED.items():
+            if any(function == name and filename.endswith(end) for end, name in places):
+                calls[label] += ncalls / requests
+        if function == "_render" and filename.endswith("flask/templating.py"):
+            render += cumulative
+        if function == "page" and filename.endswith("bench/inbox.py"):
+            total += cumulative
+    return calls, render / total if total else 0.0
+
+
+def measure(
+    database: DatabaseEngine, requests: int, profile: bool = False
+) -> list[tuple[str, int, int, Timing, Timing]]:
     sessions = session_factory(database)
     clock = ManualClock(datetime(2026, 12, 1, 9, tzinfo=UTC))
     engine = Engine(sessions, services=service_registry(), clock=clock)
@@ -172,6 +215,10 @@ def measure(database: DatabaseEngine, requests: int) -> list[tuple[str, int, int
 
             sql_timing = timed(bare_sql, requests)
         page_timing = timed(page, requests)
+        if profile:
+            calls, render_share = profiled(page, requests)
+            counted = ", ".join(f"{label} {value:.0f}" for label, value in calls.items())
+            print(f"  {scope} per page: {counted}; templates {render_share:.0%} of the page")
         with sessions() as session:
             shown = len(list(session.execute(statements[0])))
             matching = session.scalar(statements[1 + SCOPES.index(scope)]) or 0
@@ -221,6 +268,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="count per-page calls of gettext, url_for…"
+    )
     arguments = parser.parse_args()
     backends: list[tuple[str, Callable[[], Any]]] = [("SQLite", sqlite_database)]
     if not arguments.skip_postgres:
@@ -233,7 +283,7 @@ def main() -> None:
                 started = time.perf_counter()
                 populate(database)
                 print(f"  generated in {time.perf_counter() - started:.1f} s")
-                for row in measure(database, arguments.requests):
+                for row in measure(database, arguments.requests, arguments.profile):
                     table.append((name, *row))
         except Exception as error:  # a missing PostgreSQL server is reported, not fatal
             print(f"  {name} skipped: {error}")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
+from babel import dates as babel_dates
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, ngettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -57,8 +60,22 @@ def iso_date_text(value: Any) -> str:
         return str(value)
 
 
+SHORT_DATE = "d MMM y"
+
+
 def short_date(value: date | None) -> str:
-    return format_date(value, "d MMM y") if value else "—"
+    if not value:
+        return "—"
+    if isinstance(value, datetime):  # a moment: Flask-Babel first brings it to Bogotá's day
+        return str(format_date(value, SHORT_DATE))
+    return _short_day(value, get_locale())
+
+
+@lru_cache(maxsize=1024)
+def _short_day(day: date, locale: Locale) -> str:
+    """A day in the inbox's short form ("9 dic 2026"), formatted by Babel once per locale: the
+    inbox shows the same few deadlines on many rows and on every page."""
+    return babel_dates.format_date(day, SHORT_DATE, locale=locale)
 
 
 def datetime_text(value: datetime | None) -> str:

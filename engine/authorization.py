@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFound
+from storage.database import execute
 from storage.models import Absence, AuditEvent, Case, Group, Membership, Task, User
 
 
@@ -89,7 +90,7 @@ _ACTOR_ROWS = (
 def load_actor(session: Session, username: str) -> Actor:
     """Who `username` is now, read in one statement (never cached: a deactivated account or a
     changed membership counts from the next command on)."""
-    rows = session.execute(_ACTOR_ROWS, {"username": username}).all()
+    rows = execute(session, _ACTOR_ROWS, {"username": username}).all()
     if not rows or not rows[0].active:
         raise NotFound(f"usuario '{username}' no existe o está inactivo")
     first = rows[0]
@@ -152,14 +153,14 @@ _SUBSTITUTING_ACTOR_ROWS: CompoundSelect[Any] = union_all(
 
 def with_substitutions(session: Session, actor: Actor, today: date) -> Actor:
     """`actor` with the users whose substitute they are on `today` (see `_ABSENTEE_ROWS`)."""
-    rows = session.execute(_ABSENTEE_ROWS, {"username": actor.username, "today": today}).all()
+    rows = execute(session, _ABSENTEE_ROWS, {"username": actor.username, "today": today}).all()
     return replace(actor, stands_in_for=_absentees(rows))
 
 
 def load_substituting_actor(session: Session, username: str, today: date) -> tuple[Actor, int]:
     """`load_actor` and `with_substitutions` in one statement, with the user's session
     generation (see `engine.people.accounts`)."""
-    rows = session.execute(_SUBSTITUTING_ACTOR_ROWS, {"username": username, "today": today}).all()
+    rows = execute(session, _SUBSTITUTING_ACTOR_ROWS, {"username": username, "today": today}).all()
     own = [row for row in rows if not row.absent]
     if not own or not own[0].active:
         raise NotFound(f"usuario '{username}' no existe o está inactivo")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DATABASE_URL_VARIABLE = "BUENGOBIERNO_DATABASE_URL"
@@ -62,3 +63,17 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def execute(
+    session: Session,
+    statement: Executable,
+    parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> CursorResult[Any]:
+    """`session.execute` for a statement that returns plain rows (or none), run on the
+    session's connection: the same autoflush first, without the ORM's per-statement machinery
+    (execution state, ORM compile and result setup), which costs more than SQLite running a
+    prebuilt statement. Not for statements whose rows are ORM objects."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, parameters)

@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Misconfigured
+from storage.database import execute
 from storage.models import AuditCheckpoint, AuditEvent, Case
 
 GENESIS = "0" * 64
@@ -116,19 +118,10 @@ class CaseChain:
         element_id: str | None = None,
         payload: dict[str, Any] | None = None,
     ) -> None:
-        # A row, not an ORM object: it is only inserted, and building ORM objects is not free.
-        row = {
-            "case_id": self.case.id,
-            "seq": self.seq + 1,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "element_id": element_id,
-            "definition_version": self.definition_version,
-            "payload": json.loads(json.dumps(payload or {}, default=str)),
-            "prev_hash": self.head,
-        }
-        row["hash"] = event_hash(self.head, _row_content(row))
+        row = _chained_row(
+            self.case.id, self.seq, self.head, self.definition_version,
+            at=at, actor=actor, action=action, element_id=element_id, payload=payload,
+        )  # fmt: skip
         self.seq, self.head = row["seq"], row["hash"]
         self.pending.append(row)
 
@@ -155,14 +148,108 @@ class CaseChain:
             insert_events(session, rows)
 
 
+def _chained_row(
+    case_id: int,
+    seq: int,
+    head: str,
+    definition_version: int,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    element_id: str | None,
+    payload: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The event after (`seq`, `head`), hashed. A row, not an ORM object: it is only inserted,
+    and building ORM objects is not free."""
+    row = {
+        "case_id": case_id,
+        "seq": seq + 1,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "element_id": element_id,
+        "definition_version": definition_version,
+        "payload": json.loads(json.dumps(payload or {}, default=str)),
+        "prev_hash": head,
+    }
+    row["hash"] = event_hash(head, _row_content(row))
+    return row
+
+
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     # Autoflush writes the case rows (with their new heads) first; the table's insert (not the
     # ORM's bulk insert, which splits rows by the columns they leave empty) sends every event in
-    # one statement.
-    session.execute(_INSERT_EVENTS, rows)
+    # one statement, on the connection (`storage.database.execute`).
+    execute(session, _INSERT_EVENTS, rows)
 
 
 _INSERT_EVENTS = insert(cast(Table, AuditEvent.__table__))  # built once
+_CASES = cast(Table, Case.__table__)
+_CASE_HEAD = select(
+    _CASES.c.id, _CASES.c.definition_id, _CASES.c.version, _CASES.c.audit_seq, _CASES.c.audit_head
+).where(_CASES.c.id == bindparam("case_id"))
+_MOVE_HEAD = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("version_read"))
+    .values(
+        version=bindparam("new_version"),
+        audit_seq=bindparam("new_seq"),
+        audit_head=bindparam("new_head"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """A case's chain head as read (`read_head`), with the row's version (its optimistic lock)."""
+
+    case_id: int
+    definition_id: int
+    version: int
+    seq: int
+    hash: str
+
+
+def read_head(session: Session, case_id: int) -> ChainHead:
+    """The case's head in plain columns: not the whole row (its state and data) as an object."""
+    row = execute(session, _CASE_HEAD, {"case_id": case_id}).one()
+    return ChainHead(row.id, row.definition_id, row.version, row.audit_seq or 0, row.audit_head)
+
+
+def append_at_head(
+    session: Session,
+    head: ChainHead,
+    definition_version: int,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    element_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """One event chained to `head`, for a command that changes no other column of the case
+    (and holds no `Case` of it in the session): the head moves in one Core UPDATE under the
+    optimistic lock, as the ORM's flush of the case would (a version that moved since `head`
+    was read raises StaleDataError, a `Conflict`), then the event is inserted."""
+    row = _chained_row(
+        head.case_id, head.seq, head.hash or GENESIS, definition_version,
+        at=at, actor=actor, action=action, element_id=element_id, payload=payload,
+    )  # fmt: skip
+    moved = execute(
+        session,
+        _MOVE_HEAD,
+        {
+            "case_id": head.case_id,
+            "version_read": head.version,
+            "new_version": head.version + 1,
+            "new_seq": row["seq"],
+            "new_head": row["hash"],
+        },
+    )
+    if moved.rowcount != 1:
+        raise StaleDataError(f"case {head.case_id} changed since version {head.version}")
+    insert_events(session, [row])
 
 
 def append_event(

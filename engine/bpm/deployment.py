@@ -16,13 +16,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.bpm.bpmn_xml import executable_processes, parse_xml
 from engine.bpm.definitions import Bundle, SourceFile, build_bundle, forms_for, read_bpmn_sources
 from engine.errors import DeployRefused, InvalidDefinition, NotFound
 from engine.people.directory import known_group_codes
+from storage.database import execute
 from storage.models import Definition
 
 
@@ -185,14 +186,18 @@ def latest_definition(session: Session, key: str, *, required: bool = True) -> D
     return definition
 
 
+# Built once: every start asks for it.
+_LATEST_DEFINITION_ID = (
+    select(Definition.id)
+    .where(Definition.key == bindparam("key"))
+    .order_by(Definition.version.desc())
+    .limit(1)
+)
+
+
 def latest_definition_id(session: Session, key: str) -> int:
     """The id of the latest deployed version of `key`: its content comes from the cache."""
-    found = session.execute(
-        select(Definition.id)
-        .where(Definition.key == key)
-        .order_by(Definition.version.desc())
-        .limit(1)
-    ).scalar()
+    found = execute(session, _LATEST_DEFINITION_ID, {"key": key}).scalar()
     if found is None:
         raise NotFound(f"el procedimiento '{key}' no está desplegado")
     return int(found)

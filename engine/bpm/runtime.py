@@ -37,6 +37,7 @@ from engine.bpm.sandbox import Sandbox
 from engine.bpm.scripting import SandboxScriptEngine
 from engine.bpm.services import CompletedTask, HandlerContext, RecipientKind, ServiceRegistry
 from engine.errors import Conflict, Incident
+from storage.database import execute
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
 TIMER_JOB = "timer"
@@ -74,6 +75,7 @@ _DELETE_TIMER_JOBS = delete(_JOBS).where(
     _JOBS.c.id.not_in(bindparam("held", expanding=True)),
 )
 _INSERT_TASKS = insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True)
+_INSERT_NOTIFICATIONS = insert(cast(Table, Notification.__table__))
 
 
 class CaseRun:
@@ -263,7 +265,8 @@ class CaseRun:
                 else:
                     self.session.delete(job)
         if self._timer_jobs - set(waiting) - set(held):
-            self.session.execute(
+            execute(
+                self.session,
                 _DELETE_TIMER_JOBS,
                 {
                     "case_id": self.case.id,
@@ -284,7 +287,7 @@ class CaseRun:
             if spiff_id not in known
         ]
         if new_jobs:  # one INSERT for all, not one ORM unit (and statement) each
-            self.session.execute(_INSERT_JOBS, new_jobs)
+            execute(self.session, _INSERT_JOBS, new_jobs)
         self._timer_jobs = set(waiting)
 
     def _call_service(self, task: Any, operator: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -439,7 +442,7 @@ class CaseRun:
         rows = [self._task_row(spiff_id, task) for spiff_id, task in opened]
         if rows:
             # One INSERT for all of them; their ids go into the audit trail.
-            ids = self.session.execute(_INSERT_TASKS, rows).scalars().all()
+            ids = execute(self.session, _INSERT_TASKS, rows).scalars().all()
             for row, task_id in zip(rows, ids, strict=True):
                 row["id"] = task_id
         for row, (_, task) in zip(rows, opened, strict=True):
@@ -519,27 +522,29 @@ class CaseRun:
 
         With `batch`, nothing is sent yet: the events and notifications join the batch, whose
         `write()` inserts them with those of the batch's other cases (the worker's jobs)."""
-        if self.workflow.is_completed() and self.case.status == "running":
-            self.case.status = "completed"
-            self.case.ended_at = self.clock.now()
-            self.case.outcome = self._outcome()
-            self.record("case_completed", payload={"outcome": self.case.outcome})
-        with as_incidents(self.case.business_key):
+        case = self.case
+        status, ended_at, outcome = case.status, case.ended_at, case.outcome
+        if self.workflow.is_completed() and status == "running":
+            status, ended_at, outcome = "completed", self.clock.now(), self._outcome()
+            self.record("case_completed", payload={"outcome": outcome})
+        with as_incidents(case.business_key):
             data = _json_safe(self._current_data())
             state = spiff_state.dump_workflow(self.workflow)
         if batch is not None:
-            self.case.data = data
-            self.case.state = state
-            batch.cases.append(self.case)
+            case.status, case.ended_at, case.outcome = status, ended_at, outcome
+            case.data = data
+            case.state = state
+            batch.cases.append(case)
             batch.events += self.chain.take()
             batch.notifications += self._notifications
             self._notifications = []
             return
-        case = self.case
+        # Values, not attributes set first: a set attribute would leave the case modified in the
+        # session, and every later flush would run the ORM's unit of work to find nothing to write.
         values = {
-            "status": case.status,
-            "ended_at": case.ended_at,
-            "outcome": case.outcome,
+            "status": status,
+            "ended_at": ended_at,
+            "outcome": outcome,
             "data": data,
             "state": state,
             "audit_seq": self.chain.seq,
@@ -560,7 +565,7 @@ class CaseRun:
             set_committed_value(case, name, value)
         self.chain.insert_pending(self.session)
         if self._notifications:
-            self.session.execute(insert(cast(Table, Notification.__table__)), self._notifications)
+            execute(self.session, _INSERT_NOTIFICATIONS, self._notifications)
             self._notifications = []
         self.session.flush()
 

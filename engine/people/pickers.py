@@ -17,9 +17,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
+from storage.database import execute
 from storage.models import Group, Membership, User
 
 KEYWORD = "x-directory"
@@ -58,6 +59,24 @@ def picker_problems(schema: Mapping[str, Any], known_groups: frozenset[str]) -> 
     return problems
 
 
+# Built once (a form with a person field is checked at every submission); plain columns.
+_GROUPS = select(Group.code, Group.name, Group.kind, Group.active, Group.merged_into).where(
+    Group.code.in_(bindparam("codes", expanding=True))
+)
+_USERS = select(User.username, User.full_name, User.active).where(
+    User.username.in_(bindparam("usernames", expanding=True))
+)
+_MEMBERS = (
+    select(User.username, Group.code)
+    .join(Membership, Membership.user_id == User.id)
+    .join(Group, Group.id == Membership.group_id)
+    .where(
+        User.username.in_(bindparam("usernames", expanding=True)),
+        Group.code.in_(bindparam("codes", expanding=True)),
+    )
+)
+
+
 def directory_field_errors(
     session: Session, schema: Mapping[str, Any] | None, data: Any
 ) -> dict[str, str]:
@@ -71,19 +90,15 @@ def directory_field_errors(
     wanted_groups = {picker.group for _, picker, _ in picked if picker.group}
     # Only the lookups a form needs: a person field costs one SELECT, an organism field one.
     groups = {
-        g.code: g
-        for g in session.scalars(select(Group).where(Group.code.in_(codes | wanted_groups)))
+        g.code: g for g in execute(session, _GROUPS, {"codes": sorted(codes | wanted_groups)})
     } if codes or wanted_groups else {}  # fmt: skip
     users = {
-        u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))
+        u.username: u for u in execute(session, _USERS, {"usernames": sorted(usernames)})
     } if usernames else {}  # fmt: skip
     members = {
         (row.username, row.code)
-        for row in session.execute(
-            select(User.username, Group.code)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Group, Group.id == Membership.group_id)
-            .where(User.username.in_(usernames), Group.code.in_(wanted_groups))
+        for row in execute(
+            session, _MEMBERS, {"usernames": sorted(usernames), "codes": sorted(wanted_groups)}
         )
     } if wanted_groups else set()  # fmt: skip
     group_names = {code: group.name for code, group in groups.items()}
@@ -98,7 +113,7 @@ def directory_field_errors(
     return errors
 
 
-def _organism_error(group: Group | None, code: str) -> str | None:
+def _organism_error(group: Row[Any] | None, code: str) -> str | None:
     if group is None or group.kind != "organism":
         return f"el organismo «{code}» no existe en el directorio"
     if not group.active:
@@ -108,7 +123,7 @@ def _organism_error(group: Group | None, code: str) -> str | None:
 
 
 def _person_error(
-    user: User | None,
+    user: Row[Any] | None,
     username: str,
     group: str | None,
     members: set[tuple[str, str]],

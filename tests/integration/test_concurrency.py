@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from engine import Conflict, Engine
+from engine.audit.trail import append_at_head, read_head
 from engine.authorization import load_actor
 from engine.bpm.runtime import CaseRun
 from storage.models import AuditEvent, Case
@@ -82,3 +83,40 @@ def test_two_members_claiming_the_same_task_at_once_one_gets_it(p001: Engine) ->
     winner = "despacho" if outcomes[0] is None else "despacho2"
     assert task_for(p001, key, "proponer_delegado").assignee == winner
     assert audit_actions(p001, key).count("task_claimed") == 1
+
+
+def test_an_event_appended_at_a_head_whose_case_moved_since_is_a_conflict_and_writes_nothing(
+    p001: Engine,
+) -> None:
+    """A claim's event goes onto the head read in plain columns (`read_head`); another writer
+    that moved the case in between makes the head's UPDATE match no row: a Conflict."""
+    key = start(p001)
+    task = task_for(p001, key, "proponer_delegado")
+    actions_before = audit_actions(p001, key)
+    with (
+        pytest.raises(Conflict, match="cambió mientras se procesaba"),
+        p001.unit_of_work() as session,
+    ):
+        head = read_head(session, task.case_id)
+        session.execute(
+            update(Case).where(Case.id == task.case_id).values(version=Case.version + 1),
+            execution_options={"synchronize_session": False},
+        )
+        append_at_head(session, head, 1, at=p001.clock.now(), actor="despacho", action="x")
+    assert audit_actions(p001, key) == actions_before
+    assert p001.verify_audit(key) == []
+
+
+def test_a_claim_and_a_completion_of_the_same_task_at_once_keep_one_chain(p001: Engine) -> None:
+    key = start(p001)
+    task = task_for(p001, key, "proponer_delegado")
+    claimed, completed = race(
+        lambda: p001.claim(task.id, "despacho"),
+        lambda: p001.complete(task.id, "despacho", PROPOSAL),
+    )
+    assert completed is None or isinstance(completed, Conflict)
+    assert claimed is None or isinstance(claimed, Conflict)
+    actions = audit_actions(p001, key)
+    assert actions.count("task_claimed") == (1 if claimed is None else 0)
+    assert actions.count("task_completed") == (1 if completed is None else 0)
+    assert p001.verify_audit(key) == []

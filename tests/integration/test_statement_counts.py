@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from engine import Engine
 from engine.bpm.sandbox.pool import SandboxPool
@@ -114,3 +115,53 @@ def test_starting_a_case_sends_at_most_eight_statements(p001: Engine) -> None:
     assert len(sent) <= 8, "\n".join(sent)
     assert sum("business_key_counters" in statement for statement in sent) == 1
     assert key.endswith("-00002")
+
+
+@contextmanager
+def orm_flushes(engine: Engine) -> Iterator[list[str]]:
+    """The flushes that ran the ORM's unit of work (a clean session's flush returns before it),
+    each named by the objects it found new, changed or deleted."""
+    flushed: list[str] = []
+
+    def before_flush(session: Session, _context: Any, _instances: Any) -> None:
+        found = [*session.new, *session.dirty, *session.deleted]
+        flushed.append(", ".join(sorted(type(o).__name__ for o in found)))
+
+    event.listen(engine.sessions, "before_flush", before_flush)
+    try:
+        yield flushed
+    finally:
+        event.remove(engine.sessions, "before_flush", before_flush)
+
+
+def test_a_case_from_start_to_end_with_a_claim_runs_no_orm_unit_of_work(p001: Engine) -> None:
+    """Start, claim, every completion (the last ends the case) write through prebuilt
+    statements: no command leaves an object for the ORM's flush, not even one it would find
+    unchanged (a case whose status was set as an attribute before its own UPDATE wrote it)."""
+    start(p001)
+    with orm_flushes(p001) as flushed:
+        key = start(p001)
+        p001.claim(task_for(p001, key, "proponer_delegado").id, "despacho")
+        complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+        complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+        hold_session(p001, key)
+        complete(p001, key, "diligenciar_ficha", "delegada", {**FICHA, "compromisos": []})
+    assert case_row(p001, key).status == "completed"
+    assert flushed == []
+    assert p001.verify_audit(key) == []
+
+
+def test_claiming_a_task_sends_six_statements_and_reads_only_the_head_of_its_case(
+    p001: Engine,
+) -> None:
+    """The claim's event is chained to the case's head read in plain columns: not the case row
+    whole (its state and data), and the head moves in one UPDATE under the optimistic lock."""
+    key = start(p001)
+    task = task_for(p001, key, "proponer_delegado")
+    with counted(p001) as sent:
+        p001.claim(task.id, "despacho")
+    assert len(sent) <= 6, "\n".join(sent)
+    assert not any("cases.state" in statement for statement in sent), "\n".join(sent)
+    assert sum(statement.lstrip().startswith("UPDATE cases") for statement in sent) == 1
+    assert task_for(p001, key, "proponer_delegado").assignee == "despacho"
+    assert p001.verify_audit(key) == []

@@ -4,20 +4,26 @@ several at once (coordinators), and each official's own follow-up dates."""
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from engine import ValidationError
 from engine.authorization import can_act_in_bulk
-from engine.read.bulk import reassign_targets
+from engine.read.bulk import BulkReport, TaskOutcome, reassign_targets
 from engine.read.inbox import STATES, InboxFilter, inbox, procedures
 from web.current import actor, engine, login_required, today
 
 blueprint = Blueprint("inbox", __name__)
+
+# The refused tasks a bulk action's message names one by one; the others are counted. The message
+# travels in the session cookie, which a browser drops beyond 4 KB.
+NAMED_REFUSALS = 5
 
 STATE_LABELS = {
     "sin_reclamar": _l("Sin tomar"),
@@ -100,8 +106,9 @@ def reassign(task_id: int) -> ResponseReturnValue:
 @blueprint.post("/tareas/acciones")
 @login_required
 def bulk() -> ResponseReturnValue:
-    """Take, release or reassign the checked tasks, each on its own; the summary page says
-    which were done and why each other was refused."""
+    """Take, release or reassign the checked tasks, each on its own, and go back (303) to the
+    inbox page the form was sent from, its tab, filters and page, with one message that counts
+    what was done and says why each other task was refused: a reload does not act again."""
     task_ids = [int(value) for value in request.form.getlist("tarea") if value.isdigit()]
     action = request.form.get("accion", "")
     to_user = request.form.get("usuario", "").strip() or None
@@ -110,11 +117,60 @@ def bulk() -> ResponseReturnValue:
     except ValidationError as error:
         for message in error.field_errors.values():
             flash(message[:1].upper() + message[1:] + ".", "error")
-        return redirect(request.form.get("volver") or url_for("inbox.index"), code=303)
-    return render_template("inbox/bulk_summary.html", report=report, back=_back_url())
+    else:
+        flash(bulk_message(report), "error" if report.refused else "success")
+    return redirect(_back_url(), code=303)
+
+
+def bulk_message(report: BulkReport) -> str:
+    """What a bulk action did, in one sentence: «3 tareas reasignadas a despacho2; 1 no se pudo:
+    Proponer delegado del caso P001-… (la tarea 7 ya fue reclamada por orc).»"""
+    done = len(report.done)
+    if report.action == "tomar":
+        text = ngettext("%(num)d tarea tomada", "%(num)d tareas tomadas", done)
+    elif report.action == "liberar":
+        text = ngettext("%(num)d tarea liberada", "%(num)d tareas liberadas", done)
+    else:
+        text = ngettext(
+            "%(num)d tarea reasignada a %(user)s",
+            "%(num)d tareas reasignadas a %(user)s",
+            done,
+            user=report.to_user or "",
+        )
+    refused = report.refused
+    if refused:
+        named = [_refusal(outcome) for outcome in refused[:NAMED_REFUSALS]]
+        if len(refused) > NAMED_REFUSALS:
+            named.append(_("y %(num)d más", num=len(refused) - NAMED_REFUSALS))
+        text = _(
+            "%(done)s; %(refused)s",
+            done=text,
+            refused=ngettext(
+                "%(num)d no se pudo: %(tasks)s",
+                "%(num)d no se pudieron: %(tasks)s",
+                len(refused),
+                tasks="; ".join(named),
+            ),
+        )
+    return f"{text}."
+
+
+def _refusal(outcome: TaskOutcome) -> str:
+    if outcome.task_name is None:
+        return str(_("tarea %(id)d (%(reason)s)", id=outcome.task_id, reason=outcome.reason))
+    return str(
+        _(
+            "%(task)s del caso %(key)s (%(reason)s)",
+            task=outcome.task_name,
+            key=outcome.business_key,
+            reason=outcome.reason,
+        )
+    )
 
 
 def _back_url() -> str:
-    back = request.form.get("volver", "")
-    # Only a path of this site: the form sends the inbox's own URL (with its filters).
-    return back if back.startswith("/") and not back.startswith("//") else url_for("inbox.index")
+    """The inbox page the bulk form was sent from: the form sends the inbox's own URL (its tab,
+    filters and page), of which only the query string is kept, so the redirect never leaves the
+    inbox (not to another site, "//…" or "/\\…", nor another page of this one)."""
+    query = urlsplit(request.form.get("volver", "")).query
+    return url_for("inbox.index") + (f"?{query}" if query else "")

@@ -121,16 +121,19 @@ _ABSENTEE_ROWS = (
 
 # The signed-in user's rows (as `_ACTOR_ROWS`, with the session generation) and their
 # absentees' (`absent` = 1), in one statement: every page of the web app asks for both.
+_SIGNED_IN_COLUMNS = (
+    User.username,
+    User.full_name,
+    User.is_admin,
+    User.active,
+    User.session_generation,
+    Group.code,
+    Membership.is_coordinator,
+)
 _SUBSTITUTING_ACTOR_ROWS: CompoundSelect[Any] = union_all(
     select(
         literal_column("0").label("absent"),
-        User.username,
-        User.full_name,
-        User.is_admin,
-        User.active,
-        User.session_generation,
-        Group.code,
-        Membership.is_coordinator,
+        *_SIGNED_IN_COLUMNS,
         cast(null(), Date).label("starts_on"),
     )
     .outerjoin(Membership, Membership.user_id == User.id)
@@ -138,13 +141,7 @@ _SUBSTITUTING_ACTOR_ROWS: CompoundSelect[Any] = union_all(
     .where(User.username == bindparam("username")),
     _ABSENTEE_ROWS.with_only_columns(
         literal_column("1"),
-        User.username,
-        User.full_name,
-        User.is_admin,
-        User.active,
-        User.session_generation,
-        Group.code,
-        Membership.is_coordinator,
+        *_SIGNED_IN_COLUMNS,
         Absence.starts_on,
         maintain_column_froms=True,
     ),

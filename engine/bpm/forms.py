@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaViolation
 
+from engine.bpm.schema_memo import per_schema
 from engine.errors import ValidationError
 
 _MESSAGES = {
@@ -71,26 +71,10 @@ def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-# Validators by schema object: a deployed definition's forms are the same objects in every
-# command (`DefinitionCache`), and building a validator costs more than validating a form. The
-# entry keeps its schema alive, so an id is never reused while cached.
-_VALIDATORS: OrderedDict[int, tuple[dict[str, Any], Draft202012Validator]] = OrderedDict()
-_VALIDATORS_KEPT = 256
-_VALIDATORS_LOCK = threading.Lock()
-
-
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
-    with _VALIDATORS_LOCK:
-        cached = _VALIDATORS.get(id(schema))
-        if cached is not None and cached[0] is schema:
-            _VALIDATORS.move_to_end(id(schema))
-            return cached[1]
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    with _VALIDATORS_LOCK:
-        _VALIDATORS[id(schema)] = (schema, validator)
-        while len(_VALIDATORS) > _VALIDATORS_KEPT:
-            _VALIDATORS.popitem(last=False)
-    return validator
+# Building a validator costs more than validating a form.
+@per_schema
+def _validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
 def held_data_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, tuple[Any, str]]:

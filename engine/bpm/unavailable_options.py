@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from engine.bpm.schema_memo import per_schema
+
 KEYWORD = "x-unavailable-when"
 ANY, REASON = "any", "reason"
 # What an option's row of a field's path uses for a list's index ("compromisos.#.estado").
@@ -208,23 +210,11 @@ def _options(field: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [o for o in options if isinstance(o, Mapping)]
 
 
-# Whether a schema uses the keyword at all, by schema object: a deployed definition's forms are
-# the same objects in every command (as `engine.bpm.forms` caches their validators), most forms
-# do not use it, and walking a large form's fields on every submission costs more than the check.
-# The entry keeps its schema alive, so an id is never reused while cached.
-_DECLARES: dict[int, tuple[Mapping[str, Any], bool]] = {}
-_DECLARES_KEPT = 256
-
-
+# Most forms do not use the keyword, and walking a large form's fields on every submission costs
+# more than knowing it once per form.
+@per_schema
 def _declares_keyword(schema: Mapping[str, Any]) -> bool:
-    cached = _DECLARES.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    declares = next(_holders(schema, []), None) is not None
-    if len(_DECLARES) >= _DECLARES_KEPT:
-        _DECLARES.clear()
-    _DECLARES[id(schema)] = (schema, declares)
-    return declares
+    return next(_holders(schema, []), None) is not None
 
 
 def _holders(value: Any, where: list[Any]) -> Iterator[tuple[list[Any], Mapping[str, Any]]]:

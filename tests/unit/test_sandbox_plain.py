@@ -10,8 +10,14 @@ from typing import Any
 import pytest
 
 from engine.bpm.clock import ManualClock
-from engine.bpm.sandbox import Sandbox, UnsafeScript
-from engine.bpm.sandbox.plain import MAX_CONCATENATION, evaluate_plain, is_plain
+from engine.bpm.sandbox import Sandbox, UnsafeScript, values
+from engine.bpm.sandbox.plain import (
+    MAX_CONCATENATION,
+    evaluate_plain,
+    execute_plain,
+    is_plain,
+    is_plain_script,
+)
 from engine.bpm.sandbox.pool import SandboxPool
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
@@ -89,6 +95,10 @@ PLAIN = [
     "business_datetime(add_business_days(fecha_sesion, 2))",
     "is_business_day(fecha_sesion)",
     "spanish_date(fecha_sesion)",
+    "max(today(), fecha_sesion)",
+    "min(numero, 2, 5)",
+    "max(today(), min(add_business_days(today(), 2), fecha_sesion))",
+    "max(lista[0], True)",
 ]
 
 
@@ -116,6 +126,8 @@ NOT_PLAIN_OR_FAILING = {
     "more business days than bounded": ("add_business_days(fecha_sesion, 4000)", None),
     "business days from data": ("add_business_days(fecha_sesion, numero)", "2026-12-10"),
     "decimal plus integer": ("monto + 1", Decimal("11.50")),
+    "the largest of one iterable": ("max(par)", 2),
+    "max with a key": ("max(numero, 2, key=abs)", 3),
 }
 
 
@@ -138,6 +150,7 @@ ERRORS = {
     "an index out of range": ("lista[9]", IndexError, "out of range"),
     "a mismatched comparison": ("numero < instancia", TypeError, "not supported"),
     "not a date": ("spanish_date(instancia)", ValueError, "Invalid isoformat"),
+    "values that do not compare": ("max(numero, instancia)", TypeError, "not supported"),
 }
 
 
@@ -149,6 +162,14 @@ def test_a_plain_expression_that_fails_fails_as_in_the_sandbox_process(
     with pytest.raises(kind, match=message):
         sandbox.evaluate(source, DATA)
     assert pool.requests == [source]
+
+
+def test_case_data_under_a_builtins_name_is_what_the_process_calls(
+    sandbox: Sandbox, pool: CountingPool
+) -> None:
+    with pytest.raises(TypeError, match="not callable"):
+        sandbox.evaluate("max(numero, 2)", {**DATA, "max": 1})
+    assert pool.requests == ["max(numero, 2)"]
 
 
 def test_refused_code_is_refused_before_anything_else(sandbox: Sandbox) -> None:
@@ -169,6 +190,34 @@ def test_data_that_shadows_a_function_is_refused_by_the_sandbox_process(
 def test_data_that_cannot_be_sent_fails_as_before(sandbox: Sandbox) -> None:
     with pytest.raises(TypeError, match="no se puede guardar"):
         sandbox.evaluate("decision", {**DATA, "objeto": object()})
+
+
+UNSENDABLE = {
+    "an object": object(),
+    "a key that is not a text": {1: "uno"},
+    "a lone surrogate": "\ud800",
+    "a nested function": [{"f": len}],
+    "a subclass of a date": type("Fecha", (date,), {})(2026, 12, 4),
+}
+
+
+@pytest.mark.parametrize("value", UNSENDABLE.values(), ids=UNSENDABLE.keys())
+def test_data_the_pipe_refuses_is_left_to_the_process(
+    sandbox: Sandbox, pool: CountingPool, value: Any
+) -> None:
+    with pytest.raises(Exception) as from_process:
+        values.encode({"valor": value})
+    with pytest.raises(type(from_process.value)):
+        sandbox.evaluate("decision", {**DATA, "valor": value})
+    assert pool.requests == ["decision"]
+
+
+def test_what_the_pipe_takes_is_answered_here(sandbox: Sandbox, pool: CountingPool) -> None:
+    data = {**DATA, "texto": "Año ñandú", "conjunto": {1, 2}, "anidado": {"a": [(1, "b")]}}
+    values.encode(data)
+    assert values.sendable(data)
+    assert sandbox.evaluate("decision", data) == "aprobar"
+    assert pool.requests == []
 
 
 def test_a_concatenation_past_the_bound_is_left_to_the_process_and_its_limits(
@@ -205,4 +254,95 @@ def test_most_expressions_of_the_delegation_procedure_are_plain() -> None:
     assert conditions
     assert all(is_plain(source) for source in conditions), [
         source for source in conditions if not is_plain(source)
+    ]
+
+
+PLAIN_SCRIPTS = [
+    'documento = "Oficio " + instancia + " del " + fecha_sesion',
+    "pass",
+    'if decision == "aplazada":\n    fecha_sesion = "2027-01-04"\n'
+    'if decision == "aprobar":\n    anterior = fecha_sesion\n    fecha_sesion = "2026-12-11"',
+    "if numero > 5:\n    tamano = 'grande'\nelif numero > 2:\n    tamano = 'mediano'\n"
+    "else:\n    tamano = 'pequeno'",
+    "copia = lista\notra = [copia, par]",
+    "vence = max(today(), min(add_business_days(today(), 2), fecha_sesion))",
+    "numero = numero + 1\nsiguiente = numero + 1",
+    "decision = None",
+]
+
+
+@pytest.mark.parametrize("script", PLAIN_SCRIPTS)
+def test_a_plain_script_leaves_the_data_the_process_leaves_without_a_round_trip(
+    sandbox: Sandbox, pool: CountingPool, script: str
+) -> None:
+    from_process = sandbox._call("exec", script, dict(DATA))["data"]
+    pool.requests.clear()
+    data = dict(DATA)
+    sandbox.execute(script, data)
+    assert pool.requests == []
+    assert data == from_process
+    assert list(data) == list(from_process)  # new names after the case's, in order
+    assert {name: type(value) for name, value in data.items()} == {
+        name: type(value) for name, value in from_process.items()
+    }
+
+
+NOT_PLAIN_SCRIPTS = {
+    "a loop": "total = 0\nfor x in par:\n    total = total + x",
+    "an augmented assignment": "numero += 1",
+    "a method call": "lista.append(4)",
+    "an unpacking": "a, b = par",
+    "a chained assignment": "a = b = 1",
+    "an item assignment": 'vistos_buenos["completos"] = False',
+    "a try": "try:\n    a = int(instancia)\nexcept Exception:\n    a = 0",
+    "a builtin call": "largo = len(lista)",
+}
+
+
+@pytest.mark.parametrize("script", NOT_PLAIN_SCRIPTS.values(), ids=NOT_PLAIN_SCRIPTS.keys())
+def test_any_other_script_still_runs_in_the_sandbox_process(
+    sandbox: Sandbox, pool: CountingPool, script: str
+) -> None:
+    from_process = sandbox._call("exec", script, dict(DATA))["data"]
+    pool.requests.clear()
+    data = dict(DATA)
+    sandbox.execute(script, data)
+    assert pool.requests == [script]
+    assert data == from_process
+
+
+def test_a_plain_script_that_fails_fails_as_in_the_process_and_changes_nothing(
+    sandbox: Sandbox, pool: CountingPool
+) -> None:
+    data = dict(DATA)
+    with pytest.raises(NameError, match="falta"):
+        sandbox.execute('decision = "otra"\nvalor = falta + 1', data)
+    assert pool.requests == ['decision = "otra"\nvalor = falta + 1']
+    assert data == DATA
+
+
+def test_a_plain_script_never_aliases_the_case_data(sandbox: Sandbox) -> None:
+    data = {"lista": [1, 2]}
+    sandbox.execute("copia = lista", data)
+    data["copia"].append(3)
+    assert data["lista"] == [1, 2]
+
+
+def test_a_plain_script_does_not_assign_reserved_names(pool: CountingPool) -> None:
+    """Names the process would drop or refuse (functions, builtins, guards) are its to handle."""
+    for script in ("today = 1", "max = 2", "_oculto = 3"):
+        assert execute_plain(script, DATA, NOW) is None
+
+
+def test_the_scripts_of_the_delegation_procedure_are_plain() -> None:
+    from pathlib import Path
+
+    from lxml import etree
+
+    bpmn = Path(__file__).resolve().parents[2] / "processes" / "bpmn" / "P001_delegaciones.bpmn"
+    tree = etree.parse(str(bpmn))
+    scripts = [node.text or "" for node in tree.iter("{*}script", "{*}preScript", "{*}postScript")]
+    assert len(scripts) >= 4
+    assert all(is_plain_script(script) for script in scripts), [
+        script for script in scripts if not is_plain_script(script)
     ]

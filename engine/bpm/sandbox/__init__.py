@@ -5,7 +5,7 @@ separate process with operating-system limits decides how much CPU time and memo
 (`pool`, `child`). Nothing an analyst writes runs in the server process: a plain expression
 (names, constants, comparisons, `and`/`or`/`not`, `+`, the calendar's bounded functions;
 `plain`) is not run but interpreted, node by node, without the round trip, and with the answer
-the process would give.
+the process would give; so is a plain script (assignments of plain expressions, `if`/`else`).
 
 Public surface:
     Sandbox               evaluate(expression, data) and execute(script, data)
@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.bpm.clock import Clock
 from engine.bpm.sandbox.functions import FUNCTION_NAMES
-from engine.bpm.sandbox.plain import evaluate_plain
+from engine.bpm.sandbox.plain import evaluate_plain, execute_plain
 from engine.bpm.sandbox.policy import FORBIDDEN_NAMES, SAFE_BUILTINS, UnsafeScript, compile_checked
 from engine.bpm.sandbox.pool import SandboxPool, ScriptLimitExceeded, shared_pool
 
@@ -57,7 +57,10 @@ class Sandbox:
 
     def execute(self, script: str, data: dict[str, Any]) -> None:
         """Run `script`; the variables it leaves (not functions) become the case data."""
-        assigned = self._call("exec", script, data)["data"]
+        compile_checked(script, "exec")  # refused code is refused, plain or not
+        assigned = execute_plain(script, data, self.clock.now())
+        if assigned is None:
+            assigned = self._call("exec", script, data)["data"]
         data.clear()
         data.update(assigned)
 

@@ -16,6 +16,7 @@ nor the memory limit of the sandbox could have been reached.
     comparisons    == != < <= > >= in, not in; `is`/`is not` only against None, True, False
     logic          and, or, not, `a if c else b`
     arithmetic     unary minus and plus, a - b on numbers, a + b on numbers, texts, lists, tuples
+    max, min       of two or more of the above (not of one iterable, nor with `key=`)
     calls          of the calendar functions whose work is bounded by their arguments' length:
                    today(), business_datetime(d), is_business_day(d), spanish_date(d), and
                    add_business_days(d, n) with n a constant of at most `MAX_BUSINESS_DAYS`
@@ -39,6 +40,7 @@ from typing import Any, cast
 
 from engine.bpm.sandbox import values
 from engine.bpm.sandbox.functions import FUNCTION_NAMES, business_functions
+from engine.bpm.sandbox.policy import FORBIDDEN_NAMES, SAFE_BUILTINS
 
 MAX_CONCATENATION = 1_000_000  # characters or items a `+` may produce
 MAX_DEPTH = 32
@@ -69,6 +71,12 @@ class _Scope:
         self._sent: dict[str, Any] = {}
         self.now = now
         self._functions: dict[str, Callable[..., Any]] | None = None
+
+    def assign(self, name: str, value: Any) -> None:
+        """A script's assignment (the scope is over a copy of the data): later statements read
+        `value` itself, as the process's namespace would hold it."""
+        cast(dict[str, Any], self._data)[name] = value
+        self._sent[name] = value
 
     def has(self, name: str) -> bool:
         return name in self._data
@@ -111,13 +119,32 @@ def evaluate_plain(source: str, data: Mapping[str, Any], now: datetime) -> tuple
     """`(True, result)` when `source` is plain and evaluates without error on `data` at `now`
     (the engine's clock, what `today()` reads); `(False, None)` when the sandbox must answer."""
     node = _plan(source.strip())
-    if node is None or not FUNCTION_NAMES.isdisjoint(data):
+    # Data that could not be sent to the process, or that shadows a function, goes there.
+    if node is None or not FUNCTION_NAMES.isdisjoint(data) or not values.sendable(dict(data)):
         return False, None
     try:
-        values.encode(dict(data))  # data that could not be sent to the process goes there
         return True, values.decode(values.encode(node(_Scope(data, now))))
     except Exception:  # declined, unstorable data, anything unforeseen: the sandbox answers
         return False, None
+
+
+def execute_plain(source: str, data: Mapping[str, Any], now: datetime) -> dict[str, Any] | None:
+    """The case data after `source`, as the process would return it, when `source` is a plain
+    script that runs without error on `data`; None when the sandbox must run it."""
+    program = _program(source.strip())
+    if program is None or not FUNCTION_NAMES.isdisjoint(data) or not values.sendable(dict(data)):
+        return None
+    namespace = dict(data)
+    try:
+        program(_Scope(namespace, now))
+        return cast(dict[str, Any], values.decode(values.encode(namespace)))
+    except Exception:  # declined, unstorable data, anything unforeseen: the sandbox runs it
+        return None
+
+
+def is_plain_script(source: str) -> bool:
+    """Whether the script `source` is run here (given case data the sandbox could be sent)."""
+    return _program(source.strip()) is not None
 
 
 def is_plain(source: str) -> bool:
@@ -316,6 +343,8 @@ def _call(node: ast.Call, depth: int) -> Node:
     if not isinstance(node.func, ast.Name) or node.keywords:
         raise _NotPlain
     name = node.func.id
+    if name in _CHOOSING_BUILTINS:
+        return _choosing_call(name, node, depth)
     if _BOUNDED_FUNCTIONS.get(name) != len(node.args) or any(
         isinstance(argument, ast.Starred) for argument in node.args
     ):
@@ -340,3 +369,79 @@ def _call(node: ast.Call, depth: int) -> Node:
             raise _Declined from None
 
     return call
+
+
+# `max(a, b, …)` and `min(a, b, …)` of two or more arguments: their work is one comparison per
+# argument (each bounded by the data's size); a single iterable argument is left to the process.
+_CHOOSING_BUILTINS: dict[str, Callable[..., Any]] = {"max": max, "min": min}
+
+
+def _choosing_call(name: str, node: ast.Call, depth: int) -> Node:
+    if len(node.args) < 2 or any(isinstance(argument, ast.Starred) for argument in node.args):
+        raise _NotPlain
+    arguments = [_build(argument, depth) for argument in node.args]
+    chosen = _CHOOSING_BUILTINS[name]
+
+    def choose(scope: _Scope) -> Any:
+        if scope.has(name):  # case data under a builtin's name is what the process would call
+            raise _Declined
+        values_ = [argument(scope) for argument in arguments]
+        try:
+            return chosen(*values_)
+        except Exception:  # values that do not compare: the process reports it
+            raise _Declined from None
+
+    return choose
+
+
+# -- plain scripts ---------------------------------------------------------------------------
+# A script of only assignments of plain expressions to names, `if`/`elif`/`else` on plain
+# tests and `pass` runs here the same way: no loop, call or mutation can be written, so its
+# work is bounded by its length and the data's size. The names it may assign are those case data
+# may take (not a function, builtin or reserved name, nothing starting with `_`).
+
+Statement = Callable[[_Scope], None]
+
+
+@lru_cache(maxsize=1024)
+def _program(source: str) -> Statement | None:
+    try:
+        tree = ast.parse(source, mode="exec")
+        return _block(tree.body)
+    except (SyntaxError, ValueError, _NotPlain):
+        return None
+
+
+def _block(statements: list[ast.stmt]) -> Statement:
+    steps = [_statement(statement) for statement in statements]
+
+    def run(scope: _Scope) -> None:
+        for step in steps:
+            step(scope)
+
+    return run
+
+
+def _statement(statement: ast.stmt) -> Statement:
+    if isinstance(statement, ast.Pass):
+        return lambda scope: None
+    if isinstance(statement, ast.Assign):
+        return _assignment(statement)
+    if isinstance(statement, ast.If):
+        test, body = _build(statement.test, 0), _block(statement.body)
+        orelse = _block(statement.orelse)
+        return lambda scope: body(scope) if test(scope) else orelse(scope)
+    raise _NotPlain
+
+
+def _assignment(statement: ast.Assign) -> Statement:
+    if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+        raise _NotPlain
+    name = statement.targets[0].id
+    if name.startswith("_") or name in _UNASSIGNABLE:
+        raise _NotPlain
+    value = _build(statement.value, 0)
+    return lambda scope: scope.assign(name, value(scope))
+
+
+_UNASSIGNABLE = FUNCTION_NAMES | FORBIDDEN_NAMES | frozenset(SAFE_BUILTINS)

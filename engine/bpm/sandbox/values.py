@@ -26,6 +26,43 @@ def decode(payload: bytes) -> Any:
     return json.loads(payload, object_hook=_untagged)
 
 
+def sendable(value: Any) -> bool:
+    """Whether `encode` takes `value`: the same walk, without building the payload (a plain
+    expression checks the whole case data this way before answering for the process)."""
+    try:
+        _check(value)
+    except (UnstorableValue, UnicodeEncodeError, RecursionError):
+        return False
+    return True
+
+
+def _check(value: Any) -> None:
+    if value is None or isinstance(value, bool | int | float):
+        return
+    if isinstance(value, str):
+        if not value.isascii():
+            value.encode()  # a lone surrogate cannot cross the pipe
+        return
+    if isinstance(value, list):
+        for item in value:
+            _check(item)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise UnstorableValue("las claves de un diccionario deben ser textos")
+            _check(key)
+            _check(item)
+        return
+    if type(value) in _SCALAR_TYPES:
+        return
+    if isinstance(value, tuple | set | frozenset):
+        for item in value:
+            _check(item)
+        return
+    raise UnstorableValue(f"un valor de tipo {type(value).__name__} no se puede guardar")
+
+
 def _tagged(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
@@ -51,6 +88,7 @@ _SCALARS: list[tuple[type, str, Any]] = [
     (timedelta, "timedelta", timedelta.total_seconds),
     (Decimal, "decimal", str),
 ]
+_SCALAR_TYPES = frozenset(kind for kind, _, _ in _SCALARS)
 _FROM_TAG: dict[str, Any] = {
     "datetime": datetime.fromisoformat,
     "date": date.fromisoformat,

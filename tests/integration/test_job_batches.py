@@ -57,6 +57,29 @@ def test_a_batch_of_timers_sends_the_same_statements_whatever_its_size(
     assert engine.verify_audit() == []
 
 
+def test_a_batch_is_leased_with_one_statement_in_the_order_its_jobs_fell_due(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """One `UPDATE … RETURNING` picks the soonest due jobs and leases them (no SELECT first);
+    RETURNING keeps no order, the runner puts them back in the order they fell due."""
+    engine.deploy([BENCH], "admin")
+    clock.advance(timedelta(days=7))
+    later = engine.start("BENCH", "despacho", {})  # the first job row, due the latest
+    clock.advance(timedelta(days=-7))
+    sooner = [engine.start("BENCH", "despacho", {}) for _ in range(2)]
+    clock.advance(timedelta(days=20))
+    with engine.sessions() as session:
+        rows = session.execute(select(Case.business_key, Job.id).join(Job, Job.case_id == Case.id))
+        job_of = {key: job_id for key, job_id in rows}
+    runner = JobRunner(engine, "worker:1")
+    with counted(engine) as sent:
+        leased = runner.acquire(batch=2)
+    assert leased == [job_of[key] for key in sooner]  # the batch's two soonest
+    assert len(sent) == 1 and "RETURNING" in sent[0], "\n".join(sent)
+    assert JobRunner(engine, "worker:2").acquire(batch=10) == [job_of[later]]  # not the leased
+    assert [o.status for o in runner.run_batch(leased)] == ["done"] * 2
+
+
 def _timers_with_a_reminder(tmp_path: Path) -> Path:
     """TIMERS with a second, non-interrupting timer on `responder`, due after its term: when the
     term's timer fires it cancels the task, and with it the reminder's timer."""

@@ -43,8 +43,10 @@ MAX_ATTEMPTS = 5
 DEFAULT_LEASE = timedelta(minutes=2)
 DEFAULT_BACKOFF = timedelta(seconds=30)
 # A transaction holds the row locks of every case its jobs advanced until it commits: keep it short
-# (officials completing a task on one of those cases wait for it).
-JOBS_PER_TRANSACTION = 10
+# (officials completing a task on one of those cases wait for it). 20 jobs run together hold them
+# for less time than the 10 jobs of one savepoint each this bound was first set for, and every
+# commit waits for the disk (docs/engine-decisions.md, "A batch runs together first").
+JOBS_PER_TRANSACTION = 20
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ this tree, baseline, this tree, ...), each in a fresh schema, and the headline i
 of the runs' ratios. A drain's seconds include the worker's start-up (imports, application,
 connection); each run first times one `worker --once` on the same schema with no job due, its
 own column, so a reader sees how much of a drain, and of the ratio, is start-up.
+
+Last, how long one transaction of jobs holds its cases' row locks (JOBS_PER_TRANSACTION's bound):
+the pass with one savepoint per job over 10 jobs, and the pass that runs them together over 10
+and over JOBS_PER_TRANSACTION jobs, measured in turn in this process.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import Engine, JobRunner, ManualClock  # noqa: E402
+from engine.jobs.runner import JOBS_PER_TRANSACTION, RunJobs, RunJobsTogether  # noqa: E402
 from engine.people.directory import ensure_groups, load_demo_users  # noqa: E402
 from handlers import service_registry  # noqa: E402
 from storage.database import create_database_engine, session_factory  # noqa: E402
@@ -256,6 +261,34 @@ def statements_per_timer(engine: Engine, database: Any, count: int) -> float:
     return len(sent) / max(fired, 1)
 
 
+def lock_hold_times(engine: Engine, rounds: int) -> dict[str, float]:
+    """Median milliseconds a transaction of jobs holds its cases' row locks (BEGIN to COMMIT):
+    one savepoint per job over 10 jobs (`RunJobs`: what JOBS_PER_TRANSACTION = 10 was set for),
+    and the pass that runs them together over 10 and over JOBS_PER_TRANSACTION jobs, in turn."""
+    passes = {
+        "10 jobs, one savepoint each": (10, RunJobs),
+        "10 jobs together": (10, RunJobsTogether),
+        f"{JOBS_PER_TRANSACTION} jobs together": (JOBS_PER_TRANSACTION, RunJobsTogether),
+    }
+    populate(engine, rounds * sum(size for size, _ in passes.values()) + 1)
+    later = Engine(
+        engine.sessions,
+        services=engine.services,
+        clock=ManualClock(datetime.fromisoformat(LATER)),
+    )
+    runner = JobRunner(later, "bench-locks")
+    runner.run_batch(runner.acquire(1))  # the definition cached, as in a running worker
+    held: dict[str, list[float]] = {label: [] for label in passes}
+    for _ in range(rounds):
+        for label, (size, command) in passes.items():
+            jobs = tuple(runner.acquire(size))
+            began = time.perf_counter()
+            outcomes = later.executor.execute(command(runner, jobs, lambda: False))
+            held[label].append((time.perf_counter() - began) * 1000)
+            assert [outcome.status for outcome in outcomes] == ["done"] * size
+    return {label: median(times) for label, times in held.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timers", type=int, default=10_000)
@@ -327,6 +360,11 @@ def main() -> None:
         f"\nSQL statements per timer fired (batches of 20, BEGIN/COMMIT not counted): {per_timer:.1f}"
         " (target <= 6)"
     )
+    with tree_schema() as (_schema, engine, _database):
+        held = lock_hold_times(engine, rounds=10)
+    print("\nCase row locks held by one transaction of jobs (median ms, BEGIN to COMMIT, in turn):")
+    for label, milliseconds in held.items():
+        print(f"  {label:<30}{milliseconds:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -10,14 +10,12 @@ from typing import Any
 from lxml import etree
 
 from engine.bpm.bpmn_xml import NS, Element
+from engine.bpm.conventions import OUTCOME_PROPERTY
 from engine.bpm.form_samples import NoSample, sample_data
 from engine.bpm.forms import top_level_fields
 from engine.bpm.instructions import assigned_names, check_instructions, check_text_template
 
 Problem = Callable[[Element, str], None]
-
-# The end event's property that says, in words, how a case that ends there turned out.
-OUTCOME_PROPERTY = "outcome"
 
 
 def lint_instructions(

@@ -8,6 +8,7 @@ from typing import Any
 from lxml import etree
 
 from engine.bpm.bpmn_xml import NS, Element
+from engine.bpm.conventions import DYNAMIC_LANES
 from engine.bpm.form_lint import form_problems
 from engine.bpm.instruction_lint import known_data_names, lint_instructions
 from engine.bpm.quality_roles import lint_quality_roles
@@ -15,11 +16,6 @@ from engine.bpm.sandbox import UnsafeScript, compile_checked
 from engine.bpm.unavailable_options import KEYWORD as UNAVAILABLE_WHEN
 from engine.bpm.unavailable_options import condition_variables
 
-DYNAMIC_LANES = {
-    "organismo": "candidateGroupExpression",
-    "delegado": "assigneeExpression",
-    "responsable": "assigneeExpression",
-}
 ASSIGNMENT_PROPERTIES = ("candidateGroupExpression", "assigneeExpression")
 DIVERGING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
 

@@ -27,12 +27,9 @@ from engine.bpm import case_data, spiff_state
 from engine.bpm.batched_writes import BatchedWrites
 from engine.bpm.calendar import long_date
 from engine.bpm.clock import Clock
+from engine.bpm.conventions import DYNAMIC_LANES, OUTCOME_PROPERTY
 from engine.bpm.definition_cache import DefinitionCache, DeployedDefinition
 from engine.bpm.failures import as_incidents
-from engine.bpm.instruction_lint import OUTCOME_PROPERTY
-from engine.bpm.instructions import InstructionsError, render_text
-from engine.bpm.linter import DYNAMIC_LANES
-from engine.bpm.migration import migrate_to, migration_refusals
 from engine.bpm.sandbox import Sandbox
 from engine.bpm.scripting import SandboxScriptEngine
 from engine.bpm.services import CompletedTask, HandlerContext, RecipientKind, ServiceRegistry
@@ -395,11 +392,15 @@ class CaseRun:
 
     def migration_refusals(self, target: DeployedDefinition) -> list[str]:
         """Why this case cannot continue on `target` (`engine.bpm.migration`); empty: it can."""
+        from engine.bpm.migration import migration_refusals  # forms' validators: not for timers
+
         return migration_refusals(self.workflow, self.definition, target)
 
     def move_to(self, target: DeployedDefinition) -> None:
         """Continue on another deployed version: the state moves onto its spec, and the open
         inbox rows (same tasks, claims kept) take the target's names, forms and groups."""
+        from engine.bpm.migration import migrate_to
+
         migrate_to(self.workflow, target)
         self.definition = target
         self.elements = target.elements
@@ -606,6 +607,9 @@ def outcome_text(end_event: dict[str, Any] | None, data: dict[str, Any]) -> str 
     template = (end_event.get("properties") or {}).get(OUTCOME_PROPERTY)
     if not template:
         return name
+    # Jinja and Markdown load with the first outcome template, not with every worker.
+    from engine.bpm.instructions import InstructionsError, render_text
+
     try:
         return render_text(str(template), data)[:200] or name
     except InstructionsError:

@@ -1,13 +1,11 @@
-"""Commands that change definitions and the audit's checkpoints, run by the executor."""
+"""Commands that change definitions, run by the executor (the audit's checkpoints: `engine.commands.checkpoints`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
-from engine.audit.trail import CheckpointSummary, latest_checkpoint, seal_checkpoint
 from engine.authorization import load_actor, require_can_deploy
 from engine.bpm.deployment import Deployment, bundles_for, deploy_bundle
 from engine.commands.executor import CommandContext
@@ -29,21 +27,3 @@ class DeployBundles:
             deploy_bundle(session, bundle, who.username, engine.clock.now())
             for bundle in bundles_for(session, self.paths, engine.services.names())
         ]
-
-
-@dataclass(frozen=True)
-class SealAuditCheckpoint:
-    """Seal every case's chain head under `key`; with `unless_within`, only when the latest
-    checkpoint is older than that (None: nothing sealed)."""
-
-    key: bytes
-    actor: str
-    unless_within: timedelta | None = None
-
-    def execute(self, context: CommandContext) -> CheckpointSummary | None:
-        session, now = context.session, context.engine.clock.now()
-        if self.unless_within is not None:
-            latest = latest_checkpoint(session)
-            if latest is not None and latest.created_at > now - self.unless_within:
-                return None
-        return seal_checkpoint(session, self.key, at=now, actor=self.actor)

@@ -13,79 +13,31 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.audit.trail import (
-    KEY_FILE_VARIABLE,
-    KEY_VARIABLE,
-    AuditReport,
-    BrokenLink,
-    CheckpointSummary,
-    verify_chains,
-)
-from engine.authorization import (
-    SYSTEM,
-    load_actor,
-    require_can_act_in_bulk,
-    require_can_use_workbench,
-    with_substitutions,
-)
-from engine.bpm.calendar import local_date
+from engine.authorization import SYSTEM
 from engine.bpm.clock import Clock, SystemClock
 from engine.bpm.definition_cache import DefinitionCache
-from engine.bpm.deployment import Deployment, bundles_from_files
 from engine.bpm.services import ServiceRegistry
-from engine.commands import attachments, database_faults
-from engine.commands.admin import DeployBundles, SealAuditCheckpoint
-from engine.commands.cases import (
-    CancelCase,
-    ClaimTask,
-    CompleteTask,
-    KeepUploads,
-    ReassignTask,
-    ReleaseTask,
-    StartCase,
-    case_by_key,
-)
-from engine.commands.comments import AddComment
+from engine.commands import database_faults
 from engine.commands.executor import CommandExecutor
-from engine.commands.followups import SetFollowUp
-from engine.commands.mailbox import MarkMailboxRead
-from engine.commands.migration import MigrateCase
-from engine.commands.workbench import (
-    CreateDraft,
-    DeployDraft,
-    DraftSaved,
-    RecordScenarioRun,
-    RecordWorkbenchEvent,
-    RedeployVersion,
-    SaveDraft,
-    SaveDraftForm,
-)
-from engine.errors import (
-    Conflict,
-    Forbidden,
-    Incident,
-    InvalidDefinition,
-    MigrationRefused,
-    Misconfigured,
-    NotFound,
-    ValidationError,
-)
-from engine.people.directory import GROUPS
-from engine.read.bulk import BULK_ACTIONS, MAX_BULK_TASKS, BulkReport, TaskOutcome, task_labels
-from engine.read.migration import (
-    CaseCheck,
-    MigrationReport,
-    candidate_cases,
-    case_summaries,
-    check_case,
-)
-from engine.read.queries import TaskView, open_tasks
+from engine.errors import Conflict
 from storage.database import WRITE_OPTION
+
+# Each command's module is imported when the command is first run, not here: the worker (which
+# runs timers, notifications and audit checkpoints) then loads neither the workbench, the
+# deployment's linter and parser, nor the read side (tests/integration/test_cli_imports.py).
+if TYPE_CHECKING:
+    from engine.audit.trail import AuditReport, BrokenLink, CheckpointSummary
+    from engine.bpm.deployment import Deployment
+    from engine.commands import attachments
+    from engine.commands.workbench import DraftSaved
+    from engine.read.bulk import BulkReport
+    from engine.read.migration import MigrationReport
+    from engine.read.queries import TaskView
 
 
 class Engine:
@@ -145,6 +97,10 @@ class Engine:
         Needs no database (a fresh machine, CI): lanes are checked against the group catalogue
         that ships with the code and called processes are looked for next to the files.
         """
+        from engine.bpm.deployment import bundles_from_files
+        from engine.errors import InvalidDefinition
+        from engine.people.directory import GROUPS
+
         try:
             bundles_from_files(paths, self.services.names(), frozenset(GROUPS))
         except InvalidDefinition as error:
@@ -155,12 +111,16 @@ class Engine:
         """Deploy every file; identical content is a no-op, changed content a new version.
 
         Only process analysts and administrators deploy (`require_can_deploy`)."""
+        from engine.commands.admin import DeployBundles
+
         return self.executor.execute(DeployBundles(list(paths), actor))
 
     # -- the analysts' workbench -------------------------------------------------------------
 
     def create_draft(self, key: str, actor: str, version: int | None = None) -> DraftSaved:
         """A draft copied from deployed `version` of `key` (None: the latest)."""
+        from engine.commands.workbench import CreateDraft
+
         return self.executor.execute(CreateDraft(key, actor, version))
 
     def save_draft(
@@ -172,6 +132,8 @@ class Engine:
         forms: dict[str, Any] | None = None,
     ) -> DraftSaved:
         """A new revision of the draft; `Conflict` when someone saved after `expected_revision`."""
+        from engine.commands.workbench import SaveDraft
+
         return self.executor.execute(SaveDraft(draft_id, expected_revision, bpmn_xml, actor, forms))
 
     def save_draft_form(
@@ -185,6 +147,8 @@ class Engine:
     ) -> DraftSaved:
         """Write (or, with `schema=None`, remove) one form of the draft as a new revision;
         `Conflict` when someone saved after `expected_revision`."""
+        from engine.commands.workbench import SaveDraftForm
+
         return self.executor.execute(
             SaveDraftForm(draft_id, expected_revision, name, schema, ui, actor)
         )
@@ -199,6 +163,8 @@ class Engine:
     ) -> Deployment:
         """Deploy the draft as the next version; `InvalidDefinition` while lint finds problems,
         `DeployRefused` unless the scenarios passed against this revision (see `DeployDraft`)."""
+        from engine.commands.workbench import DeployDraft
+
         return self.executor.execute(
             DeployDraft(draft_id, expected_revision, actor, scenarios_required)
         )
@@ -207,12 +173,16 @@ class Engine:
         self, draft_id: int, revision: int, actor: str, scenarios: int, failed: Sequence[str]
     ) -> None:
         """Record what the scenarios found against a draft revision (deploying checks it)."""
+        from engine.commands.workbench import RecordScenarioRun
+
         self.executor.execute(
             RecordScenarioRun(draft_id, revision, actor, scenarios, tuple(failed))
         )
 
     def redeploy_version(self, key: str, version: int, actor: str) -> Deployment:
         """Roll back: deploy `version` of `key` again as its next version (audited)."""
+        from engine.commands.workbench import RedeployVersion
+
         return self.executor.execute(RedeployVersion(key, version, actor))
 
     def record_workbench_event(
@@ -224,6 +194,8 @@ class Engine:
         payload: dict[str, Any] | None = None,
     ) -> None:
         """Audit a workbench action that changes nothing else (a bundle downloaded)."""
+        from engine.commands.workbench import RecordWorkbenchEvent
+
         self.executor.execute(RecordWorkbenchEvent(actor, action, key, version, payload or {}))
 
     # -- migrating running cases -------------------------------------------------------------
@@ -239,6 +211,9 @@ class Engine:
     ) -> MigrationReport:
         """The dry run: each running case of `key` on another version (or each of `cases`)
         with the reasons it could not move to `to_version`. Changes nothing but the log."""
+        from engine.authorization import load_actor, require_can_use_workbench
+        from engine.read.migration import MigrationReport, candidate_cases, check_case
+
         with self.reading() as session:
             require_can_use_workbench(load_actor(session, actor))
             keys = candidate_cases(session, key, to_version, from_version, cases)
@@ -258,6 +233,16 @@ class Engine:
     ) -> MigrationReport:
         """Move each case (as `check_migration` selects them) to `to_version`, each in its own
         command; a refused case is left unchanged and listed with its reasons."""
+        from engine.authorization import load_actor, require_can_use_workbench
+        from engine.commands.migration import MigrateCase
+        from engine.errors import Incident, MigrationRefused, NotFound
+        from engine.read.migration import (
+            CaseCheck,
+            MigrationReport,
+            candidate_cases,
+            case_summaries,
+        )
+
         with self.reading() as session:
             require_can_use_workbench(load_actor(session, actor))
             keys = candidate_cases(session, key, to_version, from_version, cases)
@@ -291,15 +276,23 @@ class Engine:
 
         `uploads` are files keyed by the form field's dotted path, stored with the case.
         """
+        from engine.commands.cases import StartCase
+
         return self.executor.execute(StartCase(key, actor, data or {}, uploads or {}))
 
     def claim(self, task_id: int, actor: str) -> None:
+        from engine.commands.cases import ClaimTask
+
         self.executor.execute(ClaimTask(task_id, actor))
 
     def unclaim(self, task_id: int, actor: str) -> None:
+        from engine.commands.cases import ReleaseTask
+
         self.executor.execute(ReleaseTask(task_id, actor))
 
     def reassign(self, task_id: int, actor: str, to_user: str) -> None:
+        from engine.commands.cases import ReassignTask
+
         self.executor.execute(ReassignTask(task_id, actor, to_user))
 
     def act_on_tasks(
@@ -310,6 +303,16 @@ class Engine:
         leaves the others done; the report says which were done and why each other was not.
 
         Only coordinators and administrators act in bulk (`require_can_act_in_bulk`)."""
+        from engine.authorization import load_actor, require_can_act_in_bulk
+        from engine.errors import Forbidden, NotFound, ValidationError
+        from engine.read.bulk import (
+            BULK_ACTIONS,
+            MAX_BULK_TASKS,
+            BulkReport,
+            TaskOutcome,
+            task_labels,
+        )
+
         wanted = list(dict.fromkeys(task_ids))
         errors: dict[str, str] = {}
         if action not in BULK_ACTIONS:
@@ -344,10 +347,14 @@ class Engine:
     def set_follow_up(self, task_id: int, actor: str, on: date | None) -> None:
         """Set `actor`'s own follow-up date on an open task ("recordarme el…"), or clear it with
         None; a date before today is a `ValidationError` of the field `seguimiento`."""
+        from engine.commands.followups import SetFollowUp
+
         self.executor.execute(SetFollowUp(task_id, actor, on))
 
     def mark_mailbox_read(self, actor: str, up_to: int) -> None:
         """`actor` has seen the Buzón up to notice `up_to`: older ones no longer count as unread."""
+        from engine.commands.mailbox import MarkMailboxRead
+
         self.executor.execute(MarkMailboxRead(actor, up_to))
 
     def complete(
@@ -361,6 +368,8 @@ class Engine:
 
         `uploads` are files keyed by the form field's dotted path, stored with the case.
         """
+        from engine.commands.cases import CompleteTask
+
         self.executor.execute(CompleteTask(task_id, actor, data, uploads or {}))
 
     def keep_uploads(
@@ -373,11 +382,15 @@ class Engine:
     ) -> dict[str, str]:
         """Keep the files of a refused form (a task's, or a procedure's start form) for the
         actor; returns each kept file's reference by field, for the form to send back."""
+        from engine.commands.cases import KeepUploads
+
         if not uploads:
             return {}
         return self.executor.execute(KeepUploads(actor, uploads, task_id, procedure))
 
     def cancel(self, business_key: str, actor: str, reason: str) -> None:
+        from engine.commands.cases import CancelCase
+
         self.executor.execute(CancelCase(business_key, actor, reason))
 
     def comment(
@@ -394,6 +407,8 @@ class Engine:
         Whoever works on the case writes (`engine.authorization.can_comment_on_case`); an empty
         or too long text, or a mention of someone unknown, inactive or who cannot read the
         case, is a `ValidationError` on the field "texto" and nothing is stored."""
+        from engine.commands.comments import AddComment
+
         return self.executor.execute(AddComment(actor, text, business_key, task_id))
 
     # -- audit -------------------------------------------------------------------------------
@@ -407,6 +422,9 @@ class Engine:
 
         A case sealed in the checkpoint but no longer in the database is reported, not NotFound.
         """
+        from engine.audit.trail import verify_chains
+        from engine.commands.cases import case_by_key
+
         key = self.audit_key()
         with self.reading() as session:
             report = verify_chains(session, business_key, key)
@@ -419,6 +437,10 @@ class Engine:
     ) -> CheckpointSummary | None:
         """Seal every case's chain head under the audit key; with `unless_within`, only when
         the latest checkpoint is older than that (None: nothing sealed)."""
+        from engine.audit.trail import KEY_FILE_VARIABLE, KEY_VARIABLE
+        from engine.commands.checkpoints import SealAuditCheckpoint
+        from engine.errors import Misconfigured
+
         key = self.audit_key()
         if key is None:
             raise Misconfigured(
@@ -429,6 +451,10 @@ class Engine:
 
     def tasks(self, actor: str | None = None) -> list[TaskView]:
         """Open tasks `actor` may work on (assigned to them or offered to their groups)."""
+        from engine.authorization import load_actor, with_substitutions
+        from engine.bpm.calendar import local_date
+        from engine.read.queries import open_tasks
+
         with self.reading() as session:
             if actor is None:
                 return open_tasks(session, None)

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpm.bpmn_xml import executable_processes, parse_xml, process_elements
+from engine.bpm.conventions import DYNAMIC_LANES
 from engine.bpm.diff import DefinitionDiff, diff_definitions
 from engine.bpm.drafts import LintProblem, lint_draft
 from engine.bpm.form_lint import SCHEMA_SUFFIX, check_form_source, ui_name_for
 from engine.bpm.form_lint import FormCheck as FormCheck  # re-exported: the web reads it
-from engine.bpm.linter import DYNAMIC_LANES
 from engine.errors import InvalidDefinition, NotFound
 from engine.people.directory import known_group_codes
 from storage.models import Case, Definition, Draft, DraftRevision, Group, WorkbenchEvent
@@ -209,7 +209,7 @@ DYNAMIC_LANE_NAMES = {
 
 def lane_groups(session: Session) -> list[LaneGroup]:
     """The active groups of the directory (organisms, then roles, by name) and the lanes the
-    linter accepts as decided per case (`engine.bpm.linter.DYNAMIC_LANES`)."""
+    linter accepts as decided per case (`engine.bpm.conventions.DYNAMIC_LANES`)."""
     groups = [
         LaneGroup(group.code, group.name, group.kind)
         for group in session.scalars(

@@ -1,6 +1,8 @@
 """`buengobierno worker` imports the engine, not the web: a worker restarted, or run from cron
 with `--once`, pays for its own start-up and no more (issue 12: the views, the workbench, the
-scenario runner, LDAP and Alembic were most of an empty run's CPU)."""
+scenario runner, LDAP and Alembic were most of an empty run's CPU; then the facade's other
+commands, the deployment's linter and parser, the forms' schemas and the templates: a quarter of
+what was left)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,23 @@ NOT_FOR_THE_WORKER = (
     "alembic",
     "engine.analysis.scenarios",
     "web.scratch",
+    # The engine's other commands: the facade imports each command's module when it runs.
+    "engine.commands.cases",
+    "engine.commands.workbench",
+    "engine.commands.migration",
+    "engine.commands.admin",
+    "engine.read.bulk",
+    "engine.read.migration",
+    # Deploying (the linter, the BPMN parser, the forms' schemas, the templates): a timer fires
+    # on a definition already deployed, and an outcome template loads Jinja when one is met.
+    "engine.bpm.deployment",
+    "engine.bpm.definitions",
+    "engine.bpm.linter",
+    "engine.bpm.migration",
+    "engine.bpm.instructions",
+    "SpiffWorkflow.bpmn.parser",
+    "jsonschema",
+    "markdown_it",
 )
 
 

@@ -7,7 +7,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from engine import Engine, JobRunner, ManualClock, fire_due_timers
 from storage.models import AuditEvent, Case, Job
@@ -55,6 +55,51 @@ def test_a_batch_of_timers_sends_the_same_statements_whatever_its_size(
         completed = session.scalars(select(Case.status).where(Case.business_key.in_(keys)))
         assert sorted(fired)[-6:] == sorted(keys) and set(completed) == {"completed"}
     assert engine.verify_audit() == []
+
+
+def test_a_batch_is_leased_with_one_statement_in_the_order_its_jobs_fell_due(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """One `UPDATE … RETURNING` picks the soonest due jobs and leases them (no SELECT first);
+    RETURNING keeps no order, the runner puts them back in the order they fell due."""
+    engine.deploy([BENCH], "admin")
+    clock.advance(timedelta(days=7))
+    later = engine.start("BENCH", "despacho", {})  # the first job row, due the latest
+    clock.advance(timedelta(days=-7))
+    sooner = [engine.start("BENCH", "despacho", {}) for _ in range(2)]
+    clock.advance(timedelta(days=20))
+    with engine.sessions() as session:
+        rows = session.execute(select(Case.business_key, Job.id).join(Job, Job.case_id == Case.id))
+        job_of = {key: job_id for key, job_id in rows}
+    runner = JobRunner(engine, "worker:1")
+    with counted(engine) as sent:
+        leased = runner.acquire(batch=2)
+    assert leased == [job_of[key] for key in sooner]  # the batch's two soonest
+    assert len(sent) == 1 and "RETURNING" in sent[0], "\n".join(sent)
+    assert JobRunner(engine, "worker:2").acquire(batch=10) == [job_of[later]]  # not the leased
+    assert [o.status for o in runner.run_batch(leased)] == ["done"] * 2
+
+
+def test_twenty_leased_timers_run_in_one_transaction(engine: Engine, clock: ManualClock) -> None:
+    """JOBS_PER_TRANSACTION is 20: run together, 20 jobs hold their cases' locks for less time
+    than the 10 of one savepoint each it was first set for (bench/timers.py), and each commit
+    waits for the disk (docs/engine-decisions.md)."""
+    engine.deploy([BENCH], "admin")
+    _due_timers(engine, clock, 21)
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    database = engine.sessions.kw["bind"]
+    event.listen(database, "commit", committed)
+    try:
+        runner = JobRunner(engine, "worker:1")
+        outcomes = runner.run_batch(runner.acquire(batch=21))
+    finally:
+        event.remove(database, "commit", committed)
+    assert [o.status for o in outcomes] == ["done"] * 21
+    assert len(commits) == 1 + 2  # the acquisition, then 20 jobs and 1
 
 
 def _timers_with_a_reminder(tmp_path: Path) -> Path:

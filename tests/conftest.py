@@ -11,10 +11,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import Engine as DatabaseEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Engine, ManualClock
+from engine.people import accounts, directory
 from handlers import service_registry
 from storage.database import session_factory
 from tests.database_templates import (
@@ -36,6 +41,45 @@ BOGOTA = ZoneInfo("America/Bogota")
 TESTS_START_AT = datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA)
 P001_DIAGRAM = BPMN / "P001_delegaciones.bpmn"
 _TEMPLATES = pytest.StashKey[DatabaseTemplates]()
+
+# argon2's cost is the point of it in production and pure waste in a test: with the production
+# parameters (64 MiB, 3 passes, 4 lanes) each sign-in took 50-200 ms of the 2 cores, and the
+# suite signs in thousands of times. The tests hash and verify with the same argon2id at its
+# smallest cost instead; a hash records its parameters, so verifying any hash stays correct.
+# tests/unit/test_password_hashing.py checks the production hashers kept here.
+PRODUCTION_HASHERS = {
+    "engine.people.directory": directory._HASHER,
+    "engine.people.accounts": accounts._HASHER,
+}
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+directory._HASHER = _CHEAP_HASHER
+accounts._HASHER = _CHEAP_HASHER
+# The unknown user's stand-in hash was made at import with the production cost.
+accounts._DUMMY_HASH = _CHEAP_HASHER.hash("una contraseña que nadie tiene")
+directory._demo_password_hash.cache_clear()
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """The compiled Jinja templates, shared by every application of the test process.
+
+    Each test builds its own application, and each application's Jinja environment compiled
+    every template it rendered again (some 50 ms a test). A bucket is keyed by the template's
+    name and file and checks its source's checksum, so an edited template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedTemplateCode()}
 
 
 DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

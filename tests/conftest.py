@@ -26,6 +26,7 @@ from tests.database_templates import (
     DIRECTORY,
     MIGRATED,
     P001,
+    P001_THEN_PROCEDURES,
     PROCEDURES,
     DatabaseTemplates,
     load_directory,
@@ -106,6 +107,8 @@ def database_templates(
 
 def _contents_needed(fixturenames: list[str]) -> str:
     # The most the test's fixtures will load; a copy of that template saves them doing it.
+    if "p001_then_procedures" in fixturenames:
+        return P001_THEN_PROCEDURES
     if "procedures" in fixturenames:
         return PROCEDURES
     if "p001" in fixturenames:
@@ -165,6 +168,19 @@ def procedures(
     """The engine with every procedure of processes/bpmn deployed."""
     if not database_templates.holds(database, PROCEDURES):
         engine.deploy([BPMN], "analista")
+    return engine
+
+
+@pytest.fixture
+def p001_then_procedures(
+    engine: Engine, database: DatabaseEngine, database_templates: DatabaseTemplates
+) -> Engine:
+    """The engine with P001 deployed, then every procedure of processes/bpmn, both by admin (as
+    `make run` does: P001 calls P003 and P005)."""
+    if not database_templates.holds(database, P001_THEN_PROCEDURES):
+        if not database_templates.holds(database, P001):
+            engine.deploy([P001_DIAGRAM], "admin")
+        engine.deploy([BPMN], "admin")
     return engine
 
 

@@ -5,9 +5,11 @@ procedures deployed."""
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -182,6 +184,49 @@ def p001_then_procedures(
             engine.deploy([P001_DIAGRAM], "admin")
         engine.deploy([BPMN], "admin")
     return engine
+
+
+# Files whose every test is slow (a browser, worker processes): scheduled before the rest, so
+# that the many quick files fill the workers' last minutes instead of one of these.
+_SLOW_FOLDERS = ("tests/browser/", "tests/reliability/")
+# Files that run on one worker together: the readers of the session's scenario run (made once
+# per worker and kind; test_scenarios checks that every reader is listed).
+SHARED_WORKER = {
+    "tests/integration/test_scenarios.py": "scenario run",
+    "tests/integration/test_quality.py": "scenario run",
+    "tests/integration/test_commitments.py": "scenario run",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which answers for every mode
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` (pyproject.toml), a file's module fixtures built once on one worker, and
+    besides: the SHARED_WORKER files share theirs, and the slowest folders' files go first,
+    then the files with the most tests. (Not `loadgroup`: pytest-xdist 3.8 cannot rename the
+    items of pytest 9, so its `xdist_group` marks are lost.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndSharedWorkers(LoadFileScheduling):  # type: ignore[misc]
+        _ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return SHARED_WORKER.get(file, file)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self._ordered:  # the first call: the queue is complete
+                self._ordered = True
+                self.workqueue = OrderedDict(sorted(self.workqueue.items(), key=_heaviest_first))
+            super()._assign_work_unit(node)
+
+    return FilesAndSharedWorkers(config, log)
+
+
+def _heaviest_first(unit: tuple[str, dict[str, bool]]) -> tuple[bool, int]:
+    first = next(iter(unit[1]))
+    return (not first.startswith(_SLOW_FOLDERS), -len(unit[1]))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -32,7 +32,17 @@ MIGRATED = "migrated"
 DIRECTORY = "directory"
 P001 = "p001"
 PROCEDURES = "procedures"  # every procedure of the folder, P001 among them
-CONTENTS = (MIGRATED, DIRECTORY, P001, PROCEDURES)
+# Beside PROCEDURES: P001, then every procedure, both deployed by admin (as `make run` does).
+P001_THEN_PROCEDURES = "p001-then-procedures"
+CONTENTS = (MIGRATED, DIRECTORY, P001, PROCEDURES, P001_THEN_PROCEDURES)
+# What a copy of each template holds, itself included.
+_HOLDS = {
+    MIGRATED: {MIGRATED},
+    DIRECTORY: {MIGRATED, DIRECTORY},
+    P001: {MIGRATED, DIRECTORY, P001},
+    PROCEDURES: {MIGRATED, DIRECTORY, P001, PROCEDURES},
+    P001_THEN_PROCEDURES: {MIGRATED, DIRECTORY, P001, P001_THEN_PROCEDURES},
+}
 
 
 @dataclass
@@ -90,7 +100,7 @@ class DatabaseTemplates:
     def holds(self, database: DatabaseEngine, contents: str) -> bool:
         """Whether `database` is a copy of a template holding `contents` (or more)."""
         held = self._contents.get(database)
-        return held is not None and CONTENTS.index(held) >= CONTENTS.index(contents)
+        return held is not None and contents in _HOLDS[held]
 
     def close(self) -> None:
         """Drop the PostgreSQL templates (the SQLite ones go with pytest's temporary folder)."""
@@ -120,11 +130,15 @@ class DatabaseTemplates:
             return
         clock = ManualClock(self.deployed_at)
         engine = Engine(session_factory(database), services=service_registry(), clock=clock)
-        if contents == P001:
+        if contents in (P001, P001_THEN_PROCEDURES):
             engine.deploy([self.bpmn / "P001_delegaciones.bpmn"], "admin")
-        else:
+            self.counts.deploys += 1
+        if contents == PROCEDURES:
             engine.deploy([self.bpmn], "analista")
-        self.counts.deploys += 1
+            self.counts.deploys += 1
+        elif contents == P001_THEN_PROCEDURES:
+            engine.deploy([self.bpmn], "admin")
+            self.counts.deploys += 1
 
     # -- SQLite ---------------------------------------------------------------------------------
 

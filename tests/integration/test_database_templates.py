@@ -20,6 +20,7 @@ from tests.database_templates import (
     DIRECTORY,
     MIGRATED,
     P001,
+    P001_THEN_PROCEDURES,
     PROCEDURES,
     DatabaseTemplates,
 )
@@ -80,6 +81,7 @@ def test_a_copy_holds_what_its_template_was_built_with(
         DIRECTORY: (True, []),
         P001: (True, ["P001"]),
         PROCEDURES: (True, every_procedure),
+        P001_THEN_PROCEDURES: (True, every_procedure),
     }
 
 

@@ -23,13 +23,12 @@ from engine.audit.policy_rounds import TASK_ACTIONS
 from engine.audit.trends import MonthFigures, monthly_trend
 from engine.bpm.calendar import BOGOTA
 from storage.models import AuditEvent, Case
-from tests.conftest import BPMN
 from tests.integration.test_policy_indicators import _delegation, _send_ficha
 
 
 @pytest.fixture
-def two_months(engine: Engine, clock: ManualClock) -> dict[str, str]:
-    engine.deploy([BPMN], "analista")
+def two_months(procedures: Engine, clock: ManualClock) -> dict[str, str]:
+    engine = procedures  # every procedure deployed by the analyst
     keys = {"dic_a_tiempo": _delegation(engine, "2026-12-04")}
     _send_ficha(
         engine,

@@ -71,11 +71,11 @@ def _report(engine: Engine, key: str, responsible: str, verdict: dict[str, str])
 
 
 @pytest.fixture
-def delegations(engine: Engine, clock: ManualClock) -> dict[str, str]:
+def delegations(procedures: Engine, clock: ManualClock) -> dict[str, str]:
     """Sessions held on 2026-12-04 (ficha due 12-10: the 8th is a holiday), reported that
     afternoon; then the clock moves to 12-14 and the rest happens late or not at all; a session
     held on 12-14 is still in its term."""
-    engine.deploy([BPMN], "analista")
+    engine = procedures  # every procedure deployed by the analyst
     keys = {name: _delegation(engine, "2026-12-04") for name in ("a_tiempo", "tarde", "falta")}
     _send_ficha(
         engine,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from engine.analysis.scenarios import Scenario
-from tests.conftest import BPMN
+from tests.conftest import BPMN, SHARED_WORKER
 from tests.integration.scenario_run import SCENARIOS, ScenarioRun, scenario_key
 
 
@@ -32,3 +32,13 @@ def test_scenario(scenario_run: ScenarioRun, scenario: Scenario) -> None:
 def test_scenarios_take_every_sequence_flow_of_every_procedure(scenario_run: ScenarioRun) -> None:
     assert all(result.passed for result in scenario_run.results.values())
     assert {key: flows for key, flows in scenario_run.untaken.items() if flows} == {}
+
+
+def test_every_reader_of_the_scenario_run_shares_a_worker(request: pytest.FixtureRequest) -> None:
+    """A reader left out of SHARED_WORKER would run the scenarios again on its own worker."""
+    readers = {
+        item.nodeid.split("::", 1)[0]
+        for item in request.session.items
+        if "scenario_run" in getattr(item, "fixturenames", ())
+    }
+    assert readers <= {file for file, group in SHARED_WORKER.items() if group == "scenario run"}

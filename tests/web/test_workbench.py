@@ -32,10 +32,9 @@ PROPOSAL_FORM = (
 
 
 @pytest.fixture
-def p001(p001: Engine) -> Engine:
+def p001(p001_then_procedures: Engine) -> Engine:
     """Every procedure deployed, as `make run` does: P001 calls P003 and P005."""
-    p001.deploy([BPMN], "admin")
-    return p001
+    return p001_then_procedures
 
 
 def signed_in(app: Flask, username: str) -> FlaskClient:

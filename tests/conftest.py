@@ -21,7 +21,7 @@ from sqlalchemy import Engine as DatabaseEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Engine, ManualClock
-from engine.people import accounts, directory
+from engine.people import passwords
 from handlers import service_registry
 from storage.database import session_factory
 from tests.database_templates import (
@@ -46,20 +46,10 @@ P001_DIAGRAM = BPMN / "P001_delegaciones.bpmn"
 _TEMPLATES = pytest.StashKey[DatabaseTemplates]()
 
 # argon2's cost is the point of it in production and pure waste in a test: with the production
-# parameters (64 MiB, 3 passes, 4 lanes) each sign-in took 50-200 ms of the 2 cores, and the
-# suite signs in thousands of times. The tests hash and verify with the same argon2id at its
-# smallest cost instead; a hash records its parameters, so verifying any hash stays correct.
-# tests/unit/test_password_hashing.py checks the production hashers kept here.
-PRODUCTION_HASHERS = {
-    "engine.people.directory": directory._HASHER,
-    "engine.people.accounts": accounts._HASHER,
-}
-_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-directory._HASHER = _CHEAP_HASHER
-accounts._HASHER = _CHEAP_HASHER
-# The unknown user's stand-in hash was made at import with the production cost.
-accounts._DUMMY_HASH = _CHEAP_HASHER.hash("una contraseña que nadie tiene")
-directory._demo_password_hash.cache_clear()
+# parameters each sign-in took 50-200 ms of the 2 cores, and the suite signs in thousands of
+# times. The tests hash and verify with the same argon2id at its smallest cost instead
+# (tests/unit/test_password_hashing.py checks the production default).
+passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 class _SharedTemplateCode(BytecodeCache):

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -19,13 +17,13 @@ from engine.authorization import Actor, load_actor, load_substituting_actor
 from engine.commands.executor import CommandContext
 from engine.commands.facade import Engine
 from engine.errors import NotFound, ValidationError
-from engine.people.directory import has_local_password, hash_password
+from engine.people.directory import has_local_password
 from engine.people.password_policy import require_acceptable_password
+from engine.people.passwords import hash_password, password_matches, shared_hash
 from storage.models import User
 
-_HASHER = PasswordHasher()
 # Verified when the username is unknown, so both answers take the same time.
-_DUMMY_HASH = _HASHER.hash("una contraseña que nadie tiene")
+_UNKNOWN_USER_PASSWORD = "una contraseña que nadie tiene"
 
 
 def authenticate(session: Session, username: str, password: str) -> Actor | None:
@@ -34,7 +32,8 @@ def authenticate(session: Session, username: str, password: str) -> Actor | None
     local = user is not None and has_local_password(user.password_hash)
     # Users without a local password sign in with the directory: here they fail like an
     # unknown user, after the same argon2 work.
-    if not _password_matches(user.password_hash if user and local else _DUMMY_HASH, password):
+    stored = user.password_hash if user and local else shared_hash(_UNKNOWN_USER_PASSWORD)
+    if not password_matches(stored, password):
         return None
     if user is None or not local:
         return None
@@ -96,10 +95,10 @@ class ChangePassword:
         user = _active_user(session, username)
         if user is None:
             raise NotFound(f"usuario '{username}' no existe o está inactivo")
-        if not _password_matches(user.password_hash, self.current):
+        if not password_matches(user.password_hash, self.current):
             raise ValidationError({"contrasena_actual": "la contraseña actual no es correcta"})
         require_acceptable_password(self.new, username, field="nueva_contrasena")
-        if _password_matches(user.password_hash, self.new):
+        if password_matches(user.password_hash, self.new):
             raise ValidationError({"nueva_contrasena": "debe ser distinta de la actual"})
         user.password_hash = hash_password(self.new)
         return _bump_generation(session, username)
@@ -121,10 +120,3 @@ def _bump_generation(session: Session, username: str) -> int:
 def _active_user(session: Session, username: str) -> User | None:
     user = session.scalars(select(User).where(User.username == username)).first()
     return user if user is not None and user.active else None
-
-
-def _password_matches(stored_hash: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False

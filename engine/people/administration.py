@@ -25,9 +25,9 @@ from engine.people.catalogue import (
     read_catalogue,
 )
 from engine.people.changes import record_change
-from engine.people.directory import hash_password
 from engine.people.memberships import set_memberships, user_view
 from engine.people.password_policy import require_acceptable_password
+from engine.people.passwords import hash_password
 from storage.models import Group, Task, User
 
 

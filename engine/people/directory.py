@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 
-from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.people.catalogue import load_catalogue, read_catalogue
 from engine.people.password_policy import require_acceptable_password
+from engine.people.passwords import hash_password, shared_hash
 from storage.models import Group, Membership, User
 
 
@@ -65,13 +64,6 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("calidad", "Auditora Oficina de Calidad", ("calidad",)),
     DemoUser("analista", "Analista de procesos", ("analistas",)),
 )
-
-_HASHER = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
-
 
 # The stored hash of a user who has no local password: brought in from the Alcaldía's directory
 # (or a CSV import), they sign in against the directory until an administrator gives them one.
@@ -128,15 +120,10 @@ def add_user(
 
 def load_demo_users(session: Session) -> int:
     """Create the demo users that do not exist yet; returns how many were created."""
-    password_hash = _demo_password_hash()
+    # One hash for every demo user: they share a published password, and argon2 is slow on
+    # purpose (a test suite loads the demo directory a thousand times).
+    password_hash = shared_hash(DEMO_PASSWORD)
     return sum(add_user(session, user, password_hash=password_hash) for user in DEMO_USERS)
-
-
-@lru_cache(maxsize=1)
-def _demo_password_hash() -> str:
-    # One hash for every demo user, once per process: they share a published password, and
-    # argon2 is slow on purpose (a test suite loads the demo directory a thousand times).
-    return hash_password(DEMO_PASSWORD)
 
 
 def ensure_administrator(session: Session, password: str | None = None) -> str | None:

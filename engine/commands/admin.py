@@ -1,4 +1,5 @@
-"""Commands that change definitions, run by the executor (the audit's checkpoints: `engine.commands.checkpoints`)."""
+"""Commands that change definitions, run by the executor (the audit's checkpoints are in
+`engine.commands.checkpoints`)."""
 
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ from sqlalchemy.exc import NoResultFound
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support import migrated_with_directory  # noqa: E402
 from engine import (  # noqa: E402
     Engine,
     ManualClock,
@@ -38,10 +39,8 @@ from engine import (  # noqa: E402
 from engine.bpm import spiff_state  # noqa: E402
 from engine.bpm.sandbox.functions import business_functions  # noqa: E402
 from engine.bpm.sandbox.pool import SandboxPool  # noqa: E402
-from engine.people.directory import ensure_groups, load_demo_users  # noqa: E402
 from handlers import service_registry  # noqa: E402
-from storage.database import create_database_engine, session_factory  # noqa: E402
-from storage.migrate import upgrade_to_head  # noqa: E402
+from storage.database import create_database_engine  # noqa: E402
 from storage.models import Case, Task  # noqa: E402
 
 BPMN = ROOT / "processes" / "bpmn" / "P001_delegaciones.bpmn"
@@ -122,11 +121,7 @@ def raw_spiff_cases(count: int) -> float:
 def sqlite_engine() -> Iterator[Engine]:
     with tempfile.TemporaryDirectory() as folder:
         database = create_database_engine(f"sqlite:///{folder}/bench.sqlite3")
-        upgrade_to_head(database)
-        sessions = session_factory(database)
-        with sessions() as session, session.begin():
-            ensure_groups(session)
-            load_demo_users(session)
+        sessions = migrated_with_directory(database)
         engine = Engine(
             sessions,
             services=service_registry(),

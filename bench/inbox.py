@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import random
 import secrets
@@ -34,18 +33,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as DatabaseEngine
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support import migrated_with_directory, postgres_schema  # noqa: E402
 from engine import Engine, ManualClock  # noqa: E402
 from engine.authorization import load_actor  # noqa: E402
-from engine.people.directory import GROUPS, DemoUser, add_user, ensure_groups, load_demo_users  # noqa: E402
+from engine.people.directory import GROUPS, DemoUser, add_user  # noqa: E402
 from engine.read.inbox import SCOPES, InboxFilter, count_statement, inbox_statement  # noqa: E402
 from handlers import service_registry  # noqa: E402
 from storage.database import create_database_engine, session_factory  # noqa: E402
-from storage.migrate import upgrade_to_head  # noqa: E402
 from storage.models import Case, Definition, Task  # noqa: E402
 from web.app import create_app  # noqa: E402
 
@@ -55,9 +54,6 @@ OPEN_SHARE = 0.2
 USER = "bench"
 USER_GROUPS = ("despacho_gobierno", "secretario_gobierno", "orc")
 TODAY = date(2026, 12, 1)
-POSTGRES_URL = os.environ.get(
-    "BUENGOBIERNO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @dataclass(frozen=True)
@@ -80,11 +76,8 @@ def timed(action: Callable[[], Any], repeats: int) -> Timing:
 
 
 def populate(database: DatabaseEngine) -> None:
-    upgrade_to_head(database)
-    sessions = session_factory(database)
+    sessions = migrated_with_directory(database)
     with sessions() as session, session.begin():
-        ensure_groups(session)
-        load_demo_users(session)
         add_user(session, DemoUser(USER, "Funcionario de referencia", USER_GROUPS), "bench")
     clock = ManualClock(datetime(2026, 12, 1, 9, tzinfo=UTC))
     Engine(sessions, services=service_registry(), clock=clock).deploy(
@@ -250,18 +243,8 @@ def sqlite_database() -> Iterator[DatabaseEngine]:
 
 @contextmanager
 def postgres_database() -> Iterator[DatabaseEngine]:
-    schema = f"bg_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = create_database_engine(POSTGRES_URL, schema=schema)
-    try:
+    with postgres_schema() as (_schema, database):
         yield database
-    finally:
-        database.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def main() -> None:

@@ -43,22 +43,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine as DatabaseEngine
-from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy import event, func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support import POSTGRES_URL, migrated_with_directory, postgres_schema  # noqa: E402
 from engine import Engine, JobRunner, ManualClock  # noqa: E402
 from engine.jobs.runner import JOBS_PER_TRANSACTION, RunJobs, RunJobsTogether  # noqa: E402
-from engine.people.directory import ensure_groups, load_demo_users  # noqa: E402
 from handlers import service_registry  # noqa: E402
-from storage.database import create_database_engine, session_factory  # noqa: E402
-from storage.migrate import upgrade_to_head  # noqa: E402
 from storage.models import Case, Job  # noqa: E402
 
-POSTGRES_URL = os.environ.get(
-    "BUENGOBIERNO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 BUENGOBIERNO = str(Path(sys.executable).parent / "buengobierno")
 START = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("America/Bogota"))
 LATER = "2026-12-10T09:00:00-05:00"
@@ -140,25 +135,11 @@ def baseline_run(revision: str, tree: str, worker: str, timers: int) -> Run:
 @contextmanager
 def tree_schema() -> Iterator[tuple[str, Engine, DatabaseEngine]]:
     """A fresh schema of this tree: migrated, with the directory and the bench's process."""
-    schema = f"bg_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = create_database_engine(POSTGRES_URL, schema=schema)
-    try:
-        upgrade_to_head(database)
-        sessions = session_factory(database)
-        with sessions() as session, session.begin():
-            ensure_groups(session)
-            load_demo_users(session)
+    with postgres_schema() as (schema, database):
+        sessions = migrated_with_directory(database)
         engine = Engine(sessions, services=service_registry(), clock=ManualClock(START))
         engine.deploy([ROOT / "bench" / "processes" / "bpmn"], "admin")
         yield schema, engine, database
-    finally:
-        database.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def tree_run(timers: int, workers: int) -> Run:

@@ -132,9 +132,9 @@ def execute_plain(source: str, data: Mapping[str, Any], now: datetime) -> dict[s
     """The case data after `source`, as the process would return it, when `source` is a plain
     script that runs without error on `data`; None when the sandbox must run it."""
     program = _program(source.strip())
-    if program is None or not FUNCTION_NAMES.isdisjoint(data) or not values.sendable(dict(data)):
-        return None
     namespace = dict(data)
+    if program is None or not FUNCTION_NAMES.isdisjoint(data) or not values.sendable(namespace):
+        return None
     try:
         program(_Scope(namespace, now))
         return cast(dict[str, Any], values.decode(values.encode(namespace)))

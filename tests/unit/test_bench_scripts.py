@@ -30,3 +30,4 @@ def test_the_engine_overhead_benchmark_prints_its_tables() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "SQL statements per command" in result.stdout
+    assert "ratio of each run" in result.stdout

@@ -33,6 +33,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpm.state_format import (
@@ -43,6 +44,7 @@ from engine.bpm.state_format import (
     STATE_FORMAT,
     upgrade,
 )
+from engine.bpm.task_converter import QuickTaskConverter, parsed_id
 from engine.errors import UnreadableState
 
 
@@ -61,8 +63,8 @@ class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         workflow = self.target_class(
             dct.pop("spec"), dct.pop("subprocess_specs"), deserializing=True
         )
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], parsed_id, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(parsed_id(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
@@ -128,7 +130,11 @@ class _ClockGatewayEvents(MultipleEventDefinition):  # type: ignore[misc]
         super().reset(my_task)
 
 
-_CONFIG = {**SPIFF_CONFIG, BpmnWorkflow: _SharedSpecWorkflowConverter}
+_CONFIG = {
+    **SPIFF_CONFIG,
+    BpmnWorkflow: _SharedSpecWorkflowConverter,
+    Task: QuickTaskConverter,
+}
 _REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
 # Restore timer definitions as the engine's own (same serialized name, so states stay portable).
 for _timer_class, _spiff_class in (

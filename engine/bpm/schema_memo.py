@@ -20,19 +20,34 @@ KEPT = 256
 
 def per_schema(compute: Callable[[Mapping[str, Any]], T]) -> Callable[[Mapping[str, Any]], T]:
     """`compute(schema)`, computed once per schema object (thread-safe)."""
-    cache: OrderedDict[int, tuple[Mapping[str, Any], T]] = OrderedDict()
+    return _memo(lambda schema: (schema,), compute)
+
+
+def per_schemas(
+    compute: Callable[[tuple[Any, ...]], T],
+) -> Callable[[tuple[Any, ...]], T]:
+    """`compute(schemas)`, computed once per tuple of the same schema objects (thread-safe)."""
+    return _memo(lambda schemas: schemas, compute)
+
+
+def _memo(
+    objects: Callable[[Any], tuple[Any, ...]], compute: Callable[[Any], T]
+) -> Callable[[Any], T]:
+    cache: OrderedDict[tuple[int, ...], tuple[tuple[Any, ...], T]] = OrderedDict()
     lock = threading.Lock()
 
     @functools.wraps(compute)
-    def cached(schema: Mapping[str, Any]) -> T:
+    def cached(argument: Any) -> T:
+        kept = objects(argument)
+        key = tuple(map(id, kept))
         with lock:
-            hit = cache.get(id(schema))
-            if hit is not None and hit[0] is schema:
-                cache.move_to_end(id(schema))
+            hit = cache.get(key)
+            if hit is not None and all(a is b for a, b in zip(hit[0], kept, strict=True)):
+                cache.move_to_end(key)
                 return hit[1]
-        value = compute(schema)
+        value = compute(argument)
         with lock:
-            cache[id(schema)] = (schema, value)
+            cache[key] = (kept, value)
             while len(cache) > KEPT:
                 cache.popitem(last=False)
         return value

@@ -2,21 +2,26 @@
 persisted engine on SQLite; then the per-step cost of complete() as a case's history grows,
 with the pruned live tree and with whole-tree serialization (the previous approach).
 
-    python bench/engine_overhead.py [--cases 200] [--repeat 5]
+    python bench/engine_overhead.py [--cases 200] [--repeat 5] [--instructions]
 
-Prints tables; nothing is asserted. Times are wall-clock on this machine.
+Prints tables; nothing is asserted. Times are wall-clock on this machine; with --instructions,
+the instructions per case counted by callgrind (valgrind) do not depend on its load.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -232,21 +237,19 @@ P003_ROUND: list[tuple[str, str, dict[str, Any]]] = [
 
 def loop_costs(engine: Engine, checkpoints: list[int], samples: int = 15) -> dict[int, float]:
     """Median ms of one complete() in P003's correction loop (with its parallel vistos buenos)
-    at the given rounds: the median of `samples` rounds (four completions each), since a step
-    of ~3 ms varies by a fifth from one moment to the next."""
-    key = engine.start("P003", "despacho", P003_START)
-    costs: dict[int, float] = {}
-    done = 0
+    at the given rounds: one case per checkpoint, each taken there first, then a round of each
+    in turn, `samples` times (four completions a round): the cases are measured in the same
+    moments, so the machine's drift (a fifth of a ~3 ms step) falls on all of them alike."""
+    keys = {}
     for checkpoint in checkpoints:
-        while done < checkpoint:
-            _round(engine, key)
-            done += 1
-        timings: list[float] = []
-        for _ in range(samples):
-            timings.extend(_round(engine, key))
-            done += 1
-        costs[checkpoint] = statistics.median(timings) * 1000
-    return costs
+        keys[checkpoint] = engine.start("P003", "despacho", P003_START)
+        for _ in range(checkpoint):
+            _round(engine, keys[checkpoint])
+    timings: dict[int, list[float]] = {checkpoint: [] for checkpoint in checkpoints}
+    for _ in range(samples):
+        for checkpoint in checkpoints:
+            timings[checkpoint].extend(_round(engine, keys[checkpoint]))
+    return {checkpoint: statistics.median(found) * 1000 for checkpoint, found in timings.items()}
 
 
 def _round(engine: Engine, key: str) -> list[float]:
@@ -367,13 +370,64 @@ def whole_tree_serialization() -> Iterator[None]:
         spiff_state._prune_finished_history = original
 
 
+# Instructions the process executes (callgrind), for a figure that does not drift with the
+# machine's load: each kind runs twice, and the difference between a short and a long run is
+# what the extra cases cost, without the interpreter's start, the parsing or the deploy.
+_SHORT, _LONG = 5, 25
+
+
+def instructions_per_case() -> dict[str, float] | None:
+    """Millions of instructions per P001 case, raw and engine; None without valgrind. Only
+    this process's user-space instructions count: not the sandbox process, not the kernel."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+
+    def count(kind: str, cases: int) -> int:
+        with tempfile.TemporaryDirectory() as folder:
+            result = subprocess.run(
+                [valgrind, "--tool=callgrind", f"--callgrind-out-file={folder}/out",
+                 sys.executable, __file__, "--run-cases", kind, str(cases)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+        found = re.search(r"Collected : (\d+)", result.stderr)
+        if found is None:
+            raise RuntimeError(f"callgrind printed no count: {result.stderr[-500:]}")
+        return int(found.group(1))
+
+    runs = [(kind, cases) for kind in ("raw", "engine") for cases in (_SHORT, _LONG)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counts = dict(zip(runs, pool.map(lambda run: count(*run), runs), strict=True))
+    return {
+        kind: (counts[(kind, _LONG)] - counts[(kind, _SHORT)]) / (_LONG - _SHORT) / 1e6
+        for kind in ("raw", "engine")
+    }
+
+
+def _run_cases(kind: str, cases: int) -> None:
+    if kind == "raw":
+        raw_spiff_cases(cases)
+        return
+    with sqlite_engine() as engine:
+        engine_cases(engine, cases)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--checkpoints", default="10,100,1000")
     parser.add_argument("--rounds", default="10,1000")
     parser.add_argument("--repeat", type=int, default=5, help="alternating raw/engine runs")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions per case under valgrind (a few minutes)",
+    )
+    parser.add_argument("--run-cases", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.run_cases:
+        _run_cases(args.run_cases[0], int(args.run_cases[1]))
+        return
     checkpoints = [int(n) for n in args.checkpoints.split(",")]
 
     # Raw and engine alternate, `--repeat` times each: on a shared machine the speed drifts by a
@@ -400,6 +454,16 @@ def main() -> None:
         f"{'engine persisted on SQLite':<44}{persisted:>10.2f}{args.cases / persisted:>10.1f}{persisted / raw:>8.2f}"
     )
     print(f"ratio of each run: {ratios[0]:.2f} to {ratios[-1]:.2f}")
+    if args.instructions:
+        instructions = instructions_per_case()
+        if instructions is None:
+            print("instructions per case: valgrind is not installed")
+        else:
+            raw_count, engine_count = instructions["raw"], instructions["engine"]
+            print(
+                f"instructions per case (callgrind, this process only): raw {raw_count:.1f} M,"
+                f" engine {engine_count:.1f} M, ratio {engine_count / raw_count:.2f}"
+            )
     print("target: the engine within 3x of raw SpiffWorkflow (a real commit per step)")
 
     with sqlite_engine() as engine:

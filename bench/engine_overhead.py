@@ -384,16 +384,9 @@ def instructions_per_case() -> dict[str, float] | None:
         return None
 
     def count(kind: str, cases: int) -> int:
-        with tempfile.TemporaryDirectory() as folder:
-            result = subprocess.run(
-                [valgrind, "--tool=callgrind", f"--callgrind-out-file={folder}/out",
-                 sys.executable, __file__, "--run-cases", kind, str(cases)],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-        found = re.search(r"Collected : (\d+)", result.stderr)
-        if found is None:
-            raise RuntimeError(f"callgrind printed no count: {result.stderr[-500:]}")
-        return int(found.group(1))
+        return callgrind_instructions(
+            valgrind, [sys.executable, __file__, "--run-cases", kind, str(cases)]
+        )
 
     runs = [(kind, cases) for kind in ("raw", "engine") for cases in (_SHORT, _LONG)]
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -402,6 +395,19 @@ def instructions_per_case() -> dict[str, float] | None:
         kind: (counts[(kind, _LONG)] - counts[(kind, _SHORT)]) / (_LONG - _SHORT) / 1e6
         for kind in ("raw", "engine")
     }
+
+
+def callgrind_instructions(valgrind: str, command: list[str]) -> int:
+    """The user-space instructions `command` executes, counted by callgrind."""
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run(
+            [valgrind, "--tool=callgrind", f"--callgrind-out-file={folder}/out", *command],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    found = re.search(r"Collected : (\d+)", result.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count: {result.stderr[-500:]}")
+    return int(found.group(1))
 
 
 def _run_cases(kind: str, cases: int) -> None:

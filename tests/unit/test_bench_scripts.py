@@ -4,22 +4,29 @@ bench runs end to end at a tiny size (its figures are printed, never asserted)."
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent.parent / "bench"
 
 
-@pytest.mark.parametrize("script", sorted(BENCH.glob("*.py")), ids=lambda path: path.stem)
-def test_each_benchmark_imports(script: Path) -> None:
+def imported(script: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"bench_{script.stem}", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("script", sorted(BENCH.glob("*.py")), ids=lambda path: path.stem)
+def test_each_benchmark_imports(script: Path) -> None:
+    imported(script)
 
 
 def test_the_engine_overhead_benchmark_prints_its_tables() -> None:
@@ -31,3 +38,21 @@ def test_the_engine_overhead_benchmark_prints_its_tables() -> None:
     assert result.returncode == 0, result.stderr
     assert "SQL statements per command" in result.stdout
     assert "ratio of each run" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_callgrind_counts_more_instructions_for_more_work() -> None:
+    count = imported(BENCH / "engine_overhead.py").callgrind_instructions
+    valgrind = str(shutil.which("valgrind"))
+    little = count(valgrind, [sys.executable, "-S", "-c", "sum(range(10))"])
+    more = count(valgrind, [sys.executable, "-S", "-c", "sum(range(3_000_000))"])
+    assert 0 < little < more
+
+
+def test_the_benchmark_runs_cases_of_each_kind_for_the_instruction_count() -> None:
+    for kind in ("raw", "engine"):
+        result = subprocess.run(
+            [sys.executable, str(BENCH / "engine_overhead.py"), "--run-cases", kind, "1"],
+            capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr

@@ -220,6 +220,45 @@ def test_what_the_pipe_takes_is_answered_here(sandbox: Sandbox, pool: CountingPo
     assert pool.requests == []
 
 
+CROSSING = {
+    "a boolean": True,
+    "an integer": 10**40,
+    "a float": -0.0,
+    "not a number": float("inf"),
+    "None": None,
+    "a text": "aprobar",
+    "a text beyond ASCII": "Año ñandú",
+    "an empty text": "",
+    "a list": [1, "dos", (3,)],
+    "a tuple": (1, 2),
+    "a date": date(2026, 12, 4),
+    "a dictionary": {"a": {"b": [1]}},
+}
+
+
+@pytest.mark.parametrize("value", CROSSING.values(), ids=CROSSING.keys())
+def test_a_value_crosses_the_pipe_as_encoding_and_decoding_it_would(value: Any) -> None:
+    crossed = values.crossed(value)
+    through = values.decode(values.encode(value))
+    assert crossed == through
+    assert type(crossed) is type(through)
+
+
+def test_a_text_the_pipe_refuses_does_not_cross_it() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        values.encode("\ud800")
+    with pytest.raises(UnicodeEncodeError):
+        values.crossed("\ud800")
+
+
+def test_a_read_text_the_pipe_refuses_is_left_to_the_process(
+    sandbox: Sandbox, pool: CountingPool
+) -> None:
+    with pytest.raises(UnicodeEncodeError):
+        sandbox.evaluate("texto", {"texto": "\ud800"})
+    assert pool.requests == ["texto"]
+
+
 def test_a_concatenation_past_the_bound_is_left_to_the_process_and_its_limits(
     sandbox: Sandbox, pool: CountingPool
 ) -> None:

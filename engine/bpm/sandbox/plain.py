@@ -85,7 +85,7 @@ class _Scope:
         """The value of `name` as the sandbox process would receive it (encoded and decoded),
         converted only when the expression reads it."""
         if name not in self._sent:
-            self._sent[name] = values.decode(values.encode(self._data[name]))
+            self._sent[name] = values.crossed(self._data[name])
         return self._sent[name]
 
     def function(self, name: str) -> Callable[..., Any]:
@@ -120,10 +120,11 @@ def evaluate_plain(source: str, data: Mapping[str, Any], now: datetime) -> tuple
     (the engine's clock, what `today()` reads); `(False, None)` when the sandbox must answer."""
     node = _plan(source.strip())
     # Data that could not be sent to the process, or that shadows a function, goes there.
-    if node is None or not FUNCTION_NAMES.isdisjoint(data) or not values.sendable(dict(data)):
+    sent = data if isinstance(data, dict) else dict(data)
+    if node is None or not FUNCTION_NAMES.isdisjoint(data) or not values.sendable(sent):
         return False, None
     try:
-        return True, values.decode(values.encode(node(_Scope(data, now))))
+        return True, values.crossed(node(_Scope(data, now)))
     except Exception:  # declined, unstorable data, anything unforeseen: the sandbox answers
         return False, None
 

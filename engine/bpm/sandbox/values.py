@@ -26,6 +26,22 @@ def decode(payload: bytes) -> Any:
     return json.loads(payload, object_hook=_untagged)
 
 
+def crossed(value: Any) -> Any:
+    """`value` as the other side of the pipe receives it, `decode(encode(value))`; a number,
+    a boolean, None or a text that can be encoded comes back equal, and immutable: itself."""
+    kind = type(value)
+    if kind is str:
+        if not value.isascii():
+            value.encode()  # a lone surrogate cannot cross the pipe (UnicodeEncodeError)
+        return value
+    if kind in _IMMUTABLE_SCALARS:
+        return value
+    return decode(encode(value))
+
+
+_IMMUTABLE_SCALARS = frozenset({bool, int, float, type(None)})
+
+
 def sendable(value: Any) -> bool:
     """Whether `encode` takes `value`: the same walk, without building the payload (a plain
     expression checks the whole case data this way before answering for the process)."""

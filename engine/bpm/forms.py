@@ -47,6 +47,7 @@ def _field_path(error: SchemaViolation) -> str:
 
 
 UNKNOWN_FIELD = "campo no permitido en este formulario"
+_NO_SCHEMA: dict[str, Any] = {}  # one object, so forms without a schema share one memo entry
 
 
 def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
@@ -57,7 +58,7 @@ def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
     """
     if not isinstance(data, dict):
         raise ValidationError({"": "los datos del formulario deben ser un objeto JSON"})
-    errors = dict.fromkeys(unknown_fields(schema or {}, data), UNKNOWN_FIELD)
+    errors = dict.fromkeys(unknown_fields(schema or _NO_SCHEMA, data), UNKNOWN_FIELD)
     if not schema:
         if errors:
             raise ValidationError(errors)
@@ -135,9 +136,9 @@ def _level(schemas: tuple[dict[str, Any], ...]) -> _Level:
 
 
 def _unknown(schemas: tuple[dict[str, Any], ...], value: Any, path: str) -> list[str]:
-    level = _level(schemas)
     found: list[str] = []
     if isinstance(value, dict):
+        level = _level(schemas)
         properties = level.properties
         closed = not level.is_open and (bool(properties) or not path)
         for key, item in value.items():
@@ -146,9 +147,9 @@ def _unknown(schemas: tuple[dict[str, Any], ...], value: Any, path: str) -> list
                 found.extend(_unknown(properties[key], item, where))
             elif closed:
                 found.append(where)
-    elif isinstance(value, list) and level.items:
+    elif isinstance(value, list) and (items := _level(schemas).items):
         for index, item in enumerate(value):
-            found.extend(_unknown(level.items, item, f"{path}.{index}"))
+            found.extend(_unknown(items, item, f"{path}.{index}"))
     return found
 
 

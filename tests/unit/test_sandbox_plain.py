@@ -224,7 +224,7 @@ CROSSING = {
     "a boolean": True,
     "an integer": 10**40,
     "a float": -0.0,
-    "not a number": float("inf"),
+    "infinity": float("inf"),
     "None": None,
     "a text": "aprobar",
     "a text beyond ASCII": "Año ñandú",
@@ -242,6 +242,32 @@ def test_a_value_crosses_the_pipe_as_encoding_and_decoding_it_would(value: Any) 
     through = values.decode(values.encode(value))
     assert crossed == through
     assert type(crossed) is type(through)
+
+
+def test_not_a_number_crosses_as_the_one_nan_the_encoding_gives() -> None:
+    assert values.crossed(float("nan")) is values.decode(values.encode(float("nan")))
+
+
+def test_an_integer_too_long_to_write_does_not_cross_the_pipe() -> None:
+    huge = 10**4300
+    with pytest.raises(ValueError):
+        values.encode(huge)
+    with pytest.raises(ValueError):
+        values.crossed(huge)
+    longest = 10**4199
+    assert values.crossed(longest) == values.decode(values.encode(longest))
+
+
+def test_a_comparison_with_an_integer_too_long_to_send_is_left_to_the_process() -> None:
+    assert evaluate_plain("b == 0", {"b": 10**4300}, NOW) == (False, None)
+
+
+def test_a_dict_subclass_is_checked_as_the_copy_the_process_is_sent() -> None:
+    class Hiding(dict[str, Any]):
+        def items(self) -> Any:
+            return [(k, v) for k, v in super().items() if not k.startswith("_")]
+
+    assert evaluate_plain("a", Hiding(a=1, _f=len), NOW) == (False, None)
 
 
 def test_a_text_the_pipe_refuses_does_not_cross_it() -> None:

@@ -120,7 +120,7 @@ def evaluate_plain(source: str, data: Mapping[str, Any], now: datetime) -> tuple
     (the engine's clock, what `today()` reads); `(False, None)` when the sandbox must answer."""
     node = _plan(source.strip())
     # Data that could not be sent to the process, or that shadows a function, goes there.
-    sent = data if isinstance(data, dict) else dict(data)
+    sent = data if type(data) is dict else dict(data)  # what the process would be sent
     if node is None or not FUNCTION_NAMES.isdisjoint(data) or not values.sendable(sent):
         return False, None
     try:

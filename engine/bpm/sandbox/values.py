@@ -34,12 +34,18 @@ def crossed(value: Any) -> Any:
         if not value.isascii():
             value.encode()  # a lone surrogate cannot cross the pipe (UnicodeEncodeError)
         return value
-    if kind in _IMMUTABLE_SCALARS:
+    if value is None or kind is bool:
+        return value
+    if kind is int and value.bit_length() < _SHORT_INT_BITS:
+        return value
+    if kind is float and value == value:  # NaN crosses as JSON's one shared NaN object
         return value
     return decode(encode(value))
 
 
-_IMMUTABLE_SCALARS = frozenset({bool, int, float, type(None)})
+# At most 4,200 digits: Python writes longer integers as text only up to its limit (4,300 by
+# default), so those go through the encoding and fail there as they would.
+_SHORT_INT_BITS = 13_950
 
 
 def sendable(value: Any) -> bool:

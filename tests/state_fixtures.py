@@ -37,6 +37,18 @@ STATES = Path(__file__).resolve().parent / "data" / "states"
 # Every fixture case was driven with the clock at this instant (the suite's default clock).
 STARTED_AT = datetime(2026, 12, 1, 9, 0, tzinfo=BOGOTA)
 
+
+def meta_of(state_file: Path) -> dict[str, Any]:
+    """How a committed state's case was started and goes on (its `<name>.json`)."""
+    meta: dict[str, Any] = json.loads(state_file.with_suffix(".json").read_text())
+    return meta
+
+
+def spec_of(state_file: Path) -> str:
+    """The deployed spec a committed state's case runs on, as the definition stores it."""
+    return (state_file.parent / f"{meta_of(state_file)['process']}.spec.json").read_text()
+
+
 # {"complete": element, "as": user, "data": {...}}, or {"clock": instant, "fires": n}: move the
 # clock and fire the due timers, which must advance n cases.
 Step = dict[str, Any]

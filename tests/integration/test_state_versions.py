@@ -18,7 +18,7 @@ from engine.bpm.runtime import CaseRun
 from engine.bpm.state_format import MIGRATIONS, SPIFF_VERSION, SPIFF_VERSION_KEY, STATE_FORMAT
 from storage.models import AuditEvent, Case
 from tests.helpers import open_elements, task_for
-from tests.state_fixtures import FIXTURES, STARTED_AT, STATES, run_steps
+from tests.state_fixtures import FIXTURES, STARTED_AT, STATES, meta_of, run_steps, spec_of
 
 COMMITTED = sorted(STATES.glob("v*/*.state"))
 CURRENT = STATES / f"v{STATE_FORMAT}"
@@ -29,15 +29,6 @@ OLDER_SPIFF = "1.4"
 
 def fixture_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
-
-
-def meta_of(state_file: Path) -> dict[str, Any]:
-    meta: dict[str, Any] = json.loads(state_file.with_suffix(".json").read_text())
-    return meta
-
-
-def spec_of(state_file: Path) -> str:
-    return (state_file.parent / f"{meta_of(state_file)['process']}.spec.json").read_text()
 
 
 def decoded(state: bytes) -> dict[str, Any]:

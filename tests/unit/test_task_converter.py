@@ -20,16 +20,11 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from engine.bpm import spiff_state, task_converter
 from engine.bpm.task_converter import QuickTaskConverter
-from tests.state_fixtures import STATES
+from tests.state_fixtures import STATES, spec_of
 
 CURRENT = sorted((STATES / f"v{spiff_state.STATE_FORMAT}").glob("*.state"))
 REGISTRY = spiff_state._SERIALIZER.registry
 QUICK: QuickTaskConverter = REGISTRY.convert_to_dict["Task"].args[1].__self__
-
-
-def spec_of(state_file: Path) -> str:
-    process = json.loads(state_file.with_suffix(".json").read_text())["process"]
-    return (state_file.parent / f"{process}.spec.json").read_text()
 
 
 def loaded(state_file: Path) -> BpmnWorkflow:
@@ -96,24 +91,45 @@ def test_every_task_of_a_real_case_is_read_as_spiffworkflow_reads_it(
     assert set(quick.event_manager.tasks) == set(stock.event_manager.tasks)
 
 
-def test_data_the_walk_must_convert_round_trips_as_spiffworkflow_would() -> None:
-    workflow = loaded(CURRENT[0])
+def tricky_child(workflow: BpmnWorkflow) -> Any:
+    """A child of the root holding data the walk must not skip: typed values, the registry's
+    `typename` mark, a value equal to its parent's but of another type, a deleted key."""
     root = workflow.task_tree
     child = next(t for t in every_task(workflow) if t.parent is root)
-    instant = datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
     root.data = {"aprobado": True, "lista": [1, {"a": "b"}], "borrar": 1, "marca": {"x": 1}}
     child.data = {
         "aprobado": 1,  # equal to True: not an update, for both converters
         "lista": [1, {"a": "c"}],
-        "marca": {"typename": "no es un tipo", "x": 1},
-        "cuando": instant,
+        # Plain data that looks like the registry's mark: SpiffWorkflow reads it back as the
+        # type it names, and so must we.
+        "marca": {"typename": "datetime", "value": INSTANT.isoformat()},
+        "cuando": INSTANT,
     }
-    child.internal_data = {"event_value": "2026-12-02", "at": instant, "id": UUID(int=7)}
+    child.internal_data = {"event_value": "2026-12-02", "at": INSTANT, "id": UUID(int=7)}
+    return child
+
+
+INSTANT = datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
+
+
+def test_data_the_walk_must_convert_round_trips_as_spiffworkflow_would() -> None:
+    child = tricky_child(loaded(CURRENT[0]))
     quick, stock = QUICK.to_dict(child), stock_to_dict(child)
     assert quick == stock
     assert quick["delta"]["deletions"] == ["borrar"]
-    assert quick["internal_data"]["at"] == {"value": instant.isoformat(), "typename": "datetime"}
+    assert quick["internal_data"]["at"] == {"value": INSTANT.isoformat(), "typename": "datetime"}
     assert quick["delta"]["updates"]["marca"] is child.data["marca"]  # not copied, by either
+    # Read back into twin workflows (the child's parent holds the same data in both).
+    by_quick, by_stock = loaded(CURRENT[0]), loaded(CURRENT[0])
+    tricky_child(by_quick), tricky_child(by_stock)
+    read_quick = QUICK.from_dict(dict(quick), by_quick)
+    read_stock = TaskConverter.from_dict(QUICK, dict(stock), by_stock)
+    assert read_quick.data == read_stock.data
+    assert read_quick.data["aprobado"] is True  # the parent's, as SpiffWorkflow restores it
+    assert "borrar" not in read_quick.data
+    assert read_quick.internal_data == read_stock.internal_data
+    assert read_quick.internal_data["at"] == INSTANT
+    assert read_quick.data["marca"] == INSTANT
 
 
 def test_a_callable_in_internal_data_is_left_out_as_spiffworkflow_leaves_it_out() -> None:

@@ -186,9 +186,17 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
 
 _INSERT_EVENTS = insert(cast(Table, AuditEvent.__table__))  # built once
 _CASES = cast(Table, Case.__table__)
-_CASE_HEAD = select(
-    _CASES.c.id, _CASES.c.definition_id, _CASES.c.version, _CASES.c.audit_seq, _CASES.c.audit_head
-).where(_CASES.c.id == bindparam("case_id"))
+_CASE_HEAD = (
+    select(
+        _CASES.c.id,
+        _CASES.c.definition_id,
+        _CASES.c.version,
+        _CASES.c.audit_seq,
+        _CASES.c.audit_head,
+    )
+    .where(_CASES.c.id == bindparam("case_id"))
+    .with_for_update()
+)
 _MOVE_HEAD = (
     update(_CASES)
     .where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("version_read"))
@@ -212,7 +220,10 @@ class ChainHead:
 
 
 def read_head(session: Session, case_id: int) -> ChainHead:
-    """The case's head in plain columns: not the whole row (its state and data) as an object."""
+    """The case's head in plain columns (not the whole row, its state and data, as an object),
+    the case row locked (`FOR UPDATE`): read it before changing anything else of the case, so
+    that every command takes a case's lock first (a claim that updated its task row first and
+    the head second deadlocked on PostgreSQL with a completion, which locks the case first)."""
     row = execute(session, _CASE_HEAD, {"case_id": case_id}).one()
     return ChainHead(row.id, row.definition_id, row.version, row.audit_seq or 0, row.audit_head)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.audit.trail import GENESIS, append_at_head, append_event, read_head
+from engine.audit.trail import GENESIS, ChainHead, append_at_head, append_event, read_head
 from engine.authorization import (
     SYSTEM,
     Actor,
@@ -111,11 +111,12 @@ class ClaimTask:
             raise Conflict(f"la tarea {task.id} ya fue reclamada por {task.assignee}")
         require_can_work_on(who, task)
         on_behalf = _on_behalf_of(who, task)
+        head = read_head(session, task.case_id)
         # Conditional update: of two simultaneous claims only one finds the task still free.
         claimed = execute(session, _CLAIM_FREE_TASK, {"task_id": task.id, "to": who.username})
         if claimed.rowcount != 1:
             raise Conflict(f"la tarea {task.id} ya fue reclamada por otra persona")
-        _record(context, task, who, "task_claimed", on_behalf)
+        _record(context, task, who, "task_claimed", head, on_behalf)
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,9 @@ class ReleaseTask:
         if task.assignee is None:
             raise Conflict(f"la tarea {task.id} no está tomada")
         require_can_release(who, task)
+        head = read_head(context.session, task.case_id)
         task.assignee = None
-        _record(context, task, who, "task_released")
+        _record(context, task, who, "task_released", head)
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,9 @@ class ReassignTask:
         target = load_actor(session, self.to_user)
         if not (target.belongs_to(task.candidate_group) or target.is_admin):
             raise Conflict(f"{self.to_user} no pertenece al grupo '{task.candidate_group}'")
+        head = read_head(session, task.case_id)
         task.assignee = target.username
-        _record(context, task, who, "task_reassigned", {"to": target.username})
+        _record(context, task, who, "task_reassigned", head, {"to": target.username})
 
 
 @dataclass(frozen=True)
@@ -406,13 +409,14 @@ def _record(
     task: Task,
     who: Actor,
     action: str,
+    head: ChainHead,
     payload: dict[str, Any] | None = None,
 ) -> None:
-    """The task's event on its case's chain. These commands change no column of the case but
-    its head: the head is read and moved in plain columns (`append_at_head`), not through a
-    `Case` loaded whole (state and data) and flushed by the ORM."""
+    """The task's event on its case's chain, at `head` (read, and the case locked, before the
+    task changed: `read_head`). These commands change no column of the case but its head: it
+    moves in plain columns (`append_at_head`), not through a `Case` loaded whole (state and
+    data) and flushed by the ORM."""
     session, engine = context.session, context.engine
-    head = read_head(session, task.case_id)
     append_at_head(
         session, head, engine.definitions.get(session, head.definition_id).version,
         at=engine.clock.now(), actor=who.username, action=action, element_id=task.element_id,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from engine import Engine, ManualClock
@@ -36,10 +36,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-# Assertions wait as long as actions do (`set_default_timeout` does not reach `expect`, whose
-# default is 5 s): on a loaded 2-core machine a form's live preview took longer to render once.
-expect.set_options(timeout=15_000)
 
 
 class LiveServer:

@@ -44,6 +44,8 @@ def test_analyst_edits_a_form_sees_the_preview_and_the_error_saves_and_compares(
     page.get_by_role("link", name="Formularios", exact=True).click()
     page.get_by_role("link", name=PROPOSAL).click()
     expect(page.locator("#resumen-formulario")).to_contain_text("Sin errores")
+    # Filled before the bundle replaced the textarea with its editor, the text was lost with it.
+    expect(page.locator(".json-editor[data-document='esquema'] .cm-editor")).to_be_visible()
 
     schema = page.get_by_label(f"JSON Schema ({PROPOSAL})")
     schema.fill(json.dumps(proposal_with("observaciones", "Observaciones del despacho"), indent=2))

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Date,
     bindparam,
     cast,
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFound
 from storage.database import execute
+from storage.driver import Prepared
 from storage.models import Absence, AuditEvent, Case, Group, Membership, Task, User
 
 
@@ -72,7 +72,7 @@ SYSTEM = Actor("sistema", "Sistema", frozenset(), frozenset(), is_admin=True)
 # Built once: every command starts by loading its actor. Plain columns, not ORM objects (the
 # user, its memberships, their groups): building those and the statement cost several times
 # what the query itself does.
-_ACTOR_ROWS = (
+_ACTOR_ROWS = Prepared(
     select(
         User.username,
         User.full_name,
@@ -105,7 +105,7 @@ def load_actor(session: Session, username: str) -> Actor:
 
 # Whom `:username` substitutes on `:today` (Bogotá): absences declared, not cancelled, whose
 # range includes the day, of users still active; a row per absentee's group.
-_ABSENTEE_ROWS = (
+_ABSENTEE_SELECT = (
     select(User.username, User.full_name, Group.code, Absence.starts_on)
     .join(Absence, Absence.username == User.username)
     .outerjoin(Membership, Membership.user_id == User.id)
@@ -118,6 +118,7 @@ _ABSENTEE_ROWS = (
         User.active,
     )
 )
+_ABSENTEE_ROWS = Prepared(_ABSENTEE_SELECT)
 
 # The signed-in user's rows (as `_ACTOR_ROWS`, with the session generation) and their
 # absentees' (`absent` = 1), in one statement: every page of the web app asks for both.
@@ -130,21 +131,23 @@ _SIGNED_IN_COLUMNS = (
     Group.code,
     Membership.is_coordinator,
 )
-_SUBSTITUTING_ACTOR_ROWS: CompoundSelect[Any] = union_all(
-    select(
-        literal_column("0").label("absent"),
-        *_SIGNED_IN_COLUMNS,
-        cast(null(), Date).label("starts_on"),
+_SUBSTITUTING_ACTOR_ROWS = Prepared(
+    union_all(
+        select(
+            literal_column("0").label("absent"),
+            *_SIGNED_IN_COLUMNS,
+            cast(null(), Date).label("starts_on"),
+        )
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Group, Group.id == Membership.group_id)
+        .where(User.username == bindparam("username")),
+        _ABSENTEE_SELECT.with_only_columns(
+            literal_column("1"),
+            *_SIGNED_IN_COLUMNS,
+            Absence.starts_on,
+            maintain_column_froms=True,
+        ),
     )
-    .outerjoin(Membership, Membership.user_id == User.id)
-    .outerjoin(Group, Group.id == Membership.group_id)
-    .where(User.username == bindparam("username")),
-    _ABSENTEE_ROWS.with_only_columns(
-        literal_column("1"),
-        *_SIGNED_IN_COLUMNS,
-        Absence.starts_on,
-        maintain_column_froms=True,
-    ),
 )
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.database import execute
+from storage.driver import Prepared
 from storage.models import Base
 
 
@@ -27,12 +28,12 @@ def next_value(session: Session, model: type[Base], **keys: Any) -> int:
 
 
 @cache
-def _next_value_statement(model: type[Base], keys: tuple[str, ...], dialect: str) -> Executable:
+def _next_value_statement(model: type[Base], keys: tuple[str, ...], dialect: str) -> Prepared:
     """Built once per counter table and dialect (building it cost more than running it); the
     keys' values are parameters."""
     table = cast(Table, model.__table__)
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (
+    return Prepared(
         insert(table)
         .values({**{key: bindparam(key) for key in keys}, "last_value": 1})
         .on_conflict_do_update(

@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
+from sqlalchemy import Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.driver import Prepared, Rows
 
 DATABASE_URL_VARIABLE = "BUENGOBIERNO_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "buengobierno.sqlite3"
@@ -67,13 +69,23 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def execute(
     session: Session,
-    statement: Executable,
+    statement: Executable | Prepared,
     parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-) -> CursorResult[Any]:
-    """`session.execute` for a statement that returns plain rows (or none), run on the
-    session's connection: the same autoflush first, without the ORM's per-statement machinery
-    (execution state, ORM compile and result setup), which costs more than SQLite running a
-    prebuilt statement. Not for statements whose rows are ORM objects."""
-    if session.autoflush:
+    *,
+    autoflush: bool = True,
+) -> Rows:
+    """Run a statement that returns plain rows (or none) on the session's connection, after
+    the session's autoflush (unless `autoflush` is False: a caller writing a row the session
+    also holds changed). A `Prepared` statement goes straight to the driver when it can
+    (`storage.driver`); others through SQLAlchemy's Core execution, without the ORM's
+    per-statement machinery. Not for statements whose rows are ORM objects."""
+    if autoflush and session.autoflush:
         session.flush()
-    return session.connection().execute(statement, parameters)
+    connection = session.connection()
+    if isinstance(statement, Prepared):
+        rows = statement.run(connection, parameters or {})
+        if rows is not None:
+            return rows
+        statement = statement.statement
+    result = connection.execute(statement, parameters)
+    return Rows(result.all() if result.returns_rows else [], result.rowcount)

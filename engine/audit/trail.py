@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Misconfigured
 from storage.database import execute
+from storage.driver import Prepared
 from storage.models import AuditCheckpoint, AuditEvent, Case
 
 GENESIS = "0" * 64
@@ -184,9 +185,9 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     execute(session, _INSERT_EVENTS, rows)
 
 
-_INSERT_EVENTS = insert(cast(Table, AuditEvent.__table__))  # built once
+_INSERT_EVENTS = Prepared(insert(cast(Table, AuditEvent.__table__)))  # built once
 _CASES = cast(Table, Case.__table__)
-_CASE_HEAD = (
+_CASE_HEAD = Prepared(
     select(
         _CASES.c.id,
         _CASES.c.definition_id,
@@ -197,7 +198,7 @@ _CASE_HEAD = (
     .where(_CASES.c.id == bindparam("case_id"))
     .with_for_update()
 )
-_MOVE_HEAD = (
+_MOVE_HEAD = Prepared(
     update(_CASES)
     .where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("version_read"))
     .values(

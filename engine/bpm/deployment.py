@@ -24,6 +24,7 @@ from engine.bpm.definitions import Bundle, SourceFile, build_bundle, forms_for, 
 from engine.errors import DeployRefused, InvalidDefinition, NotFound
 from engine.people.directory import known_group_codes
 from storage.database import execute
+from storage.driver import Prepared
 from storage.models import Definition
 
 
@@ -187,7 +188,7 @@ def latest_definition(session: Session, key: str, *, required: bool = True) -> D
 
 
 # Built once: every start asks for it.
-_LATEST_DEFINITION_ID = (
+_LATEST_DEFINITION_ID = Prepared(
     select(Definition.id)
     .where(Definition.key == bindparam("key"))
     .order_by(Definition.version.desc())

@@ -35,6 +35,7 @@ from engine.bpm.scripting import SandboxScriptEngine
 from engine.bpm.services import CompletedTask, HandlerContext, RecipientKind, ServiceRegistry
 from engine.errors import Conflict, Incident
 from storage.database import execute
+from storage.driver import Prepared
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
 TIMER_JOB = "timer"
@@ -43,7 +44,7 @@ TIMER_JOB = "timer"
 _CASES = cast(Table, Case.__table__)
 _TASKS = cast(Table, Task.__table__)
 # Built once: building a statement costs more than SQLite running it.
-_SAVE_CASE = (
+_SAVE_CASE = Prepared(
     update(_CASES)
     .where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("version_read"))
     .values(
@@ -63,7 +64,7 @@ _SAVE_CASE = (
     )
 )
 _JOBS = cast(Table, Job.__table__)
-_INSERT_JOBS = insert(_JOBS)
+_INSERT_JOBS = Prepared(insert(_JOBS))
 # The case's timer jobs whose timer no longer waits, in one statement (no SELECT first).
 _DELETE_TIMER_JOBS = delete(_JOBS).where(
     _JOBS.c.case_id == bindparam("case_id"),
@@ -71,8 +72,8 @@ _DELETE_TIMER_JOBS = delete(_JOBS).where(
     _JOBS.c.payload["task"].as_string().not_in(bindparam("waiting", expanding=True)),
     _JOBS.c.id.not_in(bindparam("held", expanding=True)),
 )
-_INSERT_TASKS = insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True)
-_INSERT_NOTIFICATIONS = insert(cast(Table, Notification.__table__))
+_INSERT_TASKS = Prepared(insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True))
+_INSERT_NOTIFICATIONS = Prepared(insert(cast(Table, Notification.__table__)))
 
 
 class CaseRun:
@@ -443,7 +444,7 @@ class CaseRun:
         rows = [self._task_row(spiff_id, task) for spiff_id, task in opened]
         if rows:
             # One INSERT for all of them; their ids go into the audit trail.
-            ids = execute(self.session, _INSERT_TASKS, rows).scalars().all()
+            ids = execute(self.session, _INSERT_TASKS, rows).scalars()
             for row, task_id in zip(rows, ids, strict=True):
                 row["id"] = task_id
         for row, (_, task) in zip(rows, opened, strict=True):
@@ -555,10 +556,12 @@ class CaseRun:
         # The case row in one UPDATE of its own, not through the ORM's flush (a tenth of a
         # command's time), under the same optimistic lock: the version it was read at. On the
         # connection: an autoflush would write the changed status first, through the ORM.
-        saved = self.session.connection().execute(
+        saved = execute(
+            self.session,
             _SAVE_CASE,
             {"case_id": case.id, "version_read": case.version}
             | {f"new_{name}": value for name, value in values.items()},
+            autoflush=False,
         )
         if saved.rowcount != 1:
             raise StaleDataError(f"case {case.business_key} changed since version {case.version}")

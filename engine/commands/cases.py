@@ -41,6 +41,7 @@ from engine.errors import Conflict, Incident, NotFound, ValidationError
 from engine.people.pickers import directory_field_errors
 from storage.counters import next_value
 from storage.database import execute
+from storage.driver import Prepared
 from storage.models import BusinessKeyCounter, Case, Task
 
 if TYPE_CHECKING:
@@ -322,7 +323,7 @@ def _validate(
 
 
 _CASES = cast(Table, Case.__table__)
-_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)  # built once
+_INSERT_CASE = Prepared(insert(_CASES).returning(_CASES.c.id))  # built once
 
 
 def _insert_case(session: Session, **values: Any) -> Case:
@@ -460,7 +461,7 @@ def _lock_case(session: Session, case_id: int) -> Case:
 
 _TASKS = cast(Table, Task.__table__)
 # Built once (the statement, not only its SQL, costs to build): the task row as it was read.
-_COMPLETE_OPEN_TASK = (
+_COMPLETE_OPEN_TASK = Prepared(
     update(_TASKS)
     .where(
         _TASKS.c.id == bindparam("task_id"),
@@ -470,7 +471,7 @@ _COMPLETE_OPEN_TASK = (
     .values({name: bindparam(f"new_{name}") for name in _COMPLETED_COLUMNS})
 )
 # The claim, as a Core statement (the ORM's UPDATE, even unsynchronized, costs several times more).
-_CLAIM_FREE_TASK = (
+_CLAIM_FREE_TASK = Prepared(
     update(_TASKS)
     .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == "open")
     .where(_TASKS.c.assignee.is_(None))

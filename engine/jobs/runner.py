@@ -35,6 +35,7 @@ from engine.commands.executor import CommandContext
 from engine.commands.facade import Engine
 from engine.errors import Conflict, EngineError, NotFound
 from storage.database import execute
+from storage.driver import Prepared
 from storage.models import Case, Job
 
 log = logging.getLogger("buengobierno.worker")
@@ -303,7 +304,7 @@ _JOBS = cast(Table, Job.__table__)
 # One statement, built once: the due jobs nobody holds are picked (on PostgreSQL `FOR UPDATE
 # SKIP LOCKED`: two workers pick different jobs without waiting for each other; SQLite has one
 # writer at a time and no such clause) and leased, their ids returned (UPDATE … RETURNING).
-_LEASE_DUE_JOBS = (
+_LEASE_DUE_JOBS = Prepared(
     update(_JOBS)
     .where(
         _JOBS.c.id.in_(

@@ -1,0 +1,163 @@
+"""Prepared statements on the driver (`storage.driver`): the same rows, types, errors and
+listener calls as SQLAlchemy's execution of the same statement, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import Table, bindparam, event, exc, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.commands.database_faults import is_unavailable
+from storage.database import execute
+from storage.driver import Prepared
+from storage.models import Group, Job, Membership, User
+
+postgres_only = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+
+_JOBS = cast(Table, Job.__table__)
+_MEMBERS = Prepared(
+    select(User.username, User.is_admin, User.active, Group.code, Membership.is_coordinator)
+    .join(Membership, Membership.user_id == User.id)
+    .join(Group, Group.id == Membership.group_id)
+    .where(User.username.in_(select(User.username).where(User.active)), Group.code != "nadie")
+    .order_by(User.username, Group.code)
+)
+_USER = Prepared(select(User.username, User.full_name).where(User.username == bindparam("name")))
+_INSERT_JOB = Prepared(insert(_JOBS))
+_INSERT_JOB_RETURNING = Prepared(insert(_JOBS).returning(_JOBS.c.id, sort_by_parameter_order=True))
+_JOB = Prepared(
+    select(_JOBS.c.kind, _JOBS.c.due_at, _JOBS.c.payload, _JOBS.c.attempts).where(
+        _JOBS.c.id == bindparam("id")
+    )
+)
+
+
+def _job(kind: str, **payload: Any) -> dict[str, Any]:
+    at = datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
+    return {"kind": kind, "case_id": None, "due_at": at, "payload": payload, "created_at": at}
+
+
+def test_a_prepared_select_runs_on_the_driver_and_returns_sqlalchemy_s_rows(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session, session.begin():
+        connection = session.connection()
+        driven = _MEMBERS.run(connection, {})
+        expected = connection.execute(_MEMBERS.statement).all()
+    assert driven is not None  # not handed back to SQLAlchemy
+    rows = driven.all()
+    assert rows and [tuple(row) for row in rows] == [tuple(row) for row in expected]
+    assert rows[0]._fields == ("username", "is_admin", "active", "code", "is_coordinator")
+    assert {type(row.is_admin) for row in rows} == {bool}  # SQLite's 0/1 read as SQLAlchemy does
+
+
+def test_rows_written_on_the_driver_read_back_with_their_types_and_python_defaults(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session, session.begin():
+        written = execute(session, _INSERT_JOB_RETURNING, [_job("probe", task="t1", n=[1, 2])])
+        (job_id,) = written.scalars()
+        row = execute(session, _JOB, {"id": job_id}).one()
+        stored = session.get(Job, job_id)
+    assert row.kind == "probe" and row.payload == {"task": "t1", "n": [1, 2]}
+    assert row.due_at.replace(tzinfo=UTC) == datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
+    assert row.attempts == 0  # the column's Python-side default, applied as SQLAlchemy would
+    assert stored is not None and stored.payload == row.payload and stored.attempts == 0
+
+
+def test_several_rows_go_in_one_executemany_and_rows_returned_by_several_through_sqlalchemy(
+    sessions: sessionmaker[Session],
+) -> None:
+    sent: list[tuple[str, bool]] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, _p: Any, _c: Any, many: bool) -> None:
+        sent.append((statement, many))
+
+    with sessions() as session, session.begin():
+        connection = session.connection()
+        event.listen(connection, "before_cursor_execute", listen)
+        several = _INSERT_JOB.run(connection, [_job("many", i=i) for i in range(3)])
+        assert several is not None and several.rowcount == 3
+        assert sent == [(sent[0][0], True)] and sent[0][0].startswith("INSERT INTO jobs")
+        rows = [_job("returning", i=i) for i in range(3)]
+        assert _INSERT_JOB_RETURNING.run(connection, rows) is None  # insertmanyvalues is theirs
+        ids = execute(session, _INSERT_JOB_RETURNING, rows).scalars()
+        payloads = [execute(session, _JOB, {"id": i}).one().payload for i in ids]
+        event.remove(connection, "before_cursor_execute", listen)
+    assert payloads == [{"i": 0}, {"i": 1}, {"i": 2}]  # ids in the rows' order
+
+
+def test_a_statement_that_needs_sqlalchemy_runs_through_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    expanding = Prepared(
+        select(User.username).where(User.username.in_(bindparam("names", expanding=True)))
+    )
+    with sessions() as session, session.begin():
+        assert expanding.run(session.connection(), {"names": ["despacho"]}) is None
+        found = execute(session, expanding, {"names": ["despacho", "secretario", "nadie"]})
+    assert sorted(found.scalars()) == ["despacho", "secretario"]
+
+
+def test_a_missing_parameter_is_sqlalchemy_s_error(sessions: sessionmaker[Session]) -> None:
+    with (
+        sessions() as session,
+        session.begin(),
+        pytest.raises(exc.StatementError, match="name"),
+    ):
+        execute(session, _USER, {})
+
+
+def test_a_refused_statement_raises_sqlalchemy_s_exception_with_the_driver_s(
+    sessions: sessionmaker[Session],
+) -> None:
+    duplicate = Prepared(
+        insert(User).values(username="despacho", full_name="Otra", password_hash="x")
+    )
+    with (
+        sessions() as session,
+        session.begin(),
+        pytest.raises(exc.IntegrityError) as raised,
+    ):
+        execute(session, duplicate, {})
+    assert "INSERT INTO users" in str(raised.value)
+    assert raised.value.orig is not None and not is_unavailable(raised.value)
+
+
+def test_listeners_see_each_statement_the_driver_runs(sessions: sessionmaker[Session]) -> None:
+    seen: list[str] = []
+    database = sessions.kw["bind"]
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(database, "before_cursor_execute", listen)
+    try:
+        with sessions() as session, session.begin():
+            row = execute(session, _USER, {"name": "despacho"}).one()
+    finally:
+        event.remove(database, "before_cursor_execute", listen)
+    assert row.username == "despacho"
+    assert [s for s in seen if "FROM users" in s] == [_compiled_sql(_USER, database)]
+
+
+def _compiled_sql(prepared: Prepared, database: Any) -> str:
+    compiled = prepared.statement.compile(dialect=database.dialect)  # type: ignore[attr-defined]
+    return str(compiled.string)
+
+
+@postgres_only
+def test_a_connection_lost_on_the_driver_is_invalidated_and_unavailable(
+    sessions: sessionmaker[Session],
+) -> None:
+    terminate = Prepared(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+    with sessions() as session:
+        with pytest.raises(exc.DBAPIError) as raised:
+            execute(session, terminate, {})
+        session.rollback()
+    assert raised.value.connection_invalidated and is_unavailable(raised.value)
+    with sessions() as session:  # the pool threw the dead connection away
+        assert execute(session, _USER, {"name": "despacho"}).one().username == "despacho"

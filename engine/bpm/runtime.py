@@ -7,6 +7,7 @@ transaction does, after `save()` has passed the optimistic lock.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, cast
@@ -39,6 +40,14 @@ from storage.driver import Prepared
 from storage.models import Case, Group, Job, Membership, Notification, Task, User
 
 TIMER_JOB = "timer"
+
+# SpiffWorkflow's loggers attach to each line a task's data, or the workflow's whole task list,
+# when their own level is below INFO, and build those extras for every state change whether or
+# not the line is emitted: unset (0), that was a few percent of every command. Their INFO lines
+# are task state changes, which the audit trail records; a level someone configured is kept.
+for _name in ("spiff.task", "spiff.workflow"):
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 _CASES = cast(Table, Case.__table__)

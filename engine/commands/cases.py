@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit.trail import GENESIS, ChainHead, append_at_head, append_event, read_head
@@ -40,7 +40,7 @@ from engine.commands.executor import CommandContext
 from engine.errors import Conflict, Incident, NotFound, ValidationError
 from engine.people.pickers import directory_field_errors
 from storage.counters import next_value
-from storage.database import execute
+from storage.database import as_loaded, execute, mapped_columns
 from storage.driver import Prepared
 from storage.models import BusinessKeyCounter, Case, Task
 
@@ -323,6 +323,7 @@ def _validate(
 
 
 _CASES = cast(Table, Case.__table__)
+_TASKS = cast(Table, Task.__table__)
 _INSERT_CASE = Prepared(insert(_CASES).returning(_CASES.c.id))  # built once
 
 
@@ -339,10 +340,7 @@ def _insert_case(session: Session, **values: Any) -> Case:
         "version": 1,
         **values,
     }
-    case = Case(id=execute(session, _INSERT_CASE, row).scalar_one(), **row)
-    make_transient_to_detached(case)  # every column set: nothing is left to load or to flush
-    session.add(case)
-    return case
+    return as_loaded(session, Case, {"id": execute(session, _INSERT_CASE, row).scalar_one(), **row})
 
 
 def _next_business_key(session: Session, key: str, now: datetime) -> str:
@@ -376,12 +374,18 @@ def _still_open(task: Task | None, task_id: int) -> Task:
 
 # Built once: the task row and its case's row, the case locked (`FOR UPDATE OF cases`), read in
 # one statement instead of two.
-_TASK_AND_LOCKED_CASE = (
-    select(Task, Case)
-    .join(Case, Case.id == Task.case_id)
-    .where(Task.id == bindparam("task_id"))
-    .with_for_update(of=Case)
-    .execution_options(populate_existing=True)
+_TASK_COLUMNS = mapped_columns(Task)
+_CASE_COLUMNS = mapped_columns(Case)
+_TASK_KEYS = [key for key, _ in _TASK_COLUMNS]
+_CASE_KEYS = [key for key, _ in _CASE_COLUMNS]
+_TASK_AND_LOCKED_CASE = Prepared(
+    select(
+        *(column.label(f"task_{key}") for key, column in _TASK_COLUMNS),
+        *(column.label(f"case_{key}") for key, column in _CASE_COLUMNS),
+    )
+    .join_from(_TASKS, _CASES, _CASES.c.id == _TASKS.c.case_id)
+    .where(_TASKS.c.id == bindparam("task_id"))
+    .with_for_update(of=_CASES)
 )
 
 
@@ -392,10 +396,12 @@ def _open_task_of_locked_case(session: Session, task_id: int) -> tuple[Task, Cas
     won the race is caught by the workflow state (read under the lock) and by the conditional
     update of the task row (`_mark_completed`).
     """
-    row = session.execute(_TASK_AND_LOCKED_CASE, {"task_id": task_id}).first()
+    row = execute(session, _TASK_AND_LOCKED_CASE, {"task_id": task_id}).first()
     if row is None:
         raise NotFound(f"la tarea {task_id} no existe")
-    task, case = row
+    task_values, case_values = row[: len(_TASK_COLUMNS)], row[len(_TASK_COLUMNS) :]
+    task = as_loaded(session, Task, dict(zip(_TASK_KEYS, task_values, strict=True)))
+    case = as_loaded(session, Case, dict(zip(_CASE_KEYS, case_values, strict=True)))
     return _still_open(task, task_id), case
 
 
@@ -459,7 +465,6 @@ def _lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-_TASKS = cast(Table, Task.__table__)
 # Built once (the statement, not only its SQL, costs to build): the task row as it was read.
 _COMPLETE_OPEN_TASK = Prepared(
     update(_TASKS)

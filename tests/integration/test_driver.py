@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, event, exc, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.commands.database_faults import is_unavailable
-from storage.database import execute
+from storage.database import as_loaded, execute, mapped_columns
 from storage.driver import Prepared
 from storage.models import Group, Job, Membership, User
 
@@ -161,3 +161,43 @@ def test_a_connection_lost_on_the_driver_is_invalidated_and_unavailable(
     assert raised.value.connection_invalidated and is_unavailable(raised.value)
     with sessions() as session:  # the pool threw the dead connection away
         assert execute(session, _USER, {"name": "despacho"}).one().username == "despacho"
+
+
+_USER_COLUMNS = mapped_columns(User)
+_USER_ROW = Prepared(
+    select(*(column for _, column in _USER_COLUMNS)).where(User.username == bindparam("name"))
+)
+
+
+def _user_values(session: Session, name: str) -> dict[str, Any]:
+    row = execute(session, _USER_ROW, {"name": name}).one()
+    return dict(zip((key for key, _ in _USER_COLUMNS), row, strict=True))
+
+
+def test_a_row_read_in_plain_columns_becomes_a_loaded_object_with_nothing_to_flush(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session, session.begin():
+        user = as_loaded(session, User, _user_values(session, "despacho"))
+        assert user in session and not session.dirty and not session.new
+        assert session.get(User, user.id) is user  # in the identity map, as a query's would be
+        user.full_name = "Despacho del Alcalde (encargado)"
+        session.flush()  # the ORM writes the change it sees, under the row's own key
+    with sessions() as session:
+        assert session.scalars(select(User.full_name).where(User.id == user.id)).one() == (
+            "Despacho del Alcalde (encargado)"
+        )
+
+
+def test_a_row_the_session_already_holds_is_refreshed_not_duplicated(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session, session.begin():
+        held = session.scalars(select(User).where(User.username == "despacho")).one()
+        values = _user_values(session, "despacho")
+        session.execute(
+            text("UPDATE users SET full_name = 'Otro nombre' WHERE id = :id"), {"id": held.id}
+        )
+        assert held.full_name != "Otro nombre"
+        again = as_loaded(session, User, {**values, "full_name": "Otro nombre"})
+        assert again is held and held.full_name == "Otro nombre" and not session.dirty

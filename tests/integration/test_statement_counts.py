@@ -151,6 +151,25 @@ def test_a_case_from_start_to_end_with_a_claim_runs_no_orm_unit_of_work(p001: En
     assert p001.verify_audit(key) == []
 
 
+def test_completing_a_task_loads_its_task_and_case_without_an_orm_query(p001: Engine) -> None:
+    """The task and its locked case are read in plain columns and put in the session as loaded
+    (`storage.database.as_loaded`): the ORM's query of the same row cost more than the row."""
+    key = start(p001)
+    task_id = task_for(p001, key, "proponer_delegado").id
+    queried: list[str] = []
+
+    def on_orm_execute(state: Any) -> None:
+        queried.append(str(state.statement))
+
+    event.listen(p001.sessions, "do_orm_execute", on_orm_execute)
+    try:
+        p001.complete(task_id, "despacho", PROPOSAL)
+    finally:
+        event.remove(p001.sessions, "do_orm_execute", on_orm_execute)
+    assert queried == []
+    assert task_for(p001, key, "aprobar_delegacion").state == "open"
+
+
 def test_claiming_a_task_sends_six_statements_and_reads_only_the_head_of_its_case(
     p001: Engine,
 ) -> None:

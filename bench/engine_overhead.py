@@ -1,5 +1,5 @@
 """Engine overhead: the same P001 cases through raw SpiffWorkflow in memory and through the
-persisted engine on SQLite; then the per-step cost of complete() as a case's history grows,
+persisted engine on SQLite, as a whole and command by command; then the per-step cost of complete() as a case's history grows,
 with the pruned live tree and with whole-tree serialization (the previous approach).
 
     python bench/engine_overhead.py [--cases 200] [--repeat 5] [--instructions]
@@ -99,7 +99,16 @@ class _RawEnvironmentEngine(PythonScriptEngine):  # type: ignore[misc]
         return json.dumps({"ok": True})
 
 
-def raw_spiff_cases(count: int) -> float:
+# Seconds of each command of a case (start, then each user task by element id), when asked for.
+Timings = dict[str, list[float]]
+
+
+def _timed(timings: Timings | None, command: str, began: float) -> None:
+    if timings is not None:
+        timings.setdefault(command, []).append(time.perf_counter() - began)
+
+
+def raw_spiff_cases(count: int, timings: Timings | None = None) -> float:
     parser = SpiffBpmnParser()
     # P001 calls P003 (standing delegations) and P005 (commitments): parse them too.
     parser.add_bpmn_files([str(path) for path in sorted(BPMN.parent.glob("*.bpmn"))])
@@ -109,10 +118,13 @@ def raw_spiff_cases(count: int) -> float:
     script_engine.environment.globals.update(functions)
     began = time.perf_counter()
     for _ in range(count):
+        step_began = time.perf_counter()
         workflow = BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
         workflow.task_tree.data.update(START)
         workflow.do_engine_steps()
+        _timed(timings, "start", step_began)
         for element, _user, data in STEPS:
+            step_began = time.perf_counter()
             task = next(
                 t
                 for t in workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -121,6 +133,7 @@ def raw_spiff_cases(count: int) -> float:
             task.data.update(data)
             task.run()
             workflow.do_engine_steps()
+            _timed(timings, element, step_began)
         assert workflow.is_completed()
     return time.perf_counter() - began
 
@@ -162,13 +175,37 @@ def _open_task(engine: Engine, key: str, element: str) -> int:
     return int(row[0])
 
 
-def engine_cases(engine: Engine, count: int) -> float:
+def engine_cases(engine: Engine, count: int, timings: Timings | None = None) -> float:
     began = time.perf_counter()
     for _ in range(count):
+        step_began = time.perf_counter()
         key = engine.start("P001", "despacho", START)
+        _timed(timings, "start", step_began)
         for element, user, data in STEPS:
-            engine.complete(_open_task(engine, key, element), user, data)
+            task_id = _open_task(engine, key, element)  # the harness's lookup: not timed
+            step_began = time.perf_counter()
+            engine.complete(task_id, user, data)
+            _timed(timings, element, step_began)
     return time.perf_counter() - began
+
+
+def print_command_costs(raw: Timings, persisted: Timings) -> None:
+    """Median ms of each command of a P001 case, raw and engine, and what the engine adds."""
+    print("\nOne P001 case command by command, median ms (one more alternating pair of runs)")
+    print(f"{'command':<24}{'raw':>8}{'engine':>9}{'engine-raw':>12}{'ratio':>8}")
+    total_raw = total_engine = 0.0
+    for command in ["start", *(element for element, _, _ in STEPS)]:
+        raw_ms = statistics.median(raw[command]) * 1000
+        engine_ms = statistics.median(persisted[command]) * 1000
+        total_raw, total_engine = total_raw + raw_ms, total_engine + engine_ms
+        print(
+            f"{command:<24}{raw_ms:>8.2f}{engine_ms:>9.2f}{engine_ms - raw_ms:>12.2f}"
+            f"{engine_ms / raw_ms:>8.1f}"
+        )
+    print(
+        f"{'case (sum of medians)':<24}{total_raw:>8.2f}{total_engine:>9.2f}"
+        f"{total_engine - total_raw:>12.2f}{total_engine / total_raw:>8.2f}"
+    )
 
 
 def step_costs(engine: Engine, checkpoints: list[int], samples: int = 5) -> dict[int, float | None]:
@@ -446,6 +483,11 @@ def main() -> None:
         for _ in range(args.repeat):
             raws.append(raw_spiff_cases(args.cases))
             persisteds.append(engine_cases(engine, args.cases))
+        # One more pair, command by command: where the engine's extra time goes.
+        raw_timings: Timings = {}
+        engine_timings: Timings = {}
+        raw_spiff_cases(args.cases, raw_timings)
+        engine_cases(engine, args.cases, engine_timings)
     raw, persisted = statistics.median(raws), statistics.median(persisteds)
     ratios = sorted(e / r for r, e in zip(raws, persisteds, strict=True))
     print(
@@ -460,6 +502,7 @@ def main() -> None:
         f"{'engine persisted on SQLite':<44}{persisted:>10.2f}{args.cases / persisted:>10.1f}{persisted / raw:>8.2f}"
     )
     print(f"ratio of each run: {ratios[0]:.2f} to {ratios[-1]:.2f}")
+    print_command_costs(raw_timings, engine_timings)
     if args.instructions:
         instructions = instructions_per_case()
         if instructions is None:

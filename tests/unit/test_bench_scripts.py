@@ -38,6 +38,7 @@ def test_the_engine_overhead_benchmark_prints_its_tables() -> None:
     assert result.returncode == 0, result.stderr
     assert "SQL statements per command" in result.stdout
     assert "ratio of each run" in result.stdout
+    assert "One P001 case command by command" in result.stdout
 
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")

@@ -101,8 +101,8 @@ def mapped_columns(model: type[Any]) -> list[tuple[str, Column[Any]]]:
 
 def as_loaded(session: Session, model: type[Model], values: Mapping[str, Any]) -> Model:
     """A row read in plain columns (every column of `model`) as the session's persistent object,
-    as if the ORM had loaded it: nothing left to load and nothing to flush, at a third of the
-    cost of the ORM's query (its execution, row processing and instance events).
+    as if the ORM had loaded it: nothing left to load and nothing to flush, without the ORM's
+    query machinery (its execution, row processing and loading events).
 
     An object the session already holds for the row is refreshed with the values, as a query with
     `populate_existing` would (`execute` flushed it first, so no change of it is lost).

@@ -6,7 +6,7 @@ executor opened; nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -376,8 +376,6 @@ def _still_open(task: Task | None, task_id: int) -> Task:
 # one statement instead of two.
 _TASK_COLUMNS = mapped_columns(Task)
 _CASE_COLUMNS = mapped_columns(Case)
-_TASK_KEYS = [key for key, _ in _TASK_COLUMNS]
-_CASE_KEYS = [key for key, _ in _CASE_COLUMNS]
 _TASK_AND_LOCKED_CASE = Prepared(
     select(
         *(column.label(f"task_{key}") for key, column in _TASK_COLUMNS),
@@ -400,9 +398,13 @@ def _open_task_of_locked_case(session: Session, task_id: int) -> tuple[Task, Cas
     if row is None:
         raise NotFound(f"la tarea {task_id} no existe")
     task_values, case_values = row[: len(_TASK_COLUMNS)], row[len(_TASK_COLUMNS) :]
-    task = as_loaded(session, Task, dict(zip(_TASK_KEYS, task_values, strict=True)))
-    case = as_loaded(session, Case, dict(zip(_CASE_KEYS, case_values, strict=True)))
+    task = as_loaded(session, Task, _by_key(_TASK_COLUMNS, task_values))
+    case = as_loaded(session, Case, _by_key(_CASE_COLUMNS, case_values))
     return _still_open(task, task_id), case
+
+
+def _by_key(columns: list[tuple[str, Any]], values: Sequence[Any]) -> dict[str, Any]:
+    return {key: value for (key, _), value in zip(columns, values, strict=True)}
 
 
 def _on_behalf_of(who: Actor, task: Task) -> dict[str, Any]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from engine import Engine
+from engine.bpm.sandbox.pool import SandboxPool
 from engine.commands.attachments import Upload
 from storage.models import AuditEvent, Case, Commitment, Notification
 from tests.helpers import (
@@ -107,6 +109,32 @@ def test_one_session_delegation_approved_reaches_ficha_and_follows_commitments_i
     assert statuses == ["cumplido", "cumplido"]
     assert audit_actions(p001, key)[-1] == "case_completed"
     assert p001.verify_audit(key) == []
+
+
+def test_a_delegation_case_sends_nothing_to_the_sandbox_process(
+    p001: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its expressions and scripts, P005's normalisation before registering the commitments
+    included (the ficha brings no `dias_aviso_compromisos`: its `except` sets 0), are plain."""
+    sent: list[str] = []
+    real_call = SandboxPool.call
+
+    def counted(pool: SandboxPool, request: dict[str, Any]) -> dict[str, Any]:
+        sent.append(request["source"])
+        return real_call(pool, request)
+
+    monkeypatch.setattr(SandboxPool, "call", counted)
+    key = start(p001)
+    complete(p001, key, "proponer_delegado", "despacho", PROPOSAL)
+    complete(p001, key, "aprobar_delegacion", "secretario", {"decision_secretario": "aprobar"})
+    communicate_delegation(p001, key)
+    hold_session(p001, key)
+    p001.complete(task_for(p001, key, "diligenciar_ficha").id, "delegada", FICHA)
+
+    assert sent == []
+    data = case_row(p001, key).data
+    assert data["dias_aviso_compromisos"] == 0
+    assert data["compromisos_registrados"]["registrados"] == 2
 
 
 def _standing_delegation_act_drafted(engine: Engine) -> str:

@@ -12,6 +12,7 @@ import pytest
 from engine.bpm.clock import ManualClock
 from engine.bpm.sandbox import Sandbox, UnsafeScript, values
 from engine.bpm.sandbox.plain import (
+    MAX_BUSINESS_DAYS,
     MAX_CONCATENATION,
     evaluate_plain,
     execute_plain,
@@ -92,6 +93,8 @@ PLAIN = [
     "None",
     "today()",
     "add_business_days(fecha_sesion, 3)",
+    "add_business_days(fecha_sesion, numero)",
+    "business_datetime(add_business_days(fecha_sesion, -numero))",
     "business_datetime(add_business_days(fecha_sesion, 2))",
     "is_business_day(fecha_sesion)",
     "spanish_date(fecha_sesion)",
@@ -99,6 +102,19 @@ PLAIN = [
     "min(numero, 2, 5)",
     "max(today(), min(add_business_days(today(), 2), fecha_sesion))",
     "max(lista[0], True)",
+    "int(numero)",
+    'int(" 12 ")',
+    "int(-2.7)",
+    "int(True)",
+    "max(0, int(numero))",
+    "list(lista)",
+    "list(par)",
+    "list(vistos_buenos)",
+    "list(instancia)",
+    "list(vacio or lista)",
+    "bool(vacio)",
+    "bool(ninguno)",
+    "bool(lista)",
 ]
 
 
@@ -124,10 +140,13 @@ NOT_PLAIN_OR_FAILING = {
     "identity of two data values": ("decision is instancia", False),
     "a span of business days": ("business_days_between(fecha_sesion, '2026-12-31')", 17),
     "more business days than bounded": ("add_business_days(fecha_sesion, 4000)", None),
-    "business days from data": ("add_business_days(fecha_sesion, numero)", "2026-12-10"),
     "decimal plus integer": ("monto + 1", Decimal("11.50")),
     "the largest of one iterable": ("max(par)", 2),
     "max with a key": ("max(numero, 2, key=abs)", 3),
+    "int in a base": ('int("12", 8)', 10),
+    "int of a decimal": ("int(monto)", 10),
+    "list of nothing": ("list()", []),
+    "bool of a decimal": ("bool(monto)", True),
 }
 
 
@@ -151,6 +170,11 @@ ERRORS = {
     "a mismatched comparison": ("numero < instancia", TypeError, "not supported"),
     "not a date": ("spanish_date(instancia)", ValueError, "Invalid isoformat"),
     "values that do not compare": ("max(numero, instancia)", TypeError, "not supported"),
+    "not a number": ("int(instancia)", ValueError, "invalid literal"),
+    "nothing to convert": ("int(ninguno)", TypeError, "NoneType"),
+    "a date is not a number": ("int(dia)", TypeError, "datetime.date"),
+    "an infinite float": ("int(1e308 + 1e308)", OverflowError, "infinity"),
+    "nothing to list": ("list(numero)", TypeError, "not iterable"),
 }
 
 
@@ -169,7 +193,9 @@ def test_case_data_under_a_builtins_name_is_what_the_process_calls(
 ) -> None:
     with pytest.raises(TypeError, match="not callable"):
         sandbox.evaluate("max(numero, 2)", {**DATA, "max": 1})
-    assert pool.requests == ["max(numero, 2)"]
+    with pytest.raises(TypeError, match="not callable"):
+        sandbox.evaluate("int(numero)", {**DATA, "int": 1})
+    assert pool.requests == ["max(numero, 2)", "int(numero)"]
 
 
 def test_refused_code_is_refused_before_anything_else(sandbox: Sandbox) -> None:
@@ -293,6 +319,26 @@ def test_a_concatenation_past_the_bound_is_left_to_the_process_and_its_limits(
     assert len(pool.requests) == 1
 
 
+def test_a_list_past_the_bound_is_left_to_the_process(sandbox: Sandbox, pool: CountingPool) -> None:
+    long = "a" * (MAX_CONCATENATION + 1)
+    assert sandbox.evaluate("list(texto)", {"texto": long}) == list(long)
+    assert len(pool.requests) == 1
+
+
+@pytest.mark.parametrize("days", [MAX_BUSINESS_DAYS + 1, -MAX_BUSINESS_DAYS - 1, True])
+def test_business_days_from_data_past_the_bound_or_not_an_integer_are_left_to_the_process(
+    sandbox: Sandbox, pool: CountingPool, days: Any
+) -> None:
+    source = "add_business_days(fecha_sesion, dias)"
+    from_process = sandbox._call("eval", source, {"fecha_sesion": "2026-12-04", "dias": days})
+    pool.requests.clear()
+    assert (
+        sandbox.evaluate(source, {"fecha_sesion": "2026-12-04", "dias": days})
+        == (from_process["result"])
+    )
+    assert pool.requests == [source]
+
+
 def test_the_answer_is_a_copy_not_the_case_data(sandbox: Sandbox) -> None:
     data = {"lista": [1, 2]}
     answered = sandbox.evaluate("lista", data)
@@ -333,6 +379,10 @@ PLAIN_SCRIPTS = [
     "vence = max(today(), min(add_business_days(today(), 2), fecha_sesion))",
     "numero = numero + 1\nsiguiente = numero + 1",
     "decision = None",
+    # P005's normalisation before it registers commitments, on data the forms send.
+    "try:\n    dias = max(0, int(numero))\nexcept Exception:\n    dias = 0\n"
+    "try:\n    copia = list(lista or [])\nexcept Exception:\n    copia = []",
+    "try:\n    activo = bool(vistos_buenos)\nexcept Exception:\n    activo = False",
 ]
 
 
@@ -359,7 +409,11 @@ NOT_PLAIN_SCRIPTS = {
     "an unpacking": "a, b = par",
     "a chained assignment": "a = b = 1",
     "an item assignment": 'vistos_buenos["completos"] = False',
-    "a try": "try:\n    a = int(instancia)\nexcept Exception:\n    a = 0",
+    "a try with an else": "try:\n    a = 1\nexcept Exception:\n    a = 0\nelse:\n    b = 2",
+    "a try with a finally": "try:\n    a = 1\nfinally:\n    b = 2",
+    "a narrower handler": "try:\n    a = int(numero)\nexcept ValueError:\n    a = 0",
+    "a named handler": "try:\n    a = int(numero)\nexcept Exception as error:\n    a = 0",
+    "a handler that is not plain": "try:\n    a = 1\nexcept Exception:\n    a = len(lista)",
     "a builtin call": "largo = len(lista)",
 }
 
@@ -386,6 +440,69 @@ def test_a_plain_script_that_fails_fails_as_in_the_process_and_changes_nothing(
     assert data == DATA
 
 
+GUARDED_FAILURES = {
+    "the handler runs": "try:\n    a = int(instancia)\nexcept Exception:\n    a = 0",
+    "what ran before the error stays": (
+        "try:\n    a = 1\n    b = int(instancia)\n    c = 3\nexcept Exception:\n    d = 4"
+    ),
+    "a missing name": "try:\n    a = int(falta)\nexcept Exception:\n    a = 0",
+    "an infinite float": "try:\n    a = int(1e308 + 1e308)\nexcept Exception:\n    a = -1",
+    "nested": (
+        "try:\n    try:\n        a = falta\n    except Exception:\n        b = int(instancia)\n"
+        "except Exception:\n    c = 2"
+    ),
+}
+
+
+@pytest.mark.parametrize("script", GUARDED_FAILURES.values(), ids=GUARDED_FAILURES.keys())
+def test_an_error_the_process_would_raise_runs_the_handler_here(
+    sandbox: Sandbox, pool: CountingPool, script: str
+) -> None:
+    from_process = sandbox._call("exec", script, dict(DATA))["data"]
+    pool.requests.clear()
+    data = dict(DATA)
+    sandbox.execute(script, data)
+    assert pool.requests == []
+    assert data == from_process
+    assert list(data) == list(from_process)
+
+
+GUARDED_FOR_THE_PROCESS = {
+    "data under the handler's name": ("try:\n    a = 1\nexcept Exception:\n    a = 0", 1),
+    "an error only the process words": (
+        "try:\n    a = numero < instancia\nexcept Exception:\n    a = 0",
+        0,
+    ),
+    "a builtin read as a value": ("try:\n    a = len\nexcept Exception:\n    a = 0", None),
+    "a text of more digits than a limit may allow": (
+        f"try:\n    a = int('{'1' * 641}')\nexcept Exception:\n    a = 0",
+        int("1" * 641),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("script", "a"), GUARDED_FOR_THE_PROCESS.values(), ids=GUARDED_FOR_THE_PROCESS.keys()
+)
+def test_any_other_error_in_a_try_leaves_the_script_to_the_process(
+    sandbox: Sandbox, pool: CountingPool, script: str, a: Any
+) -> None:
+    case_data = {**DATA, "Exception": 1} if "a = 1\n" in script else dict(DATA)
+    data = dict(case_data)
+    sandbox.execute(script, data)
+    assert is_plain_script(script)
+    assert pool.requests == [script]
+    assert data.get("a") == a
+
+
+def test_outside_a_try_an_error_is_still_the_processs_to_report(
+    sandbox: Sandbox, pool: CountingPool
+) -> None:
+    with pytest.raises(ValueError, match="invalid literal"):
+        sandbox.execute("a = int(instancia)", dict(DATA))
+    assert pool.requests == ["a = int(instancia)"]
+
+
 def test_a_plain_script_never_aliases_the_case_data(sandbox: Sandbox) -> None:
     data = {"lista": [1, 2]}
     sandbox.execute("copia = lista", data)
@@ -399,15 +516,22 @@ def test_a_plain_script_does_not_assign_reserved_names(pool: CountingPool) -> No
         assert execute_plain(script, DATA, NOW) is None
 
 
-def test_the_scripts_of_the_delegation_procedure_are_plain() -> None:
+def test_the_scripts_a_delegation_case_runs_are_plain() -> None:
+    """P001's own scripts and the normalisation P005 runs before registering the commitments
+    of the session P001 calls it for: a delegation case sends nothing to the process."""
     from pathlib import Path
 
     from lxml import etree
 
-    bpmn = Path(__file__).resolve().parents[2] / "processes" / "bpmn" / "P001_delegaciones.bpmn"
-    tree = etree.parse(str(bpmn))
+    folder = Path(__file__).resolve().parents[2] / "processes" / "bpmn"
+    tree = etree.parse(str(folder / "P001_delegaciones.bpmn"))
     scripts = [node.text or "" for node in tree.iter("{*}script", "{*}preScript", "{*}postScript")]
     assert len(scripts) >= 4
+    registration = etree.parse(str(folder / "P005_seguimiento_compromisos.bpmn")).find(
+        ".//{*}serviceTask[@id='registrar_compromisos']//{*}preScript"
+    )
+    assert registration is not None and "except Exception" in (registration.text or "")
+    scripts.append(registration.text or "")
     assert all(is_plain_script(script) for script in scripts), [
         script for script in scripts if not is_plain_script(script)
     ]

@@ -5,7 +5,7 @@ Most expressions in our BPMN are plain: a gateway's `decision_secretario == "apr
 context switches on a pipe, a millisecond or more on a loaded machine: more than SpiffWorkflow's
 own work in a step. An expression made only of the nodes below is interpreted here by walking
 its syntax tree. Nothing is compiled or run: no attribute, comprehension, lambda or loop can be
-expressed, a call only of the calendar functions below, and every operation is bounded by the
+expressed, a call only of the functions below, and every operation is bounded by the
 size of the case data (a concatenation by `MAX_CONCATENATION` as well), so neither the CPU-time
 nor the memory limit of the sandbox could have been reached.
 
@@ -17,14 +17,21 @@ nor the memory limit of the sandbox could have been reached.
     logic          and, or, not, `a if c else b`
     arithmetic     unary minus and plus, a - b on numbers, a + b on numbers, texts, lists, tuples
     max, min       of two or more of the above (not of one iterable, nor with `key=`)
+    int, list,     of one value: int(x) of a number or of a text of at most 640 characters
+    bool           (below any limit on digits an interpreter may be given), list(x) of a text,
+                   list, tuple or dict of at most `MAX_CONCATENATION` items, bool(x) of any of
+                   those or None
     calls          of the calendar functions whose work is bounded by their arguments' length:
                    today(), business_datetime(d), is_business_day(d), spanish_date(d), and
-                   add_business_days(d, n) with n a constant of at most `MAX_BUSINESS_DAYS`
+                   add_business_days(d, n) with n an integer of at most `MAX_BUSINESS_DAYS`
+                   (written, or read from the data when the expression runs)
                    (not business_days_between: its work grows with the span between two dates)
 
 Whatever is not plain, and any plain expression that would raise (a missing name, a mismatched
 comparison), goes to the sandbox process exactly as before, so its answer and its error messages
-are the sandbox's. The answer is the sandbox's too: the expression sees the data as the process
+are the sandbox's; only inside a plain script's `try: … except Exception:` does an error the
+process would certainly raise too (a name nothing defines, `int` of a text that is not a number)
+run the handler here. The answer is the sandbox's too: the expression sees the data as the process
 would (encoded and decoded, so data that could not be sent, or that uses a reserved name, goes
 there), and the result crosses the same encoding: a copy, never an alias of the case data.
 """
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -61,6 +69,12 @@ class _NotPlain(Exception):
 
 class _Declined(Exception):
     """This evaluation needs the sandbox (its data, or an error the sandbox must report)."""
+
+
+class _Raises(_Declined):
+    """An error the process would raise as well, of a kind `except Exception` catches (a name
+    nothing defines, a text that is not a number): a `try` here runs its handler; anywhere else
+    the process reports it, in its own words."""
 
 
 class _Scope:
@@ -202,8 +216,8 @@ def _name(name: str) -> Node:
         raise _NotPlain
 
     def lookup(scope: _Scope) -> Any:
-        if not scope.has(name):  # a builtin, a function, a NameError: the sandbox says which
-            raise _Declined
+        if not scope.has(name):  # a builtin or a function is the process's to call
+            raise _Declined if name in _UNASSIGNABLE else _Raises  # (a NameError)
         return scope.value(name)
 
     return lookup
@@ -346,17 +360,16 @@ def _call(node: ast.Call, depth: int) -> Node:
     name = node.func.id
     if name in _CHOOSING_BUILTINS:
         return _choosing_call(name, node, depth)
+    if name in _CONVERTING_BUILTINS:
+        return _converting_call(name, node, depth)
     if _BOUNDED_FUNCTIONS.get(name) != len(node.args) or any(
         isinstance(argument, ast.Starred) for argument in node.args
     ):
         raise _NotPlain
-    if name == "add_business_days":
+    counts_days = name == "add_business_days"
+    if counts_days:
         days = node.args[1]
-        if not (
-            isinstance(days, ast.Constant)
-            and type(days.value) is int
-            and abs(days.value) <= MAX_BUSINESS_DAYS
-        ):
+        if isinstance(days, ast.Constant) and not _bounded_days(days.value):
             raise _NotPlain
     arguments = [_build(argument, depth) for argument in node.args]
 
@@ -364,12 +377,18 @@ def _call(node: ast.Call, depth: int) -> Node:
         values_ = [argument(scope) for argument in arguments]
         if any(type(value) is not str for value in values_[:1]):  # a date, as forms send it
             raise _Declined
+        if counts_days and not _bounded_days(values_[1]):  # days from data: the same bound
+            raise _Declined
         try:
             return scope.function(name)(*values_)
         except Exception:
             raise _Declined from None
 
     return call
+
+
+def _bounded_days(days: object) -> bool:
+    return type(days) is int and abs(days) <= MAX_BUSINESS_DAYS
 
 
 # `max(a, b, …)` and `min(a, b, …)` of two or more arguments: their work is one comparison per
@@ -395,10 +414,46 @@ def _choosing_call(name: str, node: ast.Call, depth: int) -> Node:
     return choose
 
 
+# `int(x)`, `list(x)` and `bool(x)` of one value whose type is below: a conversion whose work is
+# bounded by the value's size. A text longer than any limit on digits an interpreter may be given
+# (`sys.int_info.str_digits_check_threshold`) is the process's to convert, under its own limit.
+_INT_TEXT_LENGTH = sys.int_info.str_digits_check_threshold
+_CONVERTING_BUILTINS: dict[str, tuple[Callable[[Any], Any], tuple[type, ...]]] = {
+    "int": (int, (str, int, float, bool)),
+    "list": (list, (str, list, tuple, dict)),
+    "bool": (bool, (str, int, float, bool, type(None), list, tuple, dict)),
+}
+
+
+def _converting_call(name: str, node: ast.Call, depth: int) -> Node:
+    if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+        raise _NotPlain
+    argument = _build(node.args[0], depth)
+    convert, accepted = _CONVERTING_BUILTINS[name]
+
+    def conversion(scope: _Scope) -> Any:
+        if scope.has(name):  # case data under a builtin's name is what the process would call
+            raise _Declined
+        value = argument(scope)
+        if (
+            type(value) not in accepted
+            or (name == "list" and len(value) > MAX_CONCATENATION)
+            or (name == "int" and type(value) is str and len(value) > _INT_TEXT_LENGTH)
+        ):
+            raise _Declined
+        try:
+            return convert(value)
+        except (ValueError, OverflowError):  # int("dos"), int(float("inf"))
+            raise _Raises from None
+
+    return conversion
+
+
 # -- plain scripts ---------------------------------------------------------------------------
 # A script of only assignments of plain expressions to names, `if`/`elif`/`else` on plain
-# tests and `pass` runs here the same way: no loop, call or mutation can be written, so its
-# work is bounded by its length and the data's size. The names it may assign are those case data
+# tests, `pass` and `try:` … `except Exception:` around plain statements runs here the same way:
+# no loop, mutation or call but the ones above can be written, so its work is bounded by its
+# length and the data's size. The names it may assign are those case data
 # may take (not a function, builtin or reserved name, nothing starting with `_`).
 
 Statement = Callable[[_Scope], None]
@@ -432,7 +487,31 @@ def _statement(statement: ast.stmt) -> Statement:
         test, body = _build(statement.test, 0), _block(statement.body)
         orelse = _block(statement.orelse)
         return lambda scope: body(scope) if test(scope) else orelse(scope)
+    if isinstance(statement, ast.Try):
+        return _guarded(statement)
     raise _NotPlain
+
+
+def _guarded(statement: ast.Try) -> Statement:
+    """`try:` plain statements `except Exception:` plain statements. An error the process would
+    raise too (`_Raises`) runs the handler after what the body assigned before it, as the
+    process would; any other error sends the whole script to the process."""
+    if statement.orelse or statement.finalbody or len(statement.handlers) != 1:
+        raise _NotPlain
+    handler = statement.handlers[0]
+    if not (isinstance(handler.type, ast.Name) and handler.type.id == "Exception") or handler.name:
+        raise _NotPlain
+    body, recover = _block(statement.body), _block(handler.body)
+
+    def run(scope: _Scope) -> None:
+        if scope.has("Exception"):  # case data under that name is what the process would catch
+            raise _Declined
+        try:
+            body(scope)
+        except _Raises:
+            recover(scope)
+
+    return run
 
 
 def _assignment(statement: ast.Assign) -> Statement:

@@ -3,6 +3,7 @@ listener calls as SQLAlchemy's execution of the same statement, on SQLite and Po
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -11,11 +12,12 @@ from sqlalchemy import Table, bindparam, event, exc, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.commands.database_faults import is_unavailable
-from storage.database import as_loaded, execute, mapped_columns
+from storage.database import WRITE_OPTION, as_loaded, execute, mapped_columns
 from storage.driver import Prepared
 from storage.models import Group, Job, Membership, User
 
 postgres_only = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+sqlite_only = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 _JOBS = cast(Table, Job.__table__)
 _MEMBERS = Prepared(
@@ -201,3 +203,32 @@ def test_a_row_the_session_already_holds_is_refreshed_not_duplicated(
         assert held.full_name != "Otro nombre"
         again = as_loaded(session, User, {**values, "full_name": "Otro nombre"})
         assert again is held and held.full_name == "Otro nombre" and not session.dirty
+
+
+@sqlite_only
+def test_sqlite_s_begin_runs_on_the_driver_seen_by_listeners_and_takes_the_write_lock(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Every unit of work begins: its BEGIN goes to the cursor without SQLAlchemy's execution
+    context, and is still a statement to the listeners (the statement counts)."""
+    database = sessions.kw["bind"]
+    sent: list[tuple[str, bool]] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, _p: Any, context: Any, _m: bool) -> None:
+        sent.append((statement, context is None))
+
+    event.listen(database, "before_cursor_execute", listen)
+    other = sqlite3.connect(database.url.database, timeout=0, isolation_level=None)
+    try:
+        with sessions() as session, session.begin():
+            session.connection()
+            other.execute("BEGIN IMMEDIATE")  # a reader does not hold the write lock
+            other.execute("ROLLBACK")
+        with sessions() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: True})
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+        event.remove(database, "before_cursor_execute", listen)
+    assert sent == [("BEGIN", True), ("BEGIN IMMEDIATE", True)]

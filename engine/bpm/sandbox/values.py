@@ -7,6 +7,7 @@ and unpickling can.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -59,34 +60,50 @@ def sendable(value: Any) -> bool:
 
 
 def _check(value: Any) -> None:
-    if value is None or isinstance(value, bool | int | float):
-        return
+    # `encode`'s walk, cheaper: case data is mostly texts, numbers and None in dicts and lists,
+    # so a container looks at its items' exact types before calling itself on them.
     if isinstance(value, str):
         if not value.isascii():
             value.encode()  # a lone surrogate cannot cross the pipe
         return
-    if isinstance(value, list):
-        for item in value:
-            _check(item)
+    if value is None or isinstance(value, _NUMBERS):
         return
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key in value:
             if not isinstance(key, str):
                 raise UnstorableValue("las claves de un diccionario deben ser textos")
-            _check(key)
+            if not key.isascii():
+                key.encode()
+        _check_items(value.values())
+        return
+    if isinstance(value, _COLLECTIONS):
+        _check_items(value)
+        return
+    if type(value) not in _SCALAR_TYPES:
+        raise UnstorableValue(f"un valor de tipo {type(value).__name__} no se puede guardar")
+
+
+def _check_items(items: Iterable[Any]) -> None:
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            if not item.isascii():
+                item.encode()
+        elif kind not in _LEAVES:
             _check(item)
-        return
-    if type(value) in _SCALAR_TYPES:
-        return
-    if isinstance(value, tuple | set | frozenset):
-        for item in value:
-            _check(item)
-        return
-    raise UnstorableValue(f"un valor de tipo {type(value).__name__} no se puede guardar")
+
+
+# Values `encode` always takes as they are (a text may hold a lone surrogate).
+_LEAVES = frozenset({type(None), bool, int, float})
+# Tuples, not `X | Y` unions: a union written in a call is built anew at every call.
+_NUMBERS = (bool, int, float)
+_NUMBERS_AND_TEXTS = (bool, int, float, str)
+_COLLECTIONS = (list, tuple, set, frozenset)
+_TAGGED_COLLECTIONS = (tuple, set, frozenset)
 
 
 def _tagged(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, _NUMBERS_AND_TEXTS):
         return value
     if isinstance(value, list):
         return [_tagged(item) for item in value]
@@ -98,7 +115,7 @@ def _tagged(value: Any) -> Any:
     for kind, tag, text in _SCALARS:
         if type(value) is kind:
             return {_TAG: tag, "value": text(value)}
-    if isinstance(value, tuple | set | frozenset):
+    if isinstance(value, _TAGGED_COLLECTIONS):
         return {_TAG: type(value).__name__, "items": [_tagged(item) for item in value]}
     raise UnstorableValue(f"un valor de tipo {type(value).__name__} no se puede guardar")
 

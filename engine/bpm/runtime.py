@@ -207,11 +207,8 @@ class CaseRun:
 
     def _fire_due_timers(self) -> None:
         now = self.clock.now()
-        due = [
-            task
-            for task in self.workflow.get_tasks(state=TaskState.WAITING)
-            if spiff_state.is_timer(task) and (at := spiff_state.timer_due_at(task)) and at <= now
-        ]
+        # A fresh walk: completing the submitted task may have started timers.
+        due = [task for task, at in self._waiting_timers().values() if at <= now]
         for task in due:
             element_id = spiff_state.timer_element(task)
             spiff_state.fire_timer(task)

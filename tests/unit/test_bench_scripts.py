@@ -50,6 +50,18 @@ def test_callgrind_counts_more_instructions_for_more_work() -> None:
     assert 0 < little < more
 
 
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_callgrind_counts_the_same_program_the_same_whatever_the_hash_seed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sorting a set of texts does more or less work by the order the set's hash seed gives."""
+    monkeypatch.setenv("PYTHONHASHSEED", "random")
+    count = imported(BENCH / "engine_overhead.py").callgrind_instructions
+    valgrind = str(shutil.which("valgrind"))
+    program = [sys.executable, "-S", "-c", "sorted(set(map(str, range(50_000))))"]
+    assert count(valgrind, program) == count(valgrind, program)
+
+
 def test_the_benchmark_runs_cases_of_each_kind_for_the_instruction_count() -> None:
     for kind in ("raw", "engine"):
         result = subprocess.run(

@@ -78,6 +78,28 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+# The connection a session's transaction began on, kept in `Session.info` for `execute`: asking
+# the session for it again walks its transaction machinery every statement (~1 % of a command).
+_HELD_CONNECTION = "storage.held_connection"
+
+
+@event.listens_for(Session, "after_begin")
+def _hold_connection(session: Session, transaction: Any, connection: Any) -> None:
+    session.info[_HELD_CONNECTION] = (transaction, connection)
+
+
+def _connection(session: Session) -> Any:
+    held = session.info.get(_HELD_CONNECTION)
+    if held is not None:
+        transaction, connection = held
+        current = session.get_transaction()
+        # Only while that transaction is the session's, still open: a later one (the session
+        # committed and began again) has a connection of its own.
+        if current is not None and transaction is current and current.is_active:
+            return connection
+    return session.connection()
+
+
 def execute(
     session: Session,
     statement: Executable | Prepared,
@@ -92,7 +114,7 @@ def execute(
     per-statement machinery. Not for statements whose rows are ORM objects."""
     if autoflush and session.autoflush:
         session.flush()
-    connection = session.connection()
+    connection = _connection(session)
     if isinstance(statement, Prepared):
         rows = statement.run(connection, parameters or {})
         if rows is not None:

@@ -11,7 +11,9 @@ the same SQL SQLAlchemy would, on the session's connection, inside its transacti
 What the execution context would also do is done here: `before_cursor_execute` and
 `after_cursor_execute` listeners are called (with no context), a driver error is raised as
 SQLAlchemy's wrapper of it (`sqlalchemy.exc.DBAPIError` and subclasses) and a lost connection
-invalidates the pooled one. A statement whose execution needs more (expanding IN lists, a
+invalidates the pooled one. An expanding IN list is compiled once per length of its list
+(the SQL differs only by its number of placeholders), as SQLAlchemy expands it per execution.
+A statement whose execution needs more (a tuple IN list, a value rendered into the SQL, a
 Python-side default that is a function, rows returned by a multi-row INSERT) runs through
 SQLAlchemy as before: every statement may be prepared, only the simple ones are faster.
 """
@@ -25,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Executable, exc
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.sqltypes import TupleType
 
 Processor = Callable[[Any], Any] | None
 
@@ -73,11 +76,68 @@ class _Form:
 
     sql: str
     positional: bool
-    # In the SQL's order: (parameter key, bind name, whether the caller must give it, the value
-    # when the caller does not, bind processor)
-    binds: tuple[tuple[str, str, bool, Any, Processor], ...]
+    binds: tuple[_Bind, ...]  # in the SQL's order
     row: Callable[..., Any] | None  # the row type, for statements that return rows
     results: tuple[Processor, ...]
+
+
+# (parameter key, bind name, whether the caller must give it, the value when the caller does
+# not, bind processor, the item of the key's list it sends (an expanded IN list) or None)
+_Bind = tuple[str, str, bool, Any, Processor, int | None]
+
+# Forms kept per statement with expanding IN lists, one per combination of their lengths: a
+# statement whose lists take ever new lengths goes through SQLAlchemy beyond that.
+MAX_EXPANDED_FORMS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class _Expanding:
+    """A statement with expanding IN lists, compiled for one dialect and set of parameter names:
+    its forms for the lengths of the lists seen so far."""
+
+    compiled: SQLCompiler
+    lists: tuple[str, ...]  # the parameter keys whose values are expanded
+    binds: dict[str, _Bind]  # the other binds, by bind name
+    row: Callable[..., Any] | None
+    results: tuple[Processor, ...]
+    forms: dict[tuple[int, ...], _Form]
+
+    def form_for(self, parameters: Mapping[str, Any]) -> _Form | None:
+        lengths = []
+        for key in self.lists:
+            value = parameters.get(key)
+            if not isinstance(value, list | tuple):
+                return None  # SQLAlchemy says what is wrong with it
+            lengths.append(len(value))
+        try:
+            return self.forms[tuple(lengths)]
+        except KeyError:
+            if len(self.forms) >= MAX_EXPANDED_FORMS:
+                return None
+            form = self.forms[tuple(lengths)] = self._expanded(parameters)
+            return form
+
+    def _expanded(self, parameters: Mapping[str, Any]) -> _Form:
+        compiled = self.compiled
+        # What SQLAlchemy's execution expands; the other binds' values do not change the SQL.
+        state = compiled.construct_expanded_state(
+            {bind[0]: None for bind in self.binds.values()}
+            | {key: parameters[key] for key in self.lists}
+        )
+        items: dict[str, _Bind] = {}
+        for name, expanded in state.parameter_expansion.items():
+            bind = compiled.binds[name]
+            processor = bind.type.dialect_impl(compiled.dialect).bind_processor(compiled.dialect)
+            for index, item_name in enumerate(expanded):
+                items[item_name] = (bind.key, item_name, True, None, processor, index)
+        names = state.positiontup if compiled.positional else [*self.binds, *items]
+        return _Form(
+            sql=state.statement,
+            positional=compiled.positional,
+            binds=tuple(items.get(name) or self.binds[name] for name in names or ()),
+            row=self.row,
+            results=self.results,
+        )
 
 
 class Prepared:
@@ -87,7 +147,7 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._forms: dict[tuple[str, tuple[str, ...], bool], _Form | None] = {}
+        self._forms: dict[tuple[str, tuple[str, ...], bool], _Form | _Expanding | None] = {}
 
     def run(
         self, connection: Connection, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -101,9 +161,10 @@ class Prepared:
         many = len(rows) > 1
         key = (connection.dialect.name, tuple(rows[0]), many)
         try:
-            form = self._forms[key]
+            compiled = self._forms[key]
         except KeyError:
-            form = self._forms[key] = _compile(self.statement, connection, key[1], many)
+            compiled = self._forms[key] = _compile(self.statement, connection, key[1], many)
+        form = compiled.form_for(rows[0]) if isinstance(compiled, _Expanding) else compiled
         if form is None:
             return None
         values = [_values(form, row) for row in rows]
@@ -114,17 +175,19 @@ class Prepared:
 
 def _compile(
     statement: Executable, connection: Connection, keys: tuple[str, ...], many: bool
-) -> _Form | None:
+) -> _Form | _Expanding | None:
     dialect = connection.dialect
     compiled = statement.compile(  # type: ignore[attr-defined]
         dialect=dialect, column_keys=list(keys), for_executemany=many
     )
     assert isinstance(compiled, SQLCompiler)
+    lists = tuple(bind.key for bind in compiled.binds.values() if bind.expanding)
     if (
-        any(bind.expanding or bind.callable is not None for bind in compiled.binds.values())
+        any(bind.callable is not None for bind in compiled.binds.values())
         or compiled.escaped_bind_names
         or compiled.update_prefetch
         or (many and compiled.effective_returning)
+        or (lists and (many or compiled.literal_execute_params or _has_tuple_lists(compiled)))
     ):
         return None
     defaults: dict[str, Any] = {}
@@ -134,23 +197,29 @@ def _compile(
             return None
         defaults[column.key] = default.arg  # type: ignore[attr-defined]
     names = compiled.positiontup if compiled.positional else list(compiled.binds)
-    binds = []
+    binds: list[_Bind] = []
     for name in names or ():
         bind = compiled.binds[name]
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         fallback = defaults.get(bind.key, bind.value)
         required = bind.required and bind.key not in defaults
-        binds.append((bind.key, name, required, fallback, processor))
+        binds.append((bind.key, name, required, fallback, processor, None))
     # A SELECT's columns, or an INSERT's or UPDATE's RETURNING (none for an implicit one).
     columns = list(getattr(statement, "exported_columns", ()))
+    row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    if lists:
+        others = {bind[1]: bind for bind in binds if bind[0] not in lists}
+        return _Expanding(compiled, lists, others, row, results, forms={})
     return _Form(
-        sql=compiled.string,
-        positional=compiled.positional,
-        binds=tuple(binds),
-        row=namedtuple("Row", [c.key for c in columns], rename=True) if columns else None,
-        results=tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
-        ),
+        sql=compiled.string, positional=compiled.positional, binds=tuple(binds),
+        row=row, results=results,
+    )  # fmt: skip
+
+
+def _has_tuple_lists(compiled: SQLCompiler) -> bool:
+    return any(
+        bind.expanding and isinstance(bind.type, TupleType) for bind in compiled.binds.values()
     )
 
 
@@ -160,12 +229,14 @@ _MISSING = object()
 def _values(form: _Form, parameters: Mapping[str, Any]) -> list[Any] | dict[str, Any] | None:
     """The driver's parameters; None when a required one is missing (SQLAlchemy says which)."""
     values = []
-    for key, _name, required, fallback, processor in form.binds:
+    for key, _name, required, fallback, processor, item in form.binds:
         value = parameters.get(key, _MISSING)
         if value is _MISSING:
             if required:
                 return None
             value = fallback
+        elif item is not None:
+            value = value[item]
         # As SQLAlchemy does, None too: JSON writes it as 'null'.
         values.append(value if processor is None else processor(value))
     if form.positional:

@@ -75,11 +75,13 @@ _SAVE_CASE = Prepared(
 _JOBS = cast(Table, Job.__table__)
 _INSERT_JOBS = Prepared(insert(_JOBS))
 # The case's timer jobs whose timer no longer waits, in one statement (no SELECT first).
-_DELETE_TIMER_JOBS = delete(_JOBS).where(
-    _JOBS.c.case_id == bindparam("case_id"),
-    _JOBS.c.kind == TIMER_JOB,
-    _JOBS.c.payload["task"].as_string().not_in(bindparam("waiting", expanding=True)),
-    _JOBS.c.id.not_in(bindparam("held", expanding=True)),
+_DELETE_TIMER_JOBS = Prepared(
+    delete(_JOBS).where(
+        _JOBS.c.case_id == bindparam("case_id"),
+        _JOBS.c.kind == TIMER_JOB,
+        _JOBS.c.payload["task"].as_string().not_in(bindparam("waiting", expanding=True)),
+        _JOBS.c.id.not_in(bindparam("held", expanding=True)),
+    )
 )
 _INSERT_TASKS = Prepared(insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True))
 _INSERT_NOTIFICATIONS = Prepared(insert(cast(Table, Notification.__table__)))

@@ -21,6 +21,7 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.database import execute
+from storage.driver import Prepared
 from storage.models import Group, Membership, User
 
 KEYWORD = "x-directory"
@@ -60,13 +61,17 @@ def picker_problems(schema: Mapping[str, Any], known_groups: frozenset[str]) -> 
 
 
 # Built once (a form with a person field is checked at every submission); plain columns.
-_GROUPS = select(Group.code, Group.name, Group.kind, Group.active, Group.merged_into).where(
-    Group.code.in_(bindparam("codes", expanding=True))
+_GROUPS = Prepared(
+    select(Group.code, Group.name, Group.kind, Group.active, Group.merged_into).where(
+        Group.code.in_(bindparam("codes", expanding=True))
+    )
 )
-_USERS = select(User.username, User.full_name, User.active).where(
-    User.username.in_(bindparam("usernames", expanding=True))
+_USERS = Prepared(
+    select(User.username, User.full_name, User.active).where(
+        User.username.in_(bindparam("usernames", expanding=True))
+    )
 )
-_MEMBERS = (
+_MEMBERS = Prepared(
     select(User.username, Group.code)
     .join(Membership, Membership.user_id == User.id)
     .join(Group, Group.id == Membership.group_id)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, bindparam, event, exc, insert, select, text
+from sqlalchemy import Table, bindparam, event, exc, insert, select, text, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.commands.database_faults import is_unavailable
@@ -92,15 +92,79 @@ def test_several_rows_go_in_one_executemany_and_rows_returned_by_several_through
     assert payloads == [{"i": 0}, {"i": 1}, {"i": 2}]  # ids in the rows' order
 
 
+_NAMES_IN_GROUPS = Prepared(
+    select(User.username, Group.code)
+    .join(Membership, Membership.user_id == User.id)
+    .join(Group, Group.id == Membership.group_id)
+    .where(
+        User.username.in_(bindparam("names", expanding=True)),
+        Group.code.in_(bindparam("codes", expanding=True)),
+        User.active == bindparam("active"),
+    )
+    .order_by(User.username, Group.code)
+)
+
+
+@pytest.mark.parametrize(
+    ("names", "codes"),
+    [
+        (["despacho"], ["despacho_gobierno"]),
+        (["despacho", "secretario", "nadie"], ["despacho_gobierno", "secretario_gobierno", "orc"]),
+        ([], ["despacho_gobierno"]),
+        (("secretario",), []),
+    ],
+)
+def test_expanding_in_lists_run_on_the_driver_with_sqlalchemy_s_rows(
+    sessions: sessionmaker[Session], names: list[str], codes: list[str]
+) -> None:
+    sent: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement)
+
+    parameters = {"names": names, "codes": codes, "active": True}
+    with sessions() as session, session.begin():
+        connection = session.connection()
+        expected = connection.execute(_NAMES_IN_GROUPS.statement, parameters).all()
+        event.listen(connection, "before_cursor_execute", listen)
+        driven = _NAMES_IN_GROUPS.run(connection, parameters)
+        again = _NAMES_IN_GROUPS.run(connection, parameters)  # the kept form for these lengths
+        event.remove(connection, "before_cursor_execute", listen)
+    assert driven is not None and again is not None
+    assert bool(expected) == bool(names and codes)  # members found where both lists name some
+    assert [tuple(row) for row in driven] == [tuple(row) for row in expected]
+    assert [tuple(row) for row in again] == [tuple(row) for row in expected]
+    assert len(sent) == 2 and sent[0] == sent[1] and "IN" in sent[0].upper()
+
+
+def test_expanding_lists_of_ever_new_lengths_go_through_sqlalchemy_beyond_the_kept_forms(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.driver.MAX_EXPANDED_FORMS", 2)
+    statement = Prepared(
+        select(User.username).where(User.username.in_(bindparam("names", expanding=True)))
+    )
+    lists = [["despacho"], ["despacho", "secretario"], ["despacho", "secretario", "nadie"]]
+    with sessions() as session, session.begin():
+        connection = session.connection()
+        driven = [statement.run(connection, {"names": names}) for names in lists]
+        found = execute(session, statement, {"names": lists[2]})
+    assert [rows is not None for rows in driven] == [True, True, False]
+    assert sorted(found.scalars()) == ["despacho", "secretario"]
+
+
 def test_a_statement_that_needs_sqlalchemy_runs_through_it(
     sessions: sessionmaker[Session],
 ) -> None:
-    expanding = Prepared(
-        select(User.username).where(User.username.in_(bindparam("names", expanding=True)))
+    pairs = Prepared(  # a tuple IN list: SQLAlchemy expands each row's items
+        select(User.username).where(
+            tuple_(User.username, User.active).in_(bindparam("pairs", expanding=True))
+        )
     )
+    given = {"pairs": [("despacho", True), ("secretario", True), ("nadie", True)]}
     with sessions() as session, session.begin():
-        assert expanding.run(session.connection(), {"names": ["despacho"]}) is None
-        found = execute(session, expanding, {"names": ["despacho", "secretario", "nadie"]})
+        assert pairs.run(session.connection(), given) is None
+        found = execute(session, pairs, given)
     assert sorted(found.scalars()) == ["despacho", "secretario"]
 
 
@@ -232,3 +296,37 @@ def test_sqlite_s_begin_runs_on_the_driver_seen_by_listeners_and_takes_the_write
         other.close()
         event.remove(database, "before_cursor_execute", listen)
     assert sent == [("BEGIN", True), ("BEGIN IMMEDIATE", True)]
+
+
+def test_statements_of_a_transaction_reuse_its_connection_without_asking_the_session_again(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[object] = []
+    connection_of = Session.connection
+
+    def counted(self: Session, *args: Any, **kwargs: Any) -> Any:
+        asked.append(self)
+        return connection_of(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "connection", counted)
+    with sessions() as session, session.begin():
+        names = [execute(session, _USER, {"name": name}).scalar() for name in ("despacho", "x")]
+        with session.begin_nested():  # a savepoint runs on the same connection
+            execute(session, _USER, {"name": "secretario"})
+    assert names == ["despacho", None]
+    assert len(asked) == 1  # the first statement began the transaction; the others reused it
+
+
+def test_a_session_that_begins_again_runs_statements_on_its_new_transaction(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        with session.begin():
+            first = session.connection()
+            execute(session, _INSERT_JOB, [_job("again", n=1)])
+        with session.begin():
+            second = session.connection()
+            found = execute(session, select(_JOBS.c.kind).where(_JOBS.c.kind == "again")).all()
+            held = session.info["storage.held_connection"][1]
+    assert first is not second and held is second
+    assert [row.kind for row in found] == ["again"]

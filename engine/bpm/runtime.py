@@ -34,6 +34,7 @@ from engine.bpm.failures import as_incidents
 from engine.bpm.sandbox import Sandbox
 from engine.bpm.scripting import SandboxScriptEngine
 from engine.bpm.services import CompletedTask, HandlerContext, RecipientKind, ServiceRegistry
+from engine.bpm.task_converter import id_text
 from engine.errors import Conflict, Incident
 from storage.database import execute
 from storage.driver import Prepared
@@ -177,7 +178,7 @@ class CaseRun:
         (`engine.bpm.case_data`). A failing postScript is an `Incident`, like a failure in `step`.
         """
         spiff_task.data.update(data)
-        self._submitted.add(str(spiff_task.id))
+        self._submitted.add(id_text(spiff_task.id))
         with as_incidents(self.case.business_key):
             spiff_task.run()  # runs the task's postScript
         self._touched = spiff_task
@@ -237,13 +238,13 @@ class CaseRun:
             state = task._state
             if state == TaskState.READY:
                 if task.task_spec.manual:
-                    ready[str(task.id)] = task
+                    ready[id_text(task.id)] = task
             elif (
                 state == TaskState.WAITING
                 and spiff_state.is_timer(task)
                 and (at := spiff_state.timer_due_at(task))
             ):
-                waiting[str(task.id)] = (task, at)
+                waiting[id_text(task.id)] = (task, at)
             subprocess = subprocesses.get(task.id)
             if task._children and (state >= TaskState.FUTURE or subprocess is not None):
                 tasks = task.workflow.tasks
@@ -426,7 +427,9 @@ class CaseRun:
                 row.form_key, row.candidate_group = fresh["form_key"], fresh["candidate_group"]
 
     def _ready_user_tasks(self) -> dict[str, Any]:
-        return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        return {
+            id_text(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        }
 
     def sync_tasks(self, ready: dict[str, Any] | None = None) -> None:
         """Make the open inbox rows match the workflow's ready user tasks (`ready`, when the

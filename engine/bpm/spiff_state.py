@@ -44,7 +44,7 @@ from engine.bpm.state_format import (
     STATE_FORMAT,
     upgrade,
 )
-from engine.bpm.task_converter import QuickTaskConverter, parsed_id
+from engine.bpm.task_converter import QuickTaskConverter, id_text, parsed_id
 from engine.errors import UnreadableState
 
 
@@ -58,6 +58,14 @@ class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
+
+    def mapping_to_dict(self, mapping: dict[Any, Any], **kwargs: Any) -> dict[str, Any]:
+        """SpiffWorkflow's, with each task id's text written once (`id_text`)."""
+        convert = self.registry.convert
+        return {
+            id_text(key) if type(key) is UUID else str(key): convert(value, **kwargs)
+            for key, value in mapping.items()
+        }
 
     def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
         workflow = self.target_class(

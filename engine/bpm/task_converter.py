@@ -39,9 +39,9 @@ class QuickTaskConverter(TaskConverter):  # type: ignore[misc]
                 "deletions": [k for k in before if k not in data],
             }
         return {
-            "id": str(task.id),
-            "parent": str(task._parent) if parent is not None else None,
-            "children": [str(child) for child in task._children],
+            "id": id_text(task.id),
+            "parent": id_text(task._parent) if parent is not None else None,
+            "children": [id_text(child) for child in task._children],
             "last_state_change": task.last_state_change,
             "state": task._state,
             "task_spec": task.task_spec.name,
@@ -103,6 +103,22 @@ def parsed_id(text: str) -> UUID:
             _PARSED_IDS.clear()
         parsed = _PARSED_IDS[text] = UUID(text)
     return parsed
+
+
+# Writing a UUID as text is as costly as parsing one, and a save writes each id three times (as
+# its task's key and id, and among its parent's children), as the last save did: texts written
+# are kept too.
+_ID_TEXTS: dict[UUID, str] = {}
+
+
+def id_text(task_id: UUID) -> str:
+    """`str(task_id)`, written once."""
+    text = _ID_TEXTS.get(task_id)
+    if text is None:
+        if len(_ID_TEXTS) >= _MAX_PARSED_IDS:
+            _ID_TEXTS.clear()
+        text = _ID_TEXTS[task_id] = str(task_id)
+    return text
 
 
 class _NotPlain(Exception):

@@ -151,3 +151,26 @@ def test_an_id_is_parsed_once_and_the_parsed_ids_kept_are_bounded(
     for number in range(10):
         assert task_converter.parsed_id(str(UUID(int=number))) == UUID(int=number)
         assert len(task_converter._PARSED_IDS) <= 3
+
+
+@pytest.mark.parametrize("state_file", CURRENT, ids=lambda path: path.stem)
+def test_a_workflow_keys_its_tasks_and_subprocesses_by_their_ids_as_spiffworkflow_does(
+    state_file: Path,
+) -> None:
+    workflow = loaded(state_file)
+    written = spiff_state._SERIALIZER.to_dict(workflow)
+    assert list(written["tasks"]) == [str(task_id) for task_id in workflow.tasks]
+    assert list(written["subprocesses"]) == [str(task_id) for task_id in workflow.subprocesses]
+
+
+def test_an_id_is_written_once_and_the_texts_kept_are_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    task_id = UUID(int=67890)
+    assert task_converter.id_text(task_id) == str(task_id)
+    assert task_converter.id_text(UUID(int=67890)) is task_converter.id_text(task_id)
+    monkeypatch.setattr(task_converter, "_ID_TEXTS", {})
+    monkeypatch.setattr(task_converter, "_MAX_PARSED_IDS", 3)
+    for number in range(10):
+        assert task_converter.id_text(UUID(int=number)) == str(UUID(int=number))
+        assert len(task_converter._ID_TEXTS) <= 3

@@ -9,6 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaViolation
 
+from engine.bpm.native_forms import native_accepts
 from engine.bpm.schema_memo import per_schema, per_schemas
 from engine.errors import ValidationError
 
@@ -60,6 +61,10 @@ def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
         raise ValidationError({"": "los datos del formulario deben ser un objeto JSON"})
     errors = dict.fromkeys(unknown_fields(schema or _NO_SCHEMA, data), UNKNOWN_FIELD)
     if not schema:
+        if errors:
+            raise ValidationError(errors)
+        return
+    if native_accepts(schema, data):
         if errors:
             raise ValidationError(errors)
         return

@@ -51,6 +51,7 @@ NOT_FOR_THE_WORKER = (
     "engine.bpm.instructions",
     "SpiffWorkflow.bpmn.parser",
     "jsonschema",
+    "jsonschema_rs",
     "markdown_it",
 )
 

@@ -6,23 +6,29 @@ only answers "valid": data it refuses, and every form it is not used for, go to 
 which words the errors. So it must never accept what `jsonschema` refuses, and is used only
 where both agree by construction:
 
-- the schema uses only the keywords listed in `_CHECKED` (plus annotations and our own `x-`
-  and `ui:` keys, which neither validator reads); no `pattern` (Rust's regular expressions are
-  not Python's), no `$ref`, no keyword whose equality or arithmetic differs (`uniqueItems`,
-  `multipleOf`);
+- the schema uses only the keywords listed in `_CHECKED`, annotations (`_ANNOTATIONS`) and our
+  own `x-` keys, which neither validator reads: anything else (`pattern`, whose regular
+  expressions are Rust's; `$ref`; `uniqueItems` or `multipleOf`, whose equality and arithmetic
+  differ; a `$schema` below the top, under which jsonschema switches to that draft's rules;
+  any keyword unknown here) leaves the form to jsonschema;
 - its `const` and `enum` values are texts, booleans or null, and its numeric limits are
   exactly representable as floats: equality and comparisons then mean the same in both;
 - every `format` it names is checked by jsonschema's own `FormatChecker` (handed to the
   native validator), so a format means what it means to `jsonschema` (which knows fewer of them:
   a format it has no checker for accepts anything in both);
-- the data is made of JSON's own types only (`jsonschema_rs` takes a tuple as an array, which
-  `jsonschema` does not).
+- the data is made of JSON's own types only, with finite numbers (`jsonschema_rs` takes a tuple
+  as an array, which `jsonschema` does not, and an infinite float as no type at all, so no limit
+  applies to it).
+
+A schema is compiled once per object, as its jsonschema validator is: deployed schemas are
+never changed in place (`DefinitionCache`).
 
 `tests/unit/test_native_forms.py` compares both on every deployed form, with generated data.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -37,15 +43,10 @@ _CHECKED = frozenset({
     "const", "enum", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
     "exclusiveMaximum", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "format",
 })  # fmt: skip
-# Every other keyword of Draft 2020-12 (its validation, applicator, core and content
-# vocabularies): a schema that uses one is left to jsonschema alone.
-_UNCHECKED = frozenset({
-    "$ref", "$dynamicRef", "$dynamicAnchor", "$anchor", "$recursiveRef", "$recursiveAnchor",
-    "$vocabulary", "$defs", "definitions", "pattern", "patternProperties", "propertyNames",
-    "prefixItems", "contains", "minContains", "maxContains", "uniqueItems", "multipleOf",
-    "minProperties", "maxProperties", "dependentRequired", "dependentSchemas", "dependencies",
-    "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentEncoding",
-    "contentMediaType", "contentSchema",
+# Read by neither (without a `$ref`, an `$id` changes nothing).
+_ANNOTATIONS = frozenset({
+    "title", "description", "default", "examples", "$comment", "deprecated", "readOnly",
+    "writeOnly", "$id",
 })  # fmt: skip
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
@@ -61,18 +62,18 @@ def native_accepts(schema: Mapping[str, Any], data: Any) -> bool:
     """True when `data` is valid under `schema` and the native check can say so; False means
     "ask jsonschema" (the data may still be valid)."""
     check = _native_check(schema)
-    if check is None or not _json_values(data):
-        return False
     try:
-        return check(data)
+        return check is not None and _json_values(data) and check(data)
     except (ValueError, TypeError, OverflowError):  # a value the native side cannot convert
+        return False
+    except RecursionError:  # nested deeper than a walk goes: jsonschema says what it does
         return False
 
 
 @per_schema
 def _native_check(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     formats: set[str] = set()
-    if schema.get("$schema", _DIALECT) != _DIALECT or not _vetted(schema, formats):
+    if schema.get("$schema", _DIALECT) != _DIALECT or not _vetted(schema, formats, top=True):
         return None
     try:
         validator = jsonschema_rs.Draft202012Validator(
@@ -80,7 +81,7 @@ def _native_check(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
             validate_formats=True,
             formats={name: _format_checker(name) for name in formats},
         )
-    except jsonschema_rs.ValidationError:  # not a valid schema: jsonschema says what it does
+    except ValueError:  # not a valid schema (or a text Rust cannot hold): jsonschema decides
         return None
     return validator.is_valid
 
@@ -92,13 +93,21 @@ def _format_checker(name: str) -> Callable[[str], bool]:
     return conforms
 
 
-def _vetted(schema: Any, formats: set[str]) -> bool:
+def _vetted(schema: Any, formats: set[str], top: bool = False) -> bool:
     """Whether `schema` (a subschema at any depth) uses only what both validators read alike;
     collects the formats it names."""
     if isinstance(schema, bool):
         return True
-    if not isinstance(schema, dict) or not _UNCHECKED.isdisjoint(schema):
+    if not isinstance(schema, dict):
         return False
+    for key in schema:
+        if not (
+            key in _CHECKED
+            or key in _ANNOTATIONS
+            or (isinstance(key, str) and key.startswith("x-"))
+            or (top and key == "$schema")
+        ):
+            return False
     for keyword in _CHECKED.intersection(schema):
         value = schema[keyword]
         if keyword == "format":
@@ -128,10 +137,13 @@ def _vetted(schema: Any, formats: set[str]) -> bool:
 
 
 def _json_values(value: Any) -> bool:
-    """Whether `value` is made only of JSON's types (exactly: no subclasses, no tuples)."""
+    """Whether `value` is made only of JSON's types (exactly: no subclasses, no tuples), with
+    finite numbers."""
     kind = type(value)
     if kind is dict:
         return all(type(key) is str and _json_values(item) for key, item in value.items())
     if kind is list:
         return all(_json_values(item) for item in value)
+    if kind is float:
+        return math.isfinite(value)
     return kind in _JSON_TYPES

@@ -163,6 +163,19 @@ def test_data_that_is_not_plain_json_is_left_to_jsonschema() -> None:
         {"properties": {"x": {"patternProperties": {"^a": {}}}}},
         {"oneOf": [{"type": "string"}, {"type": "string", "pattern": "a"}]},
         {"type": "any"},  # not a valid schema: jsonschema reports what it does with it
+        {"enum": ["\ud800"]},  # a text Rust cannot hold
+        # Below the top, a `$schema` switches jsonschema to that draft's rules (in draft 4, a
+        # true exclusiveMaximum makes `maximum` exclusive), not jsonschema_rs.
+        {
+            "properties": {
+                "a": {
+                    "$schema": "http://json-schema.org/draft-04/schema#",
+                    "maximum": 5,
+                    "exclusiveMaximum": 10,
+                }
+            }
+        },
+        {"properties": {"a": {"disallow": "string"}}},  # a keyword of an older draft
     ],
     ids=repr,
 )
@@ -170,3 +183,21 @@ def test_schemas_the_two_could_read_differently_are_left_to_jsonschema(
     schema: dict[str, Any],
 ) -> None:
     assert native_forms._native_check(schema) is None
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")], ids=repr)
+def test_a_number_that_is_not_finite_is_left_to_jsonschema(number: float) -> None:
+    # jsonschema_rs takes them as no type at all: no limit would apply.
+    limited = {"type": "object", "properties": {"n": {"maximum": 5, "minimum": -5}}}
+    assert native_forms.native_accepts(limited, {"n": 1.5})
+    assert not native_forms.native_accepts(limited, {"n": number})
+    assert accepted_by_jsonschema(limited, {"n": number}) is (
+        number != number
+    )  # NaN compares false
+
+
+def test_data_nested_deeper_than_a_walk_goes_is_left_to_jsonschema() -> None:
+    deep: Any = "fondo"
+    for _ in range(2000):
+        deep = [deep]
+    assert not native_forms.native_accepts({"type": "array"}, deep)

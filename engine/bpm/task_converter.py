@@ -13,6 +13,7 @@ them on real cases): a state saved by either converter is read by both.
 from __future__ import annotations
 
 from copy import copy
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -90,35 +91,22 @@ class QuickTaskConverter(TaskConverter):  # type: ignore[misc]
 
 
 # Parsing a UUID is most of restoring a task (every id is read as the task's, its parent's and a
-# child's, and again by the next command): ids already parsed are shared, as UUIDs are immutable.
-_PARSED_IDS: dict[str, UUID] = {}
-_MAX_PARSED_IDS = 20_000
+# child's, and again by the next command), and writing one as text costs as much (a save writes
+# each id as its task's key and id and among its parent's children, as the last save did): both
+# are kept, the parsed ids shared as UUIDs are immutable.
+KEPT_IDS = 20_000
 
 
+@lru_cache(maxsize=KEPT_IDS)
 def parsed_id(text: str) -> UUID:
     """`UUID(text)`, parsed once."""
-    parsed = _PARSED_IDS.get(text)
-    if parsed is None:
-        if len(_PARSED_IDS) >= _MAX_PARSED_IDS:
-            _PARSED_IDS.clear()
-        parsed = _PARSED_IDS[text] = UUID(text)
-    return parsed
+    return UUID(text)
 
 
-# Writing a UUID as text is as costly as parsing one, and a save writes each id three times (as
-# its task's key and id, and among its parent's children), as the last save did: texts written
-# are kept too.
-_ID_TEXTS: dict[UUID, str] = {}
-
-
+@lru_cache(maxsize=KEPT_IDS)
 def id_text(task_id: UUID) -> str:
     """`str(task_id)`, written once."""
-    text = _ID_TEXTS.get(task_id)
-    if text is None:
-        if len(_ID_TEXTS) >= _MAX_PARSED_IDS:
-            _ID_TEXTS.clear()
-        text = _ID_TEXTS[task_id] = str(task_id)
-    return text
+    return str(task_id)
 
 
 class _NotPlain(Exception):

@@ -140,17 +140,13 @@ def test_a_callable_in_internal_data_is_left_out_as_spiffworkflow_leaves_it_out(
     assert QUICK.to_dict(task)["internal_data"] == {"keep": 1}
 
 
-def test_an_id_is_parsed_once_and_the_parsed_ids_kept_are_bounded(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_an_id_is_parsed_once_and_the_parsed_ids_kept_are_bounded() -> None:
     text = str(UUID(int=12345))
     assert task_converter.parsed_id(text) == UUID(text)
     assert task_converter.parsed_id(text) is task_converter.parsed_id(text)
-    monkeypatch.setattr(task_converter, "_PARSED_IDS", {})
-    monkeypatch.setattr(task_converter, "_MAX_PARSED_IDS", 3)
-    for number in range(10):
-        assert task_converter.parsed_id(str(UUID(int=number))) == UUID(int=number)
-        assert len(task_converter._PARSED_IDS) <= 3
+    for number in range(task_converter.KEPT_IDS + 10):
+        task_converter.parsed_id(str(UUID(int=number)))
+    assert task_converter.parsed_id.cache_info().currsize == task_converter.KEPT_IDS
 
 
 @pytest.mark.parametrize("state_file", CURRENT, ids=lambda path: path.stem)
@@ -163,14 +159,10 @@ def test_a_workflow_keys_its_tasks_and_subprocesses_by_their_ids_as_spiffworkflo
     assert list(written["subprocesses"]) == [str(task_id) for task_id in workflow.subprocesses]
 
 
-def test_an_id_is_written_once_and_the_texts_kept_are_bounded(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_an_id_is_written_once_and_the_texts_kept_are_bounded() -> None:
     task_id = UUID(int=67890)
     assert task_converter.id_text(task_id) == str(task_id)
     assert task_converter.id_text(UUID(int=67890)) is task_converter.id_text(task_id)
-    monkeypatch.setattr(task_converter, "_ID_TEXTS", {})
-    monkeypatch.setattr(task_converter, "_MAX_PARSED_IDS", 3)
-    for number in range(10):
+    for number in range(task_converter.KEPT_IDS + 10):
         assert task_converter.id_text(UUID(int=number)) == str(UUID(int=number))
-        assert len(task_converter._ID_TEXTS) <= 3
+    assert task_converter.id_text.cache_info().currsize == task_converter.KEPT_IDS

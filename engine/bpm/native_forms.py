@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import jsonschema_rs
@@ -64,9 +65,9 @@ def native_accepts(schema: Mapping[str, Any], data: Any) -> bool:
     check = _native_check(schema)
     try:
         return check is not None and _json_values(data) and check(data)
-    except (ValueError, TypeError, OverflowError):  # a value the native side cannot convert
-        return False
-    except RecursionError:  # nested deeper than a walk goes: jsonschema says what it does
+    # A value the native side cannot convert, or data nested deeper than a walk goes:
+    # jsonschema says what it does with them.
+    except (ValueError, TypeError, OverflowError, RecursionError):
         return False
 
 
@@ -79,18 +80,11 @@ def _native_check(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
         validator = jsonschema_rs.Draft202012Validator(
             dict(schema),
             validate_formats=True,
-            formats={name: _format_checker(name) for name in formats},
+            formats={name: partial(_FORMATS.conforms, format=name) for name in formats},
         )
     except ValueError:  # not a valid schema (or a text Rust cannot hold): jsonschema decides
         return None
     return validator.is_valid
-
-
-def _format_checker(name: str) -> Callable[[str], bool]:
-    def conforms(value: str) -> bool:
-        return bool(_FORMATS.conforms(value, name))
-
-    return conforms
 
 
 def _vetted(schema: Any, formats: set[str], top: bool = False) -> bool:
